@@ -1,0 +1,17 @@
+"""The ``reverie`` command: a thin front over the services (parse, call one function, print)."""
+
+from __future__ import annotations
+
+import sys
+
+from reverie.cli.app import app
+from reverie.cli import study as _study  # noqa: F401  (registers commands)
+from reverie.cli import transcripts as _transcripts  # noqa: F401
+
+
+def main() -> None:
+    app(prog_name="reverie")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

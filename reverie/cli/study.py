@@ -1,0 +1,286 @@
+"""Study-level commands: init, demo, identity, participants, interviews, schedule, audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from reverie.cli.app import (
+    app, audit_app, err, fail, handles_errors, identity_app, interviews_app, open_dir, out, participants_app,
+    schedule_app, write_text_output,
+)
+
+
+@app.command("init")
+@handles_errors
+def init_command(
+    directory: Path = typer.Argument(..., help="The new study folder."),
+    title: str = typer.Option("", "--title", help="The study's title."),
+    database: str = typer.Option(None, "--database", help="A PostgreSQL URL for a team study (default: study.db in the folder)."),
+    name: str = typer.Option(None, "--name", help="Your name, recorded as the researcher working on the study."),
+    initials: str = typer.Option(None, "--initials", help="Your initials (e.g. TM): the actor of audit events and the coder of codings."),
+    encrypt: bool = typer.Option(False, "--encrypt", help="Encrypt the database and media with a passphrase (REVERIE_PASSPHRASE for scripts)."),
+):
+    """Create a study folder: study.db (SQLite, WAL), media/ and backups/."""
+    from reverie.services import studies
+
+    identity = studies.default_identity()
+    identity = studies.Identity(name=name or identity.name, initials=initials or identity.initials)
+    if encrypt:
+        from reverie.services.encryption import init_encrypted_study
+
+        passphrase = _new_passphrase()
+        study = init_encrypted_study(directory, passphrase, title=title, identity=identity)
+    else:
+        study = studies.init_study(directory, title=title, database=database, identity=identity)
+    out.print(f"created study {directory} ({'PostgreSQL' if not study.is_sqlite else 'study.db'}); you are {identity.initials}")
+    study.close()
+
+
+def _new_passphrase() -> str:
+    import os
+
+    passphrase = os.environ.get("REVERIE_PASSPHRASE")
+    if passphrase is None:
+        passphrase = typer.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
+    if len(passphrase) < 8:
+        fail("the passphrase must have at least 8 characters")
+    return passphrase
+
+
+@app.command("demo")
+@handles_errors
+def demo_command(
+    directory: Path = typer.Argument(Path("reverie-demo"), help="Where to build the demo study."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Build the study and print where it is, without starting the web workbench."),
+    port: int = typer.Option(0, "--port", help="Port for the web workbench (default: a free one)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
+):
+    """Build a demo study shaped like the reference study (5 participants x 2 rounds, PPI, themes) and open it."""
+    from reverie.services.demo import build_demo
+
+    study = build_demo(directory)
+    summary = study.root
+    study.close()
+    if no_serve:
+        out.print(f"demo study ready at {summary}")
+        return
+    from reverie.cli.serve import serve_study
+
+    serve_study(directory, port=port, open_browser=not no_browser)
+
+
+@identity_app.command("show")
+@handles_errors
+def identity_show(directory: Path = typer.Argument(..., help="The study folder.")):
+    """Show who is recorded as working on the study."""
+    study = open_dir(directory)
+    out.print(study.actor)
+
+
+@identity_app.command("set")
+@handles_errors
+def identity_set(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    name: str = typer.Option(..., "--name", help="Your name."),
+    initials: str = typer.Option(..., "--initials", help="Your initials, e.g. TM."),
+):
+    """Change the researcher identity recorded on later events and codings."""
+    from reverie.services import studies
+
+    study = open_dir(directory)
+    studies.set_identity(study, studies.Identity(name=name, initials=initials))
+    out.print(f"you are now {initials}")
+
+
+@participants_app.command("add")
+@handles_errors
+def participants_add(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    code: str = typer.Option(..., "--code", help="Pseudonym code such as P1 (never a real name)."),
+    gender: str = typer.Option("", "--gender", help="Gender as the participant describes it (e.g. F, M)."),
+    profession: str = typer.Option("", "--profession", help="Profession, e.g. Occupational Therapist."),
+    setting: str = typer.Option("", "--setting", help="Work setting, e.g. Acute Care."),
+    years: str = typer.Option("", "--years", help="Years post-qualification experience, as a band (e.g. >15)."),
+    channel: str = typer.Option("", "--channel", help="Recruitment channel, e.g. email."),
+    reason: str = typer.Option("", "--reason", help="Reason for participating, if asked."),
+    status: str = typer.Option("consented", "--status", help="invited, declined, consented, withdrawn or completed."),
+):
+    """Add a participant."""
+    from reverie.services.participants import add_participant
+
+    study = open_dir(directory)
+    add_participant(study, code, gender=gender, profession=profession, setting=setting, years_band=years,
+                    recruitment_channel=channel, reason_for_participating=reason, status=status)
+    out.print(f"added {code}")
+
+
+@participants_app.command("table")
+@handles_errors
+def participants_table(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    fmt: str = typer.Option("text", "--format", help="text, csv or md."),
+    output: Path = typer.Option(None, "-o", "--output", help="Write to this file instead of the terminal."),
+):
+    """Print Table 1: Participant, Gender, Profession, Mental health work setting, Years post-qualification experience."""
+    from rich.table import Table
+
+    from reverie.services.participants import participant_table
+
+    table = participant_table(open_dir(directory))
+    if fmt == "csv":
+        write_text_output(table.to_csv(), output)
+    elif fmt == "md":
+        write_text_output(table.to_markdown(), output)
+    elif fmt == "text":
+        rich_table = Table(title="Table 1. Participants")
+        for column in table.columns:
+            rich_table.add_column(column)
+        for row in table.rows:
+            rich_table.add_row(*row)
+        out.print(rich_table)
+    else:
+        fail(f"unknown format {fmt!r}: use text, csv or md")
+
+
+@participants_app.command("consent")
+@handles_errors
+def participants_consent(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    code: str = typer.Option(..., "--code", help="Participant code."),
+    date: str = typer.Option(None, "--date", help="Date of consent, YYYY-MM-DD."),
+    no_quotes: bool = typer.Option(False, "--no-quotes", help="The participant did not agree to anonymised quotes."),
+    no_audio: bool = typer.Option(False, "--no-audio", help="The participant did not agree to audio recording."),
+    no_second_interview: bool = typer.Option(False, "--no-second-interview", help="No second interview."),
+    archiving: bool = typer.Option(False, "--archiving", help="The participant agreed to archiving."),
+):
+    """Record what a participant consented to."""
+    from reverie.services.participants import record_consent
+
+    record_consent(open_dir(directory), code, consented_on=date, anonymised_quotes=not no_quotes,
+                   audio_recording=not no_audio, second_interview=not no_second_interview, archiving=archiving)
+    out.print(f"consent recorded for {code}")
+
+
+@participants_app.command("withdraw")
+@handles_errors
+def participants_withdraw(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    code: str = typer.Option(..., "--code", help="Participant code."),
+    date: str = typer.Option(..., "--date", help="Date of withdrawal, YYYY-MM-DD."),
+    scope: str = typer.Option("", "--scope", help="What the withdrawal covers."),
+    remove_data: bool = typer.Option(False, "--remove-data", help="Data collected so far may not be kept."),
+):
+    """Record a participant's withdrawal."""
+    from reverie.services.participants import withdraw
+
+    withdraw(open_dir(directory), code, withdrawn_on=date, scope=scope, keep_data_collected=not remove_data)
+    out.print(f"{code} withdrawn")
+
+
+@interviews_app.command("add")
+@handles_errors
+def interviews_add(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    participant: str = typer.Option(..., "--participant", help="Participant code, e.g. P1."),
+    round_no: int = typer.Option(..., "--round", help="Interview round (1, 2, …)."),
+    date: str = typer.Option(None, "--date", help="Date of the interview, YYYY-MM-DD."),
+    duration_min: float = typer.Option(None, "--duration-min", help="Duration in minutes."),
+    purpose: str = typer.Option("narrative", "--purpose", help="narrative, fani_followup or member_reflection."),
+    location: str = typer.Option("", "--location", help="Where it took place, e.g. workplace."),
+    recording: Path = typer.Option(None, "--recording", help="The recording to copy into the study."),
+):
+    """Record an interview and optionally attach its recording."""
+    from reverie.services.interviews import add_interview
+
+    add_interview(open_dir(directory), participant, round_no, held_on=date, duration_min=duration_min,
+                  purpose=purpose, location_type=location, recording=recording)
+    out.print(f"added {participant} round {round_no}")
+
+
+@interviews_app.command("list")
+@handles_errors
+def interviews_list(directory: Path = typer.Argument(..., help="The study folder.")):
+    """List interviews by round with their status."""
+    from reverie.services.interviews import list_interviews
+
+    for row in list_interviews(open_dir(directory)):
+        duration = f"{row.duration_min:g} min" if row.duration_min is not None else "-"
+        out.print(f"R{row.round}  {row.code:<6} {row.status:<12} {row.held_on or '-'}  {duration}  {row.purpose}")
+
+
+@interviews_app.command("attach")
+@handles_errors
+def interviews_attach(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    participant: str = typer.Option(..., "--participant", help="Participant code."),
+    round_no: int = typer.Option(..., "--round", help="Interview round."),
+    recording: Path = typer.Argument(..., help="The recording file."),
+):
+    """Attach a recording to an interview (copied into media/, stored once by SHA-256)."""
+    from reverie.services.interviews import attach_recording
+
+    attach_recording(open_dir(directory), participant, round_no, recording)
+    out.print(f"attached {recording.name}")
+
+
+@schedule_app.command("add")
+@handles_errors
+def schedule_add(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    file: Path = typer.Argument(..., help="A text file with one question per line."),
+):
+    """Save a new schedule version from a text file (one question per line) and check it."""
+    from reverie.services.interviews import add_schedule
+
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    questions = [line.strip() for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    schedule = add_schedule(open_dir(directory), questions)
+    out.print(f"saved schedule version {schedule.version} ({len(questions)} questions)")
+    schedule_check(directory, schedule.version)
+
+
+@schedule_app.command("check")
+@handles_errors
+def schedule_check(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    version: int = typer.Option(None, "--version", help="Schedule version (default: the latest)."),
+):
+    """Advice for a free-association narrative interview: why-questions, closed, double-barrelled, leading."""
+    from reverie.services.interviews import check_schedule
+
+    for advice in check_schedule(open_dir(directory), version):
+        mark = "ok " if not advice.findings else "!! "
+        out.print(f"{mark}{advice.seq}. {advice.question}")
+        for finding in advice.findings:
+            out.print(f"     {finding.rule}: {finding.reason}")
+
+
+@audit_app.command("verify")
+@handles_errors
+def audit_verify(directory: Path = typer.Argument(..., help="The study folder.")):
+    """Prove the audit chain holds; exit 1 naming the first broken event when it does not."""
+    from reverie.services.studies import verify_audit
+
+    check = verify_audit(open_dir(directory))
+    if check.ok:
+        out.print(f"audit chain holds: {check.events} events")
+        return
+    err.print(f"audit chain broken at event {check.first_bad_seq}: {check.reason}")
+    raise typer.Exit(1)
+
+
+@audit_app.command("log")
+@handles_errors
+def audit_log(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    last: int = typer.Option(20, "--last", help="How many recent events to show."),
+):
+    """Show the most recent audit events: who, when, what, why."""
+    from reverie.services.auditing import recent_events
+
+    for event in recent_events(open_dir(directory), last):
+        why = f"  — {event.why}" if event.why else ""
+        out.print(f"{event.seq:>5}  {event.at[:19]}  {event.actor:<6} {event.action:<28} {event.target}{why}")

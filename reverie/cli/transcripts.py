@@ -1,0 +1,192 @@
+"""Transcript commands: import, lock, show, export, correct; cite; search."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+
+from reverie.cli.app import app, err, fail, handles_errors, open_dir, out, transcript_app
+
+
+def _lines_option(value: str | None) -> tuple[int | None, int | None]:
+    if not value:
+        return None, None
+    from reverie.core.ranges import parse_range
+
+    return parse_range(value)
+
+
+@transcript_app.command("import")
+@handles_errors
+def transcript_import(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    participant: str = typer.Argument(..., help="Participant code, e.g. P1."),
+    file: Path = typer.Argument(..., help="Transcript file: .txt, .docx, .vtt, .srt or noScribe .html."),
+    round_no: int = typer.Option(1, "--round", help="Interview round."),
+    layout: str = typer.Option(None, "--layout", help="imported, fixed-width or per-turn (default: imported when the file is line-numbered, else the study's layout)."),
+    width: int = typer.Option(None, "--width", help="Line width in characters for fixed-width (default 80)."),
+    notation: str = typer.Option(None, "--notation", help="Notation profile: verbatim-health or jefferson-lite."),
+    voice: list[str] = typer.Option([], "--voice", help="Map a caption voice name to a study code: --voice 'Jane Smith=P1' (names are never stored)."),
+    replace: bool = typer.Option(False, "--replace", help="Replace an existing draft with this file (a new version; the old one is kept)."),
+):
+    """Import a transcript as a new draft version of an interview's transcript."""
+    from reverie.services.transcripts import import_transcript
+
+    voice_map = {}
+    for pair in voice:
+        name, sep, code = pair.rpartition("=")
+        if not sep or not name.strip() or not code.strip():
+            fail(f"--voice {pair!r}: write it as 'Name=CODE'")
+        voice_map[name.strip()] = code.strip()
+    result = import_transcript(open_dir(directory), participant, round_no, file, layout=layout, width=width,
+                               notation=notation, voice_map=voice_map or None, replace=replace)
+    for warning in result.warnings:
+        err.print(f"warning: {warning}")
+    out.print(f"imported {participant} round {round_no} as version {result.version_number}: "
+              f"{result.turns} turns, {result.lines} lines ({result.layout})")
+
+
+@transcript_app.command("lock")
+@handles_errors
+def transcript_lock(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    participant: str = typer.Argument(..., help="Participant code."),
+    round_no: int = typer.Option(1, "--round", help="Interview round."),
+):
+    """Lock the current version before analysis: its line numbers never change again."""
+    from reverie.services.transcripts import lock_transcript
+
+    info = lock_transcript(open_dir(directory), participant, round_no)
+    out.print(f"locked {participant} round {round_no} version {info.number} (lines {info.first_line}-{info.last_line})")
+
+
+@transcript_app.command("verify")
+@handles_errors
+def transcript_verify(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    participant: str = typer.Argument(..., help="Participant code."),
+    round_no: int = typer.Option(1, "--round", help="Interview round."),
+):
+    """Mark the current draft as checked against its recording."""
+    from reverie.services.transcripts import set_status
+
+    info = set_status(open_dir(directory), participant, round_no, "verified")
+    out.print(f"verified {participant} round {round_no} version {info.number}")
+
+
+@transcript_app.command("show")
+@handles_errors
+def transcript_show(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    participant: str = typer.Argument(..., help="Participant code."),
+    round_no: int = typer.Option(1, "--round", help="Interview round."),
+    lines: str = typer.Option(None, "--lines", help="Line range such as 970-990."),
+    view: str = typer.Option("analysis", "--view", help="reading (notation hidden) or analysis (notation shown)."),
+    notation: str = typer.Option(None, "--notation", help="Show notation in this profile (verbatim-health, jefferson-lite); implies the analysis view."),
+    version: int = typer.Option(None, "--version", help="A version number (default: the current one)."),
+):
+    """Print a transcript with its line numbers, one transcript line per output line."""
+    from reverie.services.transcripts import show_lines
+
+    first, last = _lines_option(lines)
+    shown = show_lines(open_dir(directory), participant, round_no, first=first, last=last, view=view,
+                       notation=notation, version=version)
+    width = len(str(shown[-1].number)) if shown else 1
+    for line in shown:
+        label = f"{line.speaker}: " if line.speaker else ""
+        out.print(f"{line.number:>{width}}  {label}{line.text}", overflow="ignore", crop=False)
+
+
+@transcript_app.command("export")
+@handles_errors
+def transcript_export(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    participant: str = typer.Argument(..., help="Participant code."),
+    round_no: int = typer.Option(1, "--round", help="Interview round."),
+    fmt: str = typer.Option(..., "--format", help="docx, txt or html."),
+    output: Path = typer.Option(..., "-o", "--output", help="The file to write."),
+    view: str = typer.Option("analysis", "--view", help="reading or analysis."),
+):
+    """Export a transcript with its line numbers as real text (Word, plain text or HTML)."""
+    from reverie.services.transcripts import export_transcript
+
+    export_transcript(open_dir(directory), participant, round_no, fmt, output, view=view)
+    out.print(f"wrote {output}")
+
+
+@transcript_app.command("correct")
+@handles_errors
+def transcript_correct(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    participant: str = typer.Argument(..., help="Participant code."),
+    file: Path = typer.Argument(..., help="The corrected transcript file."),
+    round_no: int = typer.Option(1, "--round", help="Interview round."),
+    why: str = typer.Option(..., "--why", help="Why the transcript is corrected (recorded in the audit log)."),
+):
+    """Store a corrected transcript as a new version; codings and extracts are carried over and reported."""
+    from reverie.formats.transcripts import read_transcript
+    from reverie.services.corrections import correct_transcript
+
+    parsed = read_transcript(file, participant_code=participant)
+    result = correct_transcript(open_dir(directory), participant, round_no, parsed.turns, why=why)
+    out.print(f"stored version {result.version_number}")
+    for span in result.report:
+        old = f"{span.old_lines[0]}-{span.old_lines[1]}" if span.old_lines else "?"
+        new = f"{span.new_lines[0]}-{span.new_lines[1]}" if span.new_lines else "-"
+        out.print(f"  {span.status:<8} {span.label}: lines {old} -> {new}")
+
+
+@app.command("cite")
+@handles_errors
+def cite_command(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    participant: str = typer.Argument(..., help="Participant code."),
+    lines: str = typer.Argument(..., help="Line or range, e.g. 978-981, 978-81 or 527."),
+    round_no: int = typer.Option(None, "--round", help="Interview round (default: the first transcribed)."),
+    style: str = typer.Option(None, "--style", help="Range style: minimal, oxford, chicago or full (default: the study's)."),
+):
+    """Print the citation of a line range, e.g. (P1. Lines 978-81)."""
+    from reverie.core.citation import CitationStyle
+    from reverie.core.ranges import parse_range
+    from reverie.services.studies import citation_style
+    from reverie.services.transcripts import cite
+
+    study = open_dir(directory)
+    first, last = parse_range(lines)
+    chosen = citation_style(study)
+    if style:
+        chosen = CitationStyle(**{**asdict(chosen), "range_style": style})
+    typer.echo(cite(study, participant, first, last, round_no=round_no, style=chosen))
+
+
+@app.command("search")
+@handles_errors
+def search_command(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    query: str = typer.Argument(..., help='Words, "a phrase", prefix*, AND / OR / NOT, (brackets).'),
+    participant: str = typer.Option(None, "--participant", help="Only this participant."),
+    round_no: int = typer.Option(None, "--round", help="Only this round."),
+    speaker: str = typer.Option(None, "--speaker", help="Only lines spoken by this speaker (I, P1 …)."),
+    code: str = typer.Option(None, "--code", help="Only lines coded with this code."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+    limit: int = typer.Option(200, "--limit", help="At most this many hits."),
+):
+    """Search all transcripts; hits print as keyword-in-context lines with their citation."""
+    from reverie.services.search import search
+
+    hits = search(open_dir(directory), query, participant=participant, round_no=round_no, speaker=speaker,
+                  code=code, limit=limit)
+    if fmt == "json":
+        typer.echo(json.dumps([{"participant": h.participant, "round": h.round, "line": h.line,
+                                "start_line": h.line, "end_line": h.line, "speaker": h.speaker,
+                                "citation": h.citation, "text": h.text} for h in hits], ensure_ascii=False, indent=1))
+        return
+    if fmt != "text":
+        fail(f"unknown format {fmt!r}: use text or json")
+    for h in hits:
+        before = h.before[-40:]
+        out.print(f"{h.citation:<16} R{h.round} {h.speaker:>4}: {before}[{h.match}]{h.after[:40]}", overflow="ignore", crop=False)
+    err.print(f"{len(hits)} hit{'s' if len(hits) != 1 else ''}")

@@ -1,0 +1,48 @@
+"""REFI-QDA exchange (QDA-XML 1.0): read ``.qdpx``/``.qdc`` from other tools, write our own.
+
+This package works at the level of the format only: it turns files into a
+:class:`~reverie.formats.refi.model.QdaProject` and back. Mapping a project onto a study's
+participants, transcripts and codes is the services layer's job.
+"""
+
+from reverie.formats.refi.model import (
+    Case,
+    Code,
+    Coding,
+    Note,
+    PlainTextSelection,
+    QdaProject,
+    Set,
+    TextSource,
+    User,
+    Variable,
+    VariableType,
+    VariableValue,
+)
+from reverie.formats.refi.reader import ImportReport, read_qdc, read_qdpx
+from reverie.formats.refi.safety import Limits
+from reverie.formats.refi.text import OffsetConvention, OffsetUnit
+from reverie.formats.refi.writer import write_qdc, write_qdpx
+
+__all__ = [
+    "Case",
+    "Code",
+    "Coding",
+    "ImportReport",
+    "Limits",
+    "Note",
+    "OffsetConvention",
+    "OffsetUnit",
+    "PlainTextSelection",
+    "QdaProject",
+    "Set",
+    "TextSource",
+    "User",
+    "Variable",
+    "VariableType",
+    "VariableValue",
+    "read_qdc",
+    "read_qdpx",
+    "write_qdc",
+    "write_qdpx",
+]

@@ -1,0 +1,356 @@
+"""Encryption at rest for a single-user study: a passphrase-derived key, encrypted media, SQLCipher.
+
+Why these pieces:
+
+- **Key derivation.** A passphrase is turned into a 32-byte study key with Argon2id (memory-hard,
+  so guessing passphrases on a GPU is slow). The random salt and the cost parameters live in a
+  small JSON sidecar next to the study, together with a *key-check value*, so a wrong passphrase
+  is reported when the study is opened (``InvalidInput("wrong passphrase for study …")``) rather
+  than as a baffling decryption failure later.
+- **Sub-keys.** The study key is never used directly: :func:`subkey` derives independent keys for
+  the database and for media with HKDF, so one use can never be confused with another.
+- **Media.** Recordings are large, so files are encrypted in fixed-size chunks with AES-256-GCM
+  (the STREAM construction: chunk counter and a last-chunk flag in the nonce, the header as
+  associated data). Reordering, truncating or splicing chunks fails authentication, and neither
+  encryption nor decryption holds more than one chunk in memory. Each file gets a random salt
+  and its own HKDF-derived file key, so nonces never repeat across files.
+- **Database.** SQLCipher 4 through the ``sqlcipher3`` wheel (which bundles SQLCipher), keyed with
+  a raw 256-bit key so SQLCipher's own PBKDF2 is skipped (Argon2id already did that work).
+
+``cryptography``, ``argon2-cffi`` and ``sqlcipher3`` are imported lazily: a study without
+encryption never loads them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import os
+import struct
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from reverie.core.errors import InvalidInput
+
+KEY_BYTES = 32
+
+# Sidecar ("study key header") format.
+_SIDECAR_FORMAT = "reverie-study-key"
+_SIDECAR_VERSION = 1
+_SALT_BYTES = 16
+_CHECK_BYTES = 16
+
+# Media file format: magic, version, chunk size, per-file salt, key-check value.
+_MAGIC = b"RVMEDIA"
+_MEDIA_VERSION = 1
+_FILE_SALT_BYTES = 16
+_HEADER = struct.Struct(f">{len(_MAGIC)}sBI{_FILE_SALT_BYTES}s{_CHECK_BYTES}s")
+_TAG_BYTES = 16
+DEFAULT_CHUNK_BYTES = 1 << 20
+# A crafted header must not make us allocate gigabytes per chunk.
+_MAX_CHUNK_BYTES = 64 << 20
+_MAX_CHUNKS = 1 << 32
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id cost parameters; the defaults follow RFC 9106's second recommended option."""
+
+    time_cost: int = 3
+    memory_kib: int = 64 * 1024
+    parallelism: int = 4
+
+    def check(self, where: str) -> None:
+        """Refuse parameters that are too weak to protect a study or large enough to hang it."""
+        if not 1 <= self.time_cost <= 64:
+            raise InvalidInput(f"{where}: Argon2 time cost {self.time_cost} is out of range 1–64")
+        if not 8 * self.parallelism <= self.memory_kib <= 4 * 1024 * 1024:
+            raise InvalidInput(f"{where}: Argon2 memory {self.memory_kib} KiB is out of range")
+        if not 1 <= self.parallelism <= 64:
+            raise InvalidInput(f"{where}: Argon2 parallelism {self.parallelism} is out of range 1–64")
+
+
+def derive_key(passphrase: str, salt: bytes, params: KdfParams = KdfParams()) -> bytes:
+    """Return the 32-byte study key for ``passphrase`` with Argon2id (slow on purpose)."""
+    from argon2.low_level import Type, hash_secret_raw
+
+    if not passphrase:
+        raise InvalidInput("the passphrase is empty")
+    return hash_secret_raw(
+        secret=passphrase.encode("utf-8"),
+        salt=salt,
+        time_cost=params.time_cost,
+        memory_cost=params.memory_kib,
+        parallelism=params.parallelism,
+        hash_len=KEY_BYTES,
+        type=Type.ID,
+    )
+
+
+def subkey(key: bytes, purpose: str, length: int = KEY_BYTES) -> bytes:
+    """Return an independent key for one ``purpose`` ("database", "media", …) of the study key."""
+    _check_key(key)
+    return _hkdf(key, salt=None, info=f"reverie/{purpose}".encode(), length=length)
+
+
+def create_study_key(
+    sidecar: str | Path, passphrase: str, *, params: KdfParams = KdfParams()
+) -> bytes:
+    """Make a new study key from ``passphrase``; write its salt and key-check value to ``sidecar``.
+
+    Refuses to overwrite an existing sidecar: that would make every file encrypted under the old
+    key unreadable.
+    """
+    sidecar = Path(sidecar)
+    if sidecar.exists():
+        raise InvalidInput(f"{sidecar} already exists; a study key is created only once")
+    params.check(str(sidecar))
+    salt = os.urandom(_SALT_BYTES)
+    key = derive_key(passphrase, salt, params)
+    record = {
+        "format": _SIDECAR_FORMAT,
+        "version": _SIDECAR_VERSION,
+        "kdf": "argon2id",
+        "salt": _b64(salt),
+        "time_cost": params.time_cost,
+        "memory_kib": params.memory_kib,
+        "parallelism": params.parallelism,
+        "check": _b64(_key_check(key)),
+    }
+    _write_atomic(sidecar, json.dumps(record, indent=2).encode("utf-8"))
+    return key
+
+
+def unlock_study_key(sidecar: str | Path, passphrase: str, *, study: str) -> bytes:
+    """Return the study key for ``passphrase``, or raise ``InvalidInput`` if it is the wrong one."""
+    sidecar = Path(sidecar)
+    salt, params, check = _read_sidecar(sidecar)
+    key = derive_key(passphrase, salt, params)
+    if not hmac.compare_digest(_key_check(key), check):
+        raise InvalidInput(f"wrong passphrase for study {study}")
+    return key
+
+
+def encrypt_file(
+    src: str | Path, dst: str | Path, key: bytes, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES
+) -> None:
+    """Encrypt ``src`` into ``dst`` chunk by chunk; ``dst`` appears only once it is complete."""
+    _check_key(key)
+    if not 1 <= chunk_bytes <= _MAX_CHUNK_BYTES:
+        raise InvalidInput(f"chunk size {chunk_bytes} is out of range")
+    salt = os.urandom(_FILE_SALT_BYTES)
+    file_key, check = _file_keys(key, salt)
+    header = _HEADER.pack(_MAGIC, _MEDIA_VERSION, chunk_bytes, salt, check)
+    aead = _aesgcm(file_key)
+    src = Path(src)
+    with open(src, "rb") as plain, _AtomicOutput(Path(dst)) as out:
+        out.write(header)
+        counter = 0
+        chunk = plain.read(chunk_bytes)
+        while True:
+            # Read one ahead so the last chunk (possibly empty) is flagged as last.
+            following = plain.read(chunk_bytes) if len(chunk) == chunk_bytes else b""
+            last = not following
+            out.write(aead.encrypt(_nonce(counter, last), chunk, header))
+            if last:
+                break
+            chunk, counter = following, counter + 1
+            if counter >= _MAX_CHUNKS:
+                raise InvalidInput(f"{src} is too large to encrypt with {chunk_bytes}-byte chunks")
+
+
+def decrypt_file(src: str | Path, dst: str | Path, key: bytes) -> None:
+    """Decrypt ``src`` into ``dst``; on a wrong key or a damaged file nothing is left at ``dst``."""
+    with _AtomicOutput(Path(dst)) as out:
+        for chunk in iter_decrypted(src, key):
+            out.write(chunk)
+
+
+def open_decrypted(path: str | Path, key: bytes) -> bytes:
+    """Return the whole plaintext of an encrypted file (for playback of short media)."""
+    return b"".join(iter_decrypted(path, key))
+
+
+def iter_decrypted(path: str | Path, key: bytes) -> Iterator[bytes]:
+    """Yield the plaintext of an encrypted file one authenticated chunk at a time.
+
+    A chunk is yielded only after its tag verifies; if a later chunk fails, the iterator raises
+    ``InvalidInput``, so callers that write out chunks must discard what they wrote (as
+    :func:`decrypt_file` does).
+    """
+    from cryptography.exceptions import InvalidTag
+
+    _check_key(key)
+    path = Path(path)
+    with open(path, "rb") as sealed:
+        header = sealed.read(_HEADER.size)
+        if len(header) != _HEADER.size:
+            raise InvalidInput(f"{path} is not an encrypted Reverie file (too short)")
+        magic, version, chunk_bytes, salt, check = _HEADER.unpack(header)
+        if magic != _MAGIC:
+            raise InvalidInput(f"{path} is not an encrypted Reverie file")
+        if version != _MEDIA_VERSION:
+            raise InvalidInput(f"{path} uses encryption format version {version}; this Reverie reads {_MEDIA_VERSION}")
+        if not 1 <= chunk_bytes <= _MAX_CHUNK_BYTES:
+            raise InvalidInput(f"{path} has a damaged header (chunk size {chunk_bytes})")
+        file_key, expected_check = _file_keys(key, salt)
+        if not hmac.compare_digest(check, expected_check):
+            raise InvalidInput(f"{path} was encrypted with a different key (wrong passphrase?)")
+        aead = _aesgcm(file_key)
+        sealed_bytes = chunk_bytes + _TAG_BYTES
+        counter = 0
+        sealed_chunk = sealed.read(sealed_bytes)
+        while True:
+            following = sealed.read(sealed_bytes) if len(sealed_chunk) == sealed_bytes else b""
+            last = not following
+            try:
+                yield aead.decrypt(_nonce(counter, last), sealed_chunk, header)
+            except InvalidTag:
+                raise InvalidInput(f"{path} is damaged or truncated (chunk {counter} fails authentication)") from None
+            if last:
+                return
+            sealed_chunk, counter = following, counter + 1
+
+
+def sqlcipher_dbapi() -> Any:
+    """Return the SQLCipher DB-API module, to pass as ``create_engine(..., module=…)``.
+
+    Why: with a ``creator`` on a plain ``sqlite://`` URL SQLAlchemy assumes the stdlib ``sqlite3``
+    module and will not recognise SQLCipher's exceptions, so an ``IntegrityError`` would escape
+    unwrapped. Passing this module makes SQLAlchemy wrap them as usual.
+    """
+    from sqlcipher3 import dbapi2
+
+    return dbapi2
+
+
+def sqlcipher_creator(path: str | Path, key: bytes) -> Callable[[], Any]:
+    """Return a connection factory for an SQLCipher database at ``path`` keyed with ``key``.
+
+    Use it with an explicit pool (SQLAlchemy's default for SQLite is a per-thread singleton pool,
+    which breaks when the web server and job threads share the engine)::
+
+        engine = create_engine("sqlite://", creator=sqlcipher_creator(path, key),
+                               module=sqlcipher_dbapi(), poolclass=QueuePool)
+
+    Each new connection is checked by reading the schema, so a wrong key fails at connect with
+    ``InvalidInput`` instead of on the first query.
+    """
+    _check_key(key)
+    path = Path(path)
+    # A raw key (x'…') skips SQLCipher's PBKDF2; the key is already Argon2id output via subkey().
+    pragma = f"PRAGMA key = \"x'{key.hex()}'\""
+
+    def connect() -> Any:
+        dbapi = sqlcipher_dbapi()
+        connection = dbapi.connect(str(path), check_same_thread=False)
+        try:
+            connection.execute(pragma)
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except dbapi.DatabaseError:
+            connection.close()
+            raise InvalidInput(
+                f"cannot open {path}: wrong key, or not an encrypted Reverie database"
+            ) from None
+        return connection
+
+    return connect
+
+
+def _check_key(key: bytes) -> None:
+    if not isinstance(key, bytes | bytearray) or len(key) != KEY_BYTES:
+        raise InvalidInput(f"an encryption key must be {KEY_BYTES} bytes")
+
+
+def _hkdf(key: bytes, *, salt: bytes | None, info: bytes, length: int) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(bytes(key))
+
+
+def _key_check(key: bytes) -> bytes:
+    return _hkdf(key, salt=None, info=b"reverie/key-check", length=_CHECK_BYTES)
+
+
+def _file_keys(key: bytes, salt: bytes) -> tuple[bytes, bytes]:
+    """Per-file AES key and key-check value, both from the file's random salt."""
+    material = _hkdf(key, salt=salt, info=b"reverie/media-file/v1", length=KEY_BYTES + _CHECK_BYTES)
+    return material[:KEY_BYTES], material[KEY_BYTES:]
+
+
+def _aesgcm(file_key: bytes) -> Any:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(file_key)
+
+
+def _nonce(counter: int, last: bool) -> bytes:
+    """96-bit nonce: 88-bit chunk counter, then 1 byte flagging the final chunk (STREAM)."""
+    return counter.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
+
+
+def _read_sidecar(sidecar: Path) -> tuple[bytes, KdfParams, bytes]:
+    try:
+        record = json.loads(sidecar.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"{sidecar} is missing: the study key header is needed to unlock the study") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{sidecar} is not a readable study key header ({exc})") from None
+    try:
+        if record["format"] != _SIDECAR_FORMAT or record["kdf"] != "argon2id":
+            raise InvalidInput(f"{sidecar} is not a Reverie study key header")
+        if record["version"] != _SIDECAR_VERSION:
+            raise InvalidInput(f"{sidecar} has version {record['version']}; this Reverie reads {_SIDECAR_VERSION}")
+        params = KdfParams(int(record["time_cost"]), int(record["memory_kib"]), int(record["parallelism"]))
+        salt, check = _unb64(record["salt"]), _unb64(record["check"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"{sidecar} is a damaged study key header ({exc!r})") from None
+    params.check(str(sidecar))
+    if len(salt) < _SALT_BYTES or len(check) != _CHECK_BYTES:
+        raise InvalidInput(f"{sidecar} is a damaged study key header (salt or check value)")
+    return salt, params, check
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
+    with _AtomicOutput(path) as out:
+        out.write(payload)
+
+
+class _AtomicOutput:
+    """A file written under a temporary name and renamed into place only if the block succeeds."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.partial = path.with_name(f".{path.name}.{os.urandom(4).hex()}.part")
+        self.handle: IO[bytes] | None = None
+
+    def __enter__(self) -> IO[bytes]:
+        fd = os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self.handle = os.fdopen(fd, "wb")
+        return self.handle
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        handle = self.handle
+        assert handle is not None, "__exit__ without __enter__"
+        try:
+            if exc_type is None:
+                handle.flush()
+                os.fsync(handle.fileno())
+        finally:
+            handle.close()
+        if exc_type is None:
+            os.replace(self.partial, self.path)
+        else:
+            self.partial.unlink(missing_ok=True)

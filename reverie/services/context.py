@@ -1,0 +1,149 @@
+"""An open study: where it lives, its database, its media, who is working, and the one write path.
+
+Every service function takes an :class:`OpenStudy`. Reads use :meth:`OpenStudy.read`; every write
+goes through :meth:`OpenStudy.write`, which serialises writers in this process, takes the database
+write lock up front, and appends the audit event in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+import threading
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from reverie.core.errors import InvalidInput
+from reverie.store import audit
+from reverie.store.database import immediate_transactions, is_sqlite, make_engine
+from reverie.store.media import MediaCipher, MediaStore
+
+MANIFEST = "study.toml"
+DB_NAME = "study.db"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What ``study.toml`` says: the database (``study.db`` or a server URL) and whether it is encrypted."""
+
+    database: str = DB_NAME
+    encrypted: bool = False
+    format: int = FORMAT
+
+    def dump(self) -> str:
+        return (
+            "# A Reverie study folder. Copy the whole folder to copy the study.\n"
+            f"format = {self.format}\n"
+            f"database = {_toml_string(self.database)}\n"
+            f"encrypted = {'true' if self.encrypted else 'false'}\n"
+        )
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def read_manifest(root: Path) -> Manifest:
+    path = root / MANIFEST
+    if not root.is_dir():
+        raise InvalidInput(f"{root}: no such study folder")
+    if not path.is_file():
+        raise InvalidInput(f"{root}: not a Reverie study (no {MANIFEST}); make one with `reverie init {root}`")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path}: unreadable study manifest ({exc})") from exc
+    return Manifest(database=str(data.get("database", DB_NAME)), encrypted=bool(data.get("encrypted", False)),
+                    format=int(data.get("format", FORMAT)))
+
+
+def database_url(root: Path, manifest: Manifest) -> str:
+    if "://" in manifest.database:
+        url = manifest.database
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return f"sqlite:///{(root / manifest.database).resolve()}"
+
+
+@dataclass
+class OpenStudy:
+    root: Path
+    url: str
+    engine: Engine
+    study_id: int
+    actor: str
+    media: MediaStore
+    manifest: Manifest
+    _sessions: sessionmaker = field(repr=False, default=None)  # type: ignore[assignment]
+    _write_lock: threading.RLock = field(repr=False, default_factory=threading.RLock)
+    _local: threading.local = field(repr=False, default_factory=threading.local)
+
+    def __post_init__(self):
+        if self._sessions is None:
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.url)
+
+    @property
+    def db_path(self) -> Path | None:
+        return self.root / self.manifest.database if self.is_sqlite else None
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; inside a write it is the writer's session, so reads see its changes."""
+        current = getattr(self._local, "session", None)
+        if current is not None:
+            yield current
+            return
+        with self._sessions() as session:
+            yield session
+
+    @contextmanager
+    def write(self, action: str, *, target: str = "", why: str = "", payload: dict[str, Any] | None = None,
+              actor: str | None = None) -> Iterator[Session]:
+        """The one write path: a transaction holding the write lock, closed by its audit event.
+
+        Nested writes join the outer transaction (each still appends its own event), so a
+        composite operation is all-or-nothing.
+        """
+        current = getattr(self._local, "session", None)
+        if current is not None:
+            yield current
+            current.flush()
+            audit.append(current, self.study_id, actor=actor or self.actor, action=action, target=target,
+                         why=why, payload=payload)
+            return
+        with self._write_lock, immediate_transactions(), self._sessions() as session:
+            self._local.session = session
+            try:
+                with session.begin():
+                    yield session
+                    session.flush()
+                    audit.append(session, self.study_id, actor=actor or self.actor, action=action,
+                                 target=target, why=why, payload=payload)
+            finally:
+                self._local.session = None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def connect(url: str, creator=None) -> Engine:
+    return make_engine(url, creator=creator)
+
+
+def media_store(root: Path, cipher: MediaCipher | None = None) -> MediaStore:
+    return MediaStore(root / "media", cipher)

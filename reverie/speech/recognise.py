@@ -1,0 +1,272 @@
+"""Local transcription with faster-whisper that keeps words' times, pauses and speakers.
+
+The pipeline decodes the recording once, runs the Silero VAD once (its regions give the chunk
+cuts, the pauses and the diarisation windows), recognises chunk by chunk with one model
+instance, then gives words to speakers. Services that run long recordings as jobs use the steps
+separately: :func:`prepare`, :func:`recognise_chunk` for each chunk of ``plan.chunks`` (storing
+each :class:`ChunkResult`), then :func:`build_result`. :func:`transcribe` does all of it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from reverie.core.errors import InvalidInput
+from reverie.core.transcript import ParsedTranscript, Turn, Word
+from reverie.speech import audio as audio_io
+from reverie.speech.chunks import Chunk, ChunkPlan, ChunkResult
+from reverie.speech.diarise import Diariser, Ge2eDiariser, build_turns, share_warnings, speaker_labels, speaker_of
+from reverie.speech.models import DEFAULT_MODEL, resolve_model
+from reverie.speech.pauses import Pause, SpeechRegion, pauses_between, speech_regions
+
+if TYPE_CHECKING:
+    import numpy as np
+
+Progress = Callable[[float, float], None]
+
+# noScribe's approach: Whisper copies the style of its prompt, so a disfluent prompt makes it
+# keep more fillers, repeats and cut-off words instead of tidying them away (NOTES section 4).
+VERBATIM_PROMPT = "Umm, so, I- I mean, you know, it's- it's like, uh, hard to say."
+MIN_PAUSE = 0.2
+DEFAULT_GPU_BATCH = 8
+
+
+@dataclass(frozen=True)
+class RecognitionOptions:
+    """How to run the recogniser; invalid values are refused with a message for the user."""
+
+    language: str | None = "en"
+    verbatim: bool = False
+    device: str = "cpu"
+    batch_size: int | None = None
+    chunk_seconds: float = 240
+    cpu_threads: int = 2
+
+    def __post_init__(self) -> None:
+        if self.device not in ("cpu", "cuda"):
+            raise InvalidInput(f"device must be 'cpu' or 'cuda', not {self.device!r}.")
+        if self.batch_size is not None:
+            try:
+                object.__setattr__(self, "batch_size", int(self.batch_size))
+            except (TypeError, ValueError) as error:
+                raise InvalidInput(f"--batch-size must be a whole number, not {self.batch_size!r}.") from error
+            if self.batch_size < 1:
+                raise InvalidInput(f"--batch-size must be 1 or more, not {self.batch_size}.")
+        if self.chunk_seconds < 30:
+            raise InvalidInput("chunks must be at least 30 s long (Whisper reads 30 s windows).")
+        if self.cpu_threads < 1:
+            raise InvalidInput("cpu_threads must be 1 or more.")
+
+    @property
+    def compute_type(self) -> str:
+        return "float16" if self.device == "cuda" else "int8"
+
+    @property
+    def effective_batch_size(self) -> int | None:
+        """The batch for faster-whisper's batched pipeline, or None for its sequential one."""
+        if self.batch_size is None and self.device == "cuda":
+            return DEFAULT_GPU_BATCH
+        return self.batch_size
+
+
+@lru_cache(maxsize=2)
+def _load_whisper(model_dir: str, device: str, compute_type: str, cpu_threads: int):
+    """One model instance per directory and device, reused across chunks and files."""
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(model_dir, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+
+
+class Recogniser:
+    """A loaded Whisper model with the options to run it."""
+
+    def __init__(self, model: str | Path | None = None, options: RecognitionOptions | None = None) -> None:
+        self.options = options or RecognitionOptions()
+        self.model_dir = resolve_model(model)
+        if model is None:
+            self.model_name = DEFAULT_MODEL
+        else:
+            self.model_name = Path(model).name if Path(model).is_dir() else str(model)
+        opts = self.options
+        self.whisper = _load_whisper(str(self.model_dir), opts.device, opts.compute_type, opts.cpu_threads)
+        if not self.whisper.model.is_multilingual and opts.language not in (None, "en"):
+            raise InvalidInput(f"The model {self.model_name} is English-only; it cannot transcribe {opts.language!r}.")
+
+    def segments(self, samples: "np.ndarray"):
+        """faster-whisper's segment generator and info for some samples, sequential or batched."""
+        opts = self.options
+        kwargs = dict(
+            language=opts.language,
+            word_timestamps=True,
+            vad_filter=True,
+            initial_prompt=VERBATIM_PROMPT if opts.verbatim else None,
+        )
+        batch = opts.effective_batch_size
+        if batch is not None:
+            from faster_whisper import BatchedInferencePipeline
+
+            return BatchedInferencePipeline(self.whisper).transcribe(samples, batch_size=batch, **kwargs)
+        return self.whisper.transcribe(samples, **kwargs)
+
+
+def recognise_chunk(recogniser: Recogniser, samples: "np.ndarray", chunk: Chunk,
+                    progress: Progress | None = None, total: float | None = None) -> ChunkResult:
+    """Recognise one chunk of the recording; word times come back relative to the whole file."""
+    began = time.perf_counter()
+    first, last = int(chunk.start * audio_io.SAMPLE_RATE), int(chunk.end * audio_io.SAMPLE_RATE)
+    segments, info = recogniser.segments(samples[first:last])
+    words: list[Word] = []
+    for segment in segments:
+        for word in segment.words or ():
+            text = word.word.strip()
+            if text:
+                words.append(Word(text, round(chunk.start + word.start, 3), round(chunk.start + word.end, 3),
+                                  round(word.probability, 4)))
+        if progress is not None:
+            progress(min(chunk.start + segment.end, chunk.end), total or chunk.end)
+    return ChunkResult(chunk.index, chunk.start, chunk.end, words, info.language,
+                       round(time.perf_counter() - began, 3))
+
+
+@dataclass
+class Prepared:
+    """A decoded recording with its speech regions and chunk plan, ready for recognition."""
+
+    audio: audio_io.Audio
+    regions: list[SpeechRegion]
+    plan: ChunkPlan
+
+
+def prepare(audio_path: str | Path, chunk_seconds: float = 240) -> Prepared:
+    """Decode, find speech and plan the chunks; raise InvalidInput when there is no speech."""
+    decoded = audio_io.load_audio(audio_path)
+    regions = speech_regions(decoded.samples, min_silence_ms=int(MIN_PAUSE * 1000))
+    if not regions:
+        raise InvalidInput(f"{decoded.path}: no speech found in the recording.")
+    return Prepared(decoded, regions, ChunkPlan.for_recording(decoded.duration, regions, chunk_seconds))
+
+
+@dataclass
+class SpeechResult:
+    """A recognised interview: speaker turns with timed words, and pauses kept apart from the text.
+
+    Turn texts are plain words. Pauses are returned with their times so the service can render
+    them in the study's notation (``(1.5)``, dots, none) and attach prosodic measures to lines.
+    """
+
+    turns: list[Turn]
+    pauses: list[Pause]
+    chunks: list[ChunkResult]
+    regions: list[SpeechRegion]
+    model: str
+    language: str
+    duration: float
+    source_name: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[Word]:
+        return [word for turn in self.turns for word in turn.words]
+
+    def to_parsed_transcript(self) -> ParsedTranscript:
+        return ParsedTranscript(list(self.turns), self.source_name, list(self.warnings))
+
+
+def clip_to_regions(words: list[Word], regions: list[SpeechRegion]) -> list[Word]:
+    """Trim each word to the speech region that holds most of it.
+
+    Why: Whisper stretches words over silences (a word given 2 s that swallows a 1.8 s pause),
+    which would put pauses inside words and words on the wrong side of a turn change.
+    """
+    import bisect
+
+    starts = [region.start for region in regions]
+    clipped = []
+    for word in words:
+        first = max(0, bisect.bisect_right(starts, word.start) - 1)
+        best, best_overlap = None, 0.0
+        for region in regions[first:]:
+            if region.start >= word.end:
+                break
+            overlap = min(word.end, region.end) - max(word.start, region.start)
+            if overlap > best_overlap:
+                best, best_overlap = region, overlap
+        if best is None:
+            clipped.append(word)
+        else:
+            clipped.append(Word(word.text, max(word.start, best.start), min(word.end, best.end), word.probability))
+    return clipped
+
+
+def build_result(prepared: Prepared, chunk_results: list[ChunkResult], model_name: str, *,
+                 speakers: int = 2, participant: str = "P", split_channels: bool | None = None,
+                 diariser: Diariser | None = None) -> SpeechResult:
+    """Join recognised chunks, give words to speakers and build turns, pauses and warnings."""
+    decoded, regions = prepared.audio, prepared.regions
+    ordered = sorted(chunk_results, key=lambda result: result.index)
+    words = clip_to_regions([word for result in ordered for word in result.words], regions)
+    if not words:
+        raise InvalidInput(f"{decoded.path}: no speech found in the recording.")
+    labels = speaker_labels(max(speakers, 1), participant)
+    warnings: list[str] = []
+    channels = decoded.channels
+    use_channels = channels is not None and (
+        split_channels if split_channels is not None else audio_io.channels_are_separated(*channels)
+    )
+    if split_channels and channels is None:
+        warnings.append("The recording is mono, so speakers could not be taken from its channels.")
+    if use_channels:
+        per_word = [audio_io.channel_of(*channels, word.start, word.end) for word in words]
+        # The channel heard first is the interviewer, as with diarisation.
+        interviewer = per_word[0]
+        assigned = [labels[0] if channel == interviewer else labels[1] for channel in per_word]
+    elif speakers >= 2:
+        segments = (diariser or Ge2eDiariser()).diarise(decoded.samples, regions, speakers)
+        assigned = [labels[speaker_of(word, segments)] for word in words]
+        warnings.extend(share_warnings(segments, labels))
+    else:
+        assigned = [participant] * len(words)
+    languages = [result.language for result in ordered if result.language]
+    return SpeechResult(
+        turns=build_turns(words, assigned),
+        pauses=pauses_between(regions, MIN_PAUSE),
+        chunks=ordered,
+        regions=regions,
+        model=model_name,
+        language=max(set(languages), key=languages.count) if languages else "",
+        duration=decoded.duration,
+        source_name=decoded.path.name,
+        warnings=warnings,
+    )
+
+
+def transcribe(audio_path: str | Path, *, model: str | Path | None = None, language: str | None = "en",
+               verbatim: bool = False, device: str = "cpu", batch_size: int | None = None,
+               chunk_seconds: float = 240, progress: Progress | None = None,
+               done_chunks: dict[int, ChunkResult] | None = None, speakers: int = 2,
+               participant: str = "P", split_channels: bool | None = None,
+               diariser: Diariser | None = None, cpu_threads: int = 2) -> SpeechResult:
+    """Transcribe a recording into speaker turns with timed words, pauses and warnings.
+
+    ``done_chunks`` maps chunk index to results already stored; those chunks are skipped and
+    each newly recognised chunk is added to it as soon as it is done, so after a failure the
+    caller retries with the same dict and only the missing chunks run again.
+    """
+    options = RecognitionOptions(language, verbatim, device, batch_size, chunk_seconds, cpu_threads)
+    prepared = prepare(audio_path, options.chunk_seconds)
+    recogniser = Recogniser(model, options)
+    done = done_chunks if done_chunks is not None else {}
+    total = prepared.audio.duration
+    for chunk in prepared.plan.chunks:
+        stored = done.get(chunk.index)
+        if stored is None or (stored.start, stored.end) != (chunk.start, chunk.end):
+            done[chunk.index] = recognise_chunk(recogniser, prepared.audio.samples, chunk, progress, total)
+        if progress is not None:
+            progress(chunk.end, total)
+    results = [done[chunk.index] for chunk in prepared.plan.chunks]
+    return build_result(prepared, results, recogniser.model_name, speakers=speakers,
+                        participant=participant, split_channels=split_channels, diariser=diariser)

@@ -1,0 +1,100 @@
+"""The importer registry: built-ins and third-party importers are chosen the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reverie.core.errors import InvalidInput
+from reverie.core.transcript import ParsedTranscript, Turn
+from reverie.formats.transcripts import (
+    ImportOptions,
+    read_transcript,
+    register_importer,
+    registered_importers,
+    registry,
+)
+
+
+class MarkdownImporter:
+    """A third-party importer: each "**X**: text" line is a turn."""
+
+    name = "markdown"
+    suffixes = (".md",)
+
+    def recognises(self, head: bytes) -> bool:
+        return False
+
+    def read(self, path: Path, options: ImportOptions) -> ParsedTranscript:
+        resolver = options.resolver(path.name)
+        turns = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            label, _, text = line.removeprefix("**").partition("**: ")
+            turns.append(Turn(resolver.code_for(label) or label, text))
+        return ParsedTranscript(turns, source_name=path.name, warnings=resolver.warnings)
+
+
+@pytest.fixture
+def isolated_registry(monkeypatch):
+    monkeypatch.setattr(registry, "_importers", list(registry._importers))
+
+
+def test_built_in_importers_are_registered():
+    names = {importer.name for importer in registered_importers()}
+
+    assert names == {"text", "docx", "webvtt", "srt", "noscribe"}
+
+
+def test_a_third_party_importer_reads_its_suffix_with_the_callers_options(
+    tmp_path, isolated_registry
+):
+    register_importer(MarkdownImporter())
+    path = tmp_path / "interview.md"
+    path.write_text("**Interviewer**: Hello.\n**P2**: Hi.\n", encoding="utf-8")
+
+    parsed = read_transcript(path, participant_code="P1")
+
+    assert [(turn.speaker, turn.text) for turn in parsed.turns] == [("I", "Hello."), ("P2", "Hi.")]
+    assert parsed.warnings == [
+        "interview.md: the file labels a participant P2, but this interview's participant is "
+        "P1; kept P2 as written."
+    ]
+
+
+def test_the_latest_registration_wins_for_a_suffix(tmp_path, isolated_registry):
+    class ShoutingText(MarkdownImporter):
+        name = "shouting"
+        suffixes = (".txt",)
+
+        def read(self, path, options):
+            return ParsedTranscript([Turn("I", path.read_text().upper())])
+
+    register_importer(ShoutingText())
+    path = tmp_path / "a.txt"
+    path.write_text("I: hello")
+
+    assert read_transcript(path).turns[0].text == "I: HELLO"
+
+
+def test_something_that_is_not_an_importer_is_refused(isolated_registry):
+    with pytest.raises(TypeError):
+        register_importer(object())  # type: ignore[arg-type]
+
+
+def test_an_unknown_suffix_names_the_readable_ones(tmp_path):
+    path = tmp_path / "interview.pdf"
+    path.write_bytes(b"%PDF-1.7 not really")
+
+    with pytest.raises(InvalidInput) as raised:
+        read_transcript(path)
+
+    assert str(raised.value) == (
+        "interview.pdf: Reverie cannot read .pdf transcripts; "
+        "it reads .docx, .htm, .html, .srt, .text, .txt, .vtt"
+    )
+
+
+def test_a_missing_file_is_refused(tmp_path):
+    with pytest.raises(InvalidInput, match=r"^gone\.txt: no such file$"):
+        read_transcript(tmp_path / "gone.txt")

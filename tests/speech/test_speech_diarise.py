@@ -1,0 +1,95 @@
+"""Diarisation: the right speaker on almost every word, labels, the plug-in point, and speed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytest.importorskip("faster_whisper")
+np = pytest.importorskip("numpy")
+pytest.importorskip("scipy")
+
+from reverie.core.transcript import Word  # noqa: E402
+from reverie.speech import ge2e  # noqa: E402
+from reverie.speech.diarise import Ge2eDiariser, SpeakerSegment, build_turns, share_warnings, speaker_of  # noqa: E402
+from reverie.speech.pauses import speech_regions  # noqa: E402
+from reverie.speech.recognise import build_result, prepare  # noqa: E402
+
+
+def word_accuracy(recording, result) -> float:
+    truth = {"I": "I", "P": "P4"}
+    words = [(turn.speaker, word) for turn in result.turns for word in turn.words]
+    right = sum(truth[recording.speaker_at((w.start + w.end) / 2)] == speaker for speaker, w in words)
+    return right / len(words)
+
+
+def test_words_on_the_right_speaker(interview, interview_result):
+    recording, _ = interview
+    assert {turn.speaker for turn in interview_result.turns} == {"I", "P4"}
+    assert interview_result.turns[0].speaker == "I"
+    assert word_accuracy(recording, interview_result) >= 0.95
+    assert not interview_result.warnings
+
+
+def test_enrolment_picks_the_interviewer(interview):
+    recording, _ = interview
+    participant = next(p for p in recording.pieces if p.speaker == "P")
+    clip = recording.samples[int(participant.start * 16000):int(participant.end * 16000)]
+    regions = speech_regions(recording.samples)
+    segments = Ge2eDiariser(enrolment=clip).diarise(recording.samples, regions, 2)
+    # Enrolled with the participant's voice, so the participant becomes speaker 0.
+    first_piece = recording.pieces[0]
+    assert speaker_of(Word("x", first_piece.start + 0.5, first_piece.start + 1.0), segments) == 1
+
+
+def test_a_plugged_in_diariser_is_used(interview, interview_result):
+    _, path = interview
+
+    class EveryoneIsTheInterviewer:
+        def diarise(self, samples, regions, speakers):
+            return [SpeakerSegment(r.start, r.end, 0) for r in regions]
+
+    prepared = prepare(path)
+    result = build_result(prepared, interview_result.chunks, "tiny.en", diariser=EveryoneIsTheInterviewer())
+    assert {turn.speaker for turn in result.turns} == {"I"}
+    assert any("P has only 0%" in warning for warning in result.warnings)
+
+
+def test_lopsided_split_is_flagged():
+    segments = [SpeakerSegment(0, 95, 0), SpeakerSegment(95, 100, 1)]
+    warnings = share_warnings(segments, ["I", "P2"])
+    assert len(warnings) == 1 and "P2 has only 5%" in warnings[0]
+
+
+def test_build_turns_groups_runs():
+    words = [Word("a", 0, 1), Word("b", 1, 2), Word("c", 2, 3)]
+    turns = build_turns(words, ["I", "I", "P"])
+    assert [(t.speaker, t.text, t.start, t.end) for t in turns] == [("I", "a b", 0, 2), ("P", "c", 2, 3)]
+
+
+def test_embeddings_separate_the_voices(interview):
+    recording, _ = interview
+    mel = ge2e.mel_frames(recording.samples)
+    centres = {s: [(p.start + p.end) / 2 for p in recording.pieces if p.speaker == s] for s in "IP"}
+    emb = {s: ge2e.embed_windows(mel, np.array(c)) for s, c in centres.items()}
+    assert np.allclose(np.linalg.norm(emb["I"], axis=1), 1, atol=1e-5)
+    within = float(np.mean(emb["P"] @ emb["P"].T))
+    between = float(np.mean(emb["P"] @ emb["I"].T))
+    assert within > between + 0.1
+
+
+def test_mel_filterbank_matches_librosa_shape():
+    bank = ge2e.mel_filterbank()
+    assert bank.shape == (40, 201) and (bank >= 0).all()
+    assert (bank.sum(axis=1) > 0).all()
+
+
+def test_diarisation_is_faster_than_60x_real_time(interview):
+    recording, _ = interview
+    regions = speech_regions(recording.samples)
+    diariser = Ge2eDiariser()
+    diariser.diarise(recording.samples, regions, 2)  # load the weights once
+    began = time.perf_counter()
+    diariser.diarise(recording.samples, regions, 2)
+    assert recording.duration / (time.perf_counter() - began) >= 60
