@@ -64,6 +64,30 @@ def _probe(path: Path) -> tuple[int, float | None]:
         raise InvalidInput(f"{path}: not a readable audio file ({error}).") from error
 
 
+def _wav_shortfall(path: Path) -> tuple[int, int] | None:
+    """For a RIFF/WAVE file, the data bytes its header declares and the bytes really there.
+
+    Why: FFmpeg's WAV reader takes the length from the file size, so a cut-off copy of a
+    recording decodes without complaint; only the header still knows how long it should be.
+    Streaming writers put 0 or 0xFFFFFFFF there, which means "unknown" and is not checked.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        while True:
+            chunk = handle.read(8)
+            if len(chunk) < 8:
+                return None
+            size = int.from_bytes(chunk[4:], "little")
+            if chunk[:4] == b"data":
+                if size in (0, 0xFFFFFFFF):
+                    return None
+                present = path.stat().st_size - handle.tell()
+                return size, present
+            handle.seek(size + (size & 1), 1)
+
+
 def load_audio(path: str | Path) -> Audio:
     """Decode a recording to 16 kHz float32; raise InvalidInput naming the file if it is unusable."""
     import av
@@ -76,6 +100,12 @@ def load_audio(path: str | Path) -> Audio:
     if path.stat().st_size == 0:
         raise InvalidInput(f"{path}: the file is empty.")
     n_channels, declared = _probe(path)
+    shortfall = _wav_shortfall(path)
+    if shortfall and shortfall[1] < shortfall[0] * TRUNCATION_TOLERANCE:
+        raise InvalidInput(
+            f"{path}: the file is truncated or corrupt (its header declares {shortfall[0]} bytes of "
+            f"audio; {shortfall[1]} are there)."
+        )
     try:
         if n_channels == 2:
             left, right = decode_audio(str(path), SAMPLE_RATE, split_stereo=True)

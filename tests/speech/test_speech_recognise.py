@@ -56,8 +56,8 @@ def test_chunk_result_round_trips_as_plain_data(monologue_result):
     assert ChunkResult.from_dict(stored) == monologue_result.chunks[0]
 
 
-def test_chunked_run_gives_the_same_words_and_retries_only_failed_chunks(monologue, monologue_result, monkeypatch):
-    _, path = monologue
+def test_chunked_run_gives_the_same_words_and_retries_only_failed_chunks(interview, interview_result, monkeypatch):
+    _, path = interview
     real = recognise.recognise_chunk
     calls = []
 
@@ -78,7 +78,7 @@ def test_chunked_run_gives_the_same_words_and_retries_only_failed_chunks(monolog
     assert calls == [0, 1, 1]
     assert len(result.chunks) == 2 and result.chunks[1].start == pytest.approx(result.chunks[0].end)
     assert seen[-1][0] == pytest.approx(seen[-1][1])
-    whole = " ".join(w.text for w in monologue_result.words)
+    whole = " ".join(w.text for w in interview_result.words)
     chunked = " ".join(w.text for w in result.words)
     assert speech_synth.word_error_rate(whole, chunked) <= 0.05
 

@@ -193,4 +193,4 @@ class QdaProject:
         while stack:
             path, code = stack.pop()
             yield path, code
-            stack.extend((path + (child.name,), child) for child in reversed(code.children))
+            stack.extend(((*path, child.name), child) for child in reversed(code.children))

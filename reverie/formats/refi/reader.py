@@ -124,15 +124,6 @@ def _decode(data: bytes) -> tuple[str, str | None]:
         return data.decode(encoding, errors="replace"), f"not UTF-8; read as {encoding}"
 
 
-def _datetime(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 class _Reading:
     """State shared while one file is read: the report, GUIDs seen, things left out."""
 
@@ -183,16 +174,23 @@ class _Reading:
         )
         return None
 
-    def refs(
-        self,
-        element: etree._Element,
-        tag: str,
-        kind: str,
-        where: str,
-        attribute: str = "targetGUID",
-    ) -> tuple[str, ...]:
-        found = (self.ref(child.get(attribute), kind, where) for child in _children(element, tag))
+    def refs(self, element: etree._Element, tag: str, kind: str, where: str) -> tuple[str, ...]:
+        """The resolvable ``targetGUID`` of each child ``tag``."""
+        found = (
+            self.ref(child.get("targetGUID"), kind, where) for child in _children(element, tag)
+        )
         return tuple(guid for guid in found if guid)
+
+    def when(self, element: etree._Element, where: str) -> datetime | None:
+        """The ``creationDateTime`` of ``element``; dropped with a warning when unreadable."""
+        value = element.get("creationDateTime")
+        if not value:
+            return None
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            self.report.warnings.append(f"{where}: dropped the unreadable time {value!r}.")
+            return None
 
     def ignore_others(self, element: etree._Element, *known: str) -> None:
         """Count children we do not model, for one summary warning at the end."""
@@ -204,7 +202,8 @@ class _Reading:
     def finish(self) -> None:
         if self.renamed_guids:
             self.report.repairs.append(
-                f"Wrote {self.renamed_guids} GUID(s) in lower case without braces so references match."
+                f"Put {self.renamed_guids} GUID(s) in lower case without braces so that "
+                "references match."
             )
         if self.ignored:
             listed = ", ".join(f"{count} <{name}>" for name, count in sorted(self.ignored.items()))
@@ -285,7 +284,7 @@ def _codings(reading: _Reading, element: etree._Element, where: str) -> tuple[Co
                 guid=guid,
                 code_guid=code,
                 creating_user=reading.ref(child.get("creatingUser"), "User", where),
-                created=_datetime(child.get("creationDateTime")),
+                created=reading.when(child, where),
                 note_refs=reading.refs(child, "NoteRef", "Note", where),
             )
         )
@@ -363,7 +362,10 @@ class _ProjectReader:
                 f"{owner}: the plain text was empty; took the text from {docx}."
             )
             return from_docx
-        self.report.warnings.append(f"{owner}: has no text.")
+        self.report.warnings.append(
+            f"{owner}: has no text (nothing in its plain-text file"
+            + (f" nor in {docx})." if docx else ").")
+        )
         return text
 
     # Objects -------------------------------------------------------------------------------
@@ -391,7 +393,8 @@ class _ProjectReader:
                 continue
             if first is None or last is None or first.index > last.index:
                 self.report.warnings.append(
-                    f"{where}: dropped selection {guid} ({start}–{end}), which lies outside the text."
+                    f"{where}: dropped selection {guid} ({start} to {end}), which lies outside "
+                    "the text."
                 )
                 continue
             moved += not (first.clean and last.clean)
@@ -403,7 +406,7 @@ class _ProjectReader:
                     name=child.get("name"),
                     description=_description(child),
                     creating_user=self.reading.ref(child.get("creatingUser"), "User", where),
-                    created=_datetime(child.get("creationDateTime")),
+                    created=self.reading.when(child, where),
                     codings=_codings(self.reading, child, where),
                     note_refs=self.reading.refs(child, "NoteRef", "Note", where),
                 )
@@ -412,7 +415,7 @@ class _ProjectReader:
         if moved:
             self.report.repairs.append(
                 f"{where}: {moved} selection(s) had an end inside a character or a CRLF; moved "
-                "that end to the start of the character."
+                "that end to the start of the character or line end."
             )
         return tuple(selections), convention
 
@@ -458,7 +461,7 @@ class _ProjectReader:
             plain_text_path=plain_path,
             rich_text_path=element.get("richTextPath"),
             creating_user=self.reading.ref(element.get("creatingUser"), "User", where),
-            created=_datetime(element.get("creationDateTime")),
+            created=self.reading.when(element, where),
             description=_description(element),
             selections=selections,
             codings=_codings(self.reading, element, where),
@@ -477,7 +480,7 @@ class _ProjectReader:
             name=element.get("name"),
             text=SourceText(self._text(element, where)).text,
             creating_user=self.reading.ref(element.get("creatingUser"), "User", where),
-            created=_datetime(element.get("creationDateTime")),
+            created=self.reading.when(element, where),
             description=_description(element),
         )
 
@@ -490,7 +493,8 @@ class _ProjectReader:
             kind = VariableType((element.get("typeOfVariable") or "").strip())
         except ValueError:
             self.report.repairs.append(
-                f"Variable {name!r} has unknown type {element.get('typeOfVariable')!r}; read it as Text."
+                f"Variable {name!r} has unknown type {element.get('typeOfVariable')!r}; "
+                "read it as Text."
             )
             kind = VariableType.TEXT
         return Variable(
@@ -546,7 +550,7 @@ class _ProjectReader:
             name=root.get("name") or "",
             origin=root.get("origin"),
             creating_user=reading.ref(root.get("creatingUserGUID"), "User", "the project"),
-            created=_datetime(root.get("creationDateTime")),
+            created=reading.when(root, "the project"),
             description=_description(root),
             users=_each(_first(root, "Users"), "User", user),
             codes=codes,

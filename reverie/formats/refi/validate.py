@@ -52,7 +52,7 @@ def schema_problems(root: etree._Element, schema: Schema, limit: int = 20) -> li
     """Up to ``limit`` ways ``root`` breaks ``schema``, each as "path: reason"; empty if valid."""
     problems = []
     for error in _compiled(schema).iter_errors(root):
-        problems.append(f"{error.path or '/'}: {error.reason}")
+        problems.append(f"{error.path or '/'}: {(error.reason or 'invalid').rstrip('.')}")
         if len(problems) == limit:
             break
     return problems
@@ -141,7 +141,8 @@ def integrity_problems(project: QdaProject, *, codebook_only: bool = False) -> l
                 )
             elif not _value_fits(value.value, kind):
                 problems.append(
-                    f"{where} gives {value.value!r} for variable {value.variable_guid} of type {kind}"
+                    f"{where} gives {value.value!r} for variable {value.variable_guid} "
+                    f"of type {kind}"
                 )
 
     for source in project.sources:
@@ -159,8 +160,8 @@ def integrity_problems(project: QdaProject, *, codebook_only: bool = False) -> l
             check(selection.note_refs, "note", at)
             if not 0 <= selection.start <= selection.end <= len(source.text):
                 problems.append(
-                    f"{at} spans {selection.start}–{selection.end}, outside the text "
-                    f"(0–{len(source.text)})"
+                    f"{at} spans {selection.start} to {selection.end}, outside the text "
+                    f"(0 to {len(source.text)})"
                 )
     for note in project.notes:
         check([note.creating_user], "user", f"note {note.name!r}")

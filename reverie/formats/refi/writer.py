@@ -311,7 +311,7 @@ def _checked_bytes(
 
 def _replace_atomically(target: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write through a temporary file beside ``target`` so readers never see half a file."""
-    handle = tempfile.NamedTemporaryFile(
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - it must outlive the with block
         dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
     )
     try:
@@ -331,7 +331,7 @@ def _zip_entry(name: str) -> zipfile.ZipInfo:
 
 
 def write_qdpx(project: QdaProject, path: str | os.PathLike[str]) -> None:
-    """Write ``project`` as a ``.qdpx`` archive at ``path``, or raise InvalidInput listing why not."""
+    """Write ``project`` as a ``.qdpx`` archive at ``path``; raise InvalidInput listing why not."""
     target = Path(path)
     xml = _checked_bytes(project_xml, project, Schema.PROJECT, target)
 

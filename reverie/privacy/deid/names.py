@@ -51,9 +51,10 @@ _KIN = (
     r"|stepdad|stepmum|stepson|stepdaughter|colleague|manager|boss|supervisor|mentor|key\s?worker"
     r"|carer|consultant|psychiatrist|psychologist|therapist|counsellor|social\s+worker|CPN|GP|OT"
     r"|physio|nurse|doctor|registrar|midwife|health\s+visitor|team\s+leader|lead|matron|chaplain"
-    r"|care\s+coordinator|support\s+worker|advocate|lodger|flatmate)"
+    r"|care\s+coordinator|support\s+worker|advocate|lodger|flatmate|lad|lass|fella|bloke|chap|guy"
+    r"|girl|boy|woman|man|lady|gentleman|patient|client|service\s+user|resident|student)s?"
 )
-_POSSESSIVE = r"(?:my|our|his|her|their|your|me|the|a|this)"
+_POSSESSIVE = r"(?:my|our|his|her|their|your|me|the|a|this|that|one)"
 
 _TITLED = re.compile(rf"\b{_TITLE}\.?\s+(?P<name>{_NAME}(?:\s+{_NAME})?)")
 _HONORIFIC_LOWER = re.compile(rf"\b{_HONORIFIC}\.?\s+(?P<name>{_LOWER_NAME})", re.IGNORECASE)

@@ -13,7 +13,7 @@ from presidio_analyzer import AnalyzerEngine, LocalRecognizer, RecognizerRegistr
 from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
-from reverie.privacy.deid import names, numbers
+from reverie.privacy.deid import names, numbers, places
 from reverie.privacy.deid.suggestion import (
     AGE,
     DATE,
@@ -71,20 +71,36 @@ class UkTranscriptRecognizer(LocalRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:  # noqa: D102
         doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
         hits = [*numbers.find_all(text), *names.find_all(text, doc)]
-        return [
-            RecognizerResult(
-                entity_type=label,
-                start=start,
-                end=end,
-                score=score,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
-            for start, end, label, score in hits
-            if label in entities
-        ]
+        return [_result(self, hit) for hit in hits if hit[2] in entities]
+
+
+class UkPlacesRecognizer(LocalRecognizer):
+    """UK nations, regions, counties, cities and towns from a gazetteer (see :mod:`.places`)."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=[LOCATION], name="UkPlacesRecognizer")
+
+    def load(self) -> None:  # noqa: D102 - the gazetteer is compiled at import
+        return None
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:  # noqa: D102
+        if LOCATION not in entities:
+            return []
+        return [_result(self, hit) for hit in places.find_all(text)]
+
+
+def _result(recognizer: LocalRecognizer, hit: tuple[int, int, str, float]) -> RecognizerResult:
+    start, end, label, score = hit
+    return RecognizerResult(
+        entity_type=label,
+        start=start,
+        end=end,
+        score=score,
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        },
+    )
 
 
 def spacy_nlp_engine() -> NlpEngine:
@@ -97,6 +113,9 @@ def spacy_nlp_engine() -> NlpEngine:
                 "model_to_presidio_entity_mapping": _SPACY_MAPPING,
                 "labels_to_ignore": _SPACY_IGNORED,
                 "low_score_entity_names": [],
+                # Below every rule's score, so Presidio's de-duplication keeps a rule's span
+                # (e.g. "Okonkwo" without its "Mrs") over the model's.
+                "default_score": 0.5,
             },
         }
     )
@@ -109,6 +128,7 @@ def build_analyzer() -> AnalyzerEngine:
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.add_nlp_recognizer(nlp_engine=nlp_engine)
     registry.add_recognizer(UkTranscriptRecognizer())
+    registry.add_recognizer(UkPlacesRecognizer())
     registry.add_recognizer(OfflineEmailRecognizer())
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
 

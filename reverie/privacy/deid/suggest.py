@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reverie.core.errors import InvalidInput
@@ -24,6 +25,7 @@ from reverie.privacy.deid.suggestion import (
     LOCATION,
     ORGANISATION,
     PERSON,
+    WARD,
     Suggestion,
 )
 
@@ -34,7 +36,7 @@ DEFAULT_ALLOW = frozenset(
     COVID Covid-19 COVID-19 Coronavirus Brexit God Jesus Christmas Easter Ramadan Diwali Eid 111 999
     UK Britain Mind Samaritans Alzheimer's Alzheimers Parkinson's Crohn's Down's Asperger's
     Section Sertraline Olanzapine Clozapine Lithium Diazepam Lorazepam Paracetamol Zoom Teams
-    Facebook WhatsApp Google YouTube Mm Mhm Erm Um Yeah Okay OK""".split()
+    Facebook WhatsApp Google YouTube Mm Mhm Erm Um Yeah Okay OK CHI H&C""".split()
 ) | frozenset({"NHS England", "NHS Scotland", "NHS Wales", "NHS 24", "NHS Direct", "Mental Health Act",
                "the Mental Health Act", "Care Act", "Microsoft Teams"})
 
@@ -54,7 +56,7 @@ _SPECIFIC_DATE = re.compile(
     r"(?=.*\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b)"
 )
 _LEADING_TITLE = re.compile(
-    r"^(?:(?:my|our|his|her|me|the)\s+)?(?:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Sister|Nurse"
+    r"(?:(?:my|our|his|her|me|the)\s+)?(?:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Sister|Nurse"
     r"|Matron|Father|Fr|Rev|Reverend|Auntie|Aunty|Aunt|Uncle|Nana|Nan|Cllr|Councillor)\.?\s+",
     re.IGNORECASE,
 )
@@ -75,6 +77,21 @@ def analyzer() -> Any:
     return _analyzer
 
 
+# Which detector to believe when two disagree about the same words: a researcher's confirmation,
+# then the UK rules and e-mail pattern, then the gazetteer, then the statistical model.
+_CONFIRMED = 4
+_PRIORITY = {"UkTranscriptRecognizer": 3, "OfflineEmailRecognizer": 3, "UkPlacesRecognizer": 2}
+_MODEL = 1
+# Labels whose every mention in a text is suggested once one mention is found.
+_NAMED = (PERSON, LOCATION, ORGANISATION, WARD)
+
+
+@dataclass(frozen=True)
+class _Found:
+    suggestion: Suggestion
+    priority: int
+
+
 def suggest(
     text: str,
     *,
@@ -87,19 +104,21 @@ def suggest(
     vocabulary), matched case-insensitively on the whole suggestion. ``confirmed`` holds text the
     researcher has already accepted — a name string (taken as a person) or a ``(text, label)``
     pair — and every mention of it is suggested, including a confirmed person's first or family
-    name on its own.
+    name on its own. Within one text, a name found once is suggested at each of its mentions, with
+    one label throughout.
     """
     if not isinstance(text, str):
         raise InvalidInput("de-identification needs text")
     if not text.strip():
         return []
     allowed = {_normalise(term) for term in (*DEFAULT_ALLOW, *allow_list)}
-    found = [s for s in _detect(text) if not _is_allowed(s.text, allowed)]
+    found = [f for f in _detect(text) if not _is_allowed(f.suggestion.text, allowed)]
+    found = _consistent(text, found)
     found.extend(_confirmed_mentions(text, confirmed))
     return _merge(text, found)
 
 
-def _detect(text: str) -> list[Suggestion]:
+def _detect(text: str) -> list[_Found]:
     results = analyzer().analyze(text=text, language="en")
     found = []
     for r in results:
@@ -114,13 +133,33 @@ def _detect(text: str) -> list[Suggestion]:
             continue
         if r.entity_type == "DATE_TIME" and not _SPECIFIC_DATE.search(span):
             continue  # "last year", "two weeks", "Tuesday" identify nobody
-        if label in (PERSON, LOCATION, ORGANISATION) and _only_function_words(span):
+        if label in _NAMED and _only_function_words(span):
             continue
-        found.append(Suggestion(start, end, span, label, round(float(r.score), 3)))
+        recognizer = (r.recognition_metadata or {}).get("recognizer_name")
+        suggestion = Suggestion(start, end, span, label, round(float(r.score), 3))
+        found.append(_Found(suggestion, _PRIORITY.get(recognizer, _MODEL)))
     return found
 
 
-def _confirmed_mentions(text: str, confirmed: Iterable[str | tuple[str, str]]) -> list[Suggestion]:
+def _consistent(text: str, found: list[_Found]) -> list[_Found]:
+    """Give each distinct name the label its most trusted detection gave it, at every mention."""
+    best: dict[str, _Found] = {}
+    for f in found:
+        key = f.suggestion.text
+        if key not in best or (f.priority, f.suggestion.score) > (best[key].priority, best[key].suggestion.score):
+            best[key] = f
+    relabelled = [
+        _Found(replace(f.suggestion, label=best[f.suggestion.text].suggestion.label), f.priority) for f in found
+    ]
+    for name, f in best.items():
+        if f.suggestion.label not in _NAMED or len(name) < 3:
+            continue
+        for m in re.finditer(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text):
+            relabelled.append(_Found(replace(f.suggestion, start=m.start(), end=m.end()), f.priority))
+    return relabelled
+
+
+def _confirmed_mentions(text: str, confirmed: Iterable[str | tuple[str, str]]) -> list[_Found]:
     found = []
     for item in confirmed:
         real, label = (item, PERSON) if isinstance(item, str) else item
@@ -131,29 +170,32 @@ def _confirmed_mentions(text: str, confirmed: Iterable[str | tuple[str, str]]) -
             continue
         forms = {real}
         if label == PERSON:
-            body = _LEADING_TITLE.sub("", real)
+            title = _LEADING_TITLE.match(real)
+            body = real[title.end() :] if title else real
             forms |= {body} | {
                 part for part in body.split() if len(part) >= 3 and part.lower() not in FUNCTION_WORDS
             }
-        for form in sorted(forms, key=len, reverse=True):
+        for form in forms:
             pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, form.split())) + r"(?!\w)"
             for m in re.finditer(pattern, text, re.IGNORECASE):
-                found.append(Suggestion(m.start(), m.end(), m.group(), label, 1.0))
+                found.append(_Found(Suggestion(m.start(), m.end(), m.group(), label, 1.0), _CONFIRMED))
     return found
 
 
-def _merge(text: str, found: list[Suggestion]) -> list[Suggestion]:
+def _merge(text: str, found: list[_Found]) -> list[Suggestion]:
     """One suggestion per stretch of text: overlaps resolved, adjacent pieces joined."""
-    found.sort(key=lambda s: (s.start, -(s.end - s.start)))
-    clusters: list[list[Suggestion]] = []
-    for s in found:
-        if clusters and s.start < max(x.end for x in clusters[-1]):
-            clusters[-1].append(s)
+    found.sort(key=lambda f: (f.suggestion.start, -f.suggestion.end))
+    clusters: list[list[_Found]] = []
+    end = -1
+    for f in found:
+        if clusters and f.suggestion.start < end:
+            clusters[-1].append(f)
+            end = max(end, f.suggestion.end)
         else:
-            clusters.append([s])
-    resolved = [_resolve(text, cluster) for cluster in clusters]
+            clusters.append([f])
+            end = f.suggestion.end
     merged: list[Suggestion] = []
-    for s in resolved:
+    for s in (_resolve(text, cluster) for cluster in clusters):
         prev = merged[-1] if merged else None
         if prev and prev.label == s.label and _joinable(text[prev.end : s.start]):
             merged[-1] = Suggestion(prev.start, s.end, text[prev.start : s.end], s.label, max(prev.score, s.score))
@@ -162,12 +204,14 @@ def _merge(text: str, found: list[Suggestion]) -> list[Suggestion]:
     return merged
 
 
-def _resolve(text: str, cluster: list[Suggestion]) -> Suggestion:
-    """Overlapping suggestions: the longest decides the label; same-kind pieces are unioned."""
-    best = max(cluster, key=lambda s: (s.end - s.start, s.score))
-    same = [s for s in cluster if COARSE[s.label] == COARSE[best.label]]
+def _resolve(text: str, cluster: list[_Found]) -> Suggestion:
+    """Overlapping suggestions: the most trusted, then longest, decides the label; pieces of the
+    same kind are joined into one span."""
+    best = max(cluster, key=lambda f: (f.priority, f.suggestion.end - f.suggestion.start, f.suggestion.score))
+    label = best.suggestion.label
+    same = [f.suggestion for f in cluster if COARSE[f.suggestion.label] == COARSE[label]]
     start, end = min(s.start for s in same), max(s.end for s in same)
-    return Suggestion(start, end, text[start:end], best.label, max(s.score for s in cluster))
+    return Suggestion(start, end, text[start:end], label, max(s.score for s in same))
 
 
 def _joinable(gap: str) -> bool:

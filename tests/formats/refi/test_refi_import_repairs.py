@@ -38,7 +38,8 @@ def project_xml(
         f'<Users><User guid="{USER}" name="coder"/></Users>'
         f'<CodeBook><Codes><Code guid="{CODE}" name="c" isCodable="true"/></Codes></CodeBook>'
         f"{extra}"
-        f'<Sources><TextSource guid="{SOURCE}" name="s" plainTextPath="{path}"{rich_attr}>{selections}'
+        f'<Sources><TextSource guid="{SOURCE}" name="s" plainTextPath="{path}"{rich_attr}>'
+        f"{selections}"
         "</TextSource></Sources></Project>"
     )
 
@@ -135,8 +136,9 @@ def test_dangling_references_are_dropped_not_invented(make_qdpx: Callable[..., P
     ghost = "dddddddd-0000-4000-8000-000000000009"
     selections = (
         f'<PlainTextSelection guid="bbbbbbbb-0000-4000-8000-000000000001" startPosition="0" '
-        f'endPosition="5" creatingUser="{ghost}"><Coding guid="cccccccc-0000-4000-8000-000000000001">'
-        f'<CodeRef targetGUID="{ghost}"/></Coding><NoteRef targetGUID="{ghost}"/></PlainTextSelection>'
+        f'endPosition="5" creatingUser="{ghost}">'
+        f'<Coding guid="cccccccc-0000-4000-8000-000000000001"><CodeRef targetGUID="{ghost}"/>'
+        f'</Coding><NoteRef targetGUID="{ghost}"/></PlainTextSelection>'
     )
     project, report = read_qdpx(
         make_qdpx(project_xml(selections), {f"sources/{SOURCE}.txt": "Hello world"})

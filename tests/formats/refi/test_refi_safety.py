@@ -77,7 +77,7 @@ def test_doctype_hidden_in_utf16_is_refused(make_qdpx: Callable[..., Path]) -> N
 def test_doctype_in_codebook_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "evil.qdc"
     path.write_text(BILLION_LAUGHS.replace("Project", "CodeBook"), encoding="utf-8")
-    with pytest.raises(InvalidInput, match="evil.qdc.*DOCTYPE"):
+    with pytest.raises(InvalidInput, match=r"evil\.qdc.*DOCTYPE"):
         read_qdc(path)
 
 

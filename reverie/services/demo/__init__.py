@@ -1,0 +1,5 @@
+"""The demo study: a showcase shaped like the reference study, built from text we wrote."""
+
+from reverie.services.demo.builder import build_demo
+
+__all__ = ["build_demo"]

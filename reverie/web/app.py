@@ -1,0 +1,46 @@
+"""The web workbench for one study: a thin front of pages and HTMX fragments over the services.
+
+``create_app`` opens the study once and shares it between requests (its write path serialises
+writers); every request passes the token guard first, static files included.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from reverie.services.context import OpenStudy
+from reverie.services.studies import open_study
+from reverie.web.deps import HERE
+from reverie.web.errors import install_error_handlers
+from reverie.web.routes import ROUTERS
+from reverie.web.security import TokenGuard
+
+
+def create_app(study_dir: Path | str, token: str, *, study: OpenStudy | None = None) -> FastAPI:
+    """The workbench app for the study in ``study_dir``; pass ``study`` when it is already open (unlocked)."""
+    study = study or open_study(Path(study_dir))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # Encrypted recordings are decrypted here to be played, and nowhere else; removed at shutdown.
+        app.state.media_dir = Path(tempfile.mkdtemp(prefix="reverie-media-"))
+        try:
+            yield
+        finally:
+            study.close()
+            shutil.rmtree(app.state.media_dir, ignore_errors=True)
+
+    app = FastAPI(title="Reverie", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.study = study
+    app.add_middleware(TokenGuard, token=token)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,72 @@
+"""The transcript reader: numbered lines fetched in windows, the interview's audio, verify and lock.
+
+A 20,000-line transcript is never sent whole: the page carries the line bounds and the browser
+asks for windows of :data:`WINDOW` lines around where the reader is, so opening it and jumping to
+a line stay well under a second.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Literal
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import FileResponse
+
+from reverie.core.errors import NotFound
+from reverie.services.context import OpenStudy
+from reverie.services.interviews import recording_for
+from reverie.services.transcripts import set_status, show_lines, version_info
+from reverie.store.models import Recording
+from reverie.web.deps import CurrentStudy, redirect, render
+
+router = APIRouter(prefix="/interviews/{code}/{round_no}", tags=["transcripts"])
+
+WINDOW = 400
+View = Literal["reading", "analysis"]
+
+
+def optional_recording(study: OpenStudy, code: str, round_no: int) -> Recording | None:
+    """The interview's recording, or None: pages work without audio."""
+    try:
+        return recording_for(study, code, round_no)
+    except NotFound:
+        return None
+
+
+@router.get("/transcript", name="transcript")
+def reader(request: Request, study: CurrentStudy, code: str, round_no: int, view: View = "analysis"):
+    info = version_info(study, code, round_no)
+    recording = optional_recording(study, code, round_no)
+    return render(request, "transcript.html", info=info, view=view, recording=recording, window=WINDOW)
+
+
+@router.get("/lines", name="lines")
+def lines_window(request: Request, study: CurrentStudy, code: str, round_no: int,
+                 first: int = Query(..., description="first line number of the window"),
+                 count: int = Query(WINDOW, ge=1, le=2000), view: View = "analysis"):
+    """One window of numbered lines as HTML (clamped to the transcript's own numbers)."""
+    info = version_info(study, code, round_no)
+    first = max(first, info.first_line)
+    last = min(first + count - 1, info.last_line)
+    lines = show_lines(study, code, round_no, first=first, last=last, view=view) if first <= last else []
+    return render(request, "_lines.html", lines=lines)
+
+
+@router.get("/audio", name="audio")
+def audio(request: Request, study: CurrentStudy, code: str, round_no: int):
+    """The interview's recording, found by interview (never by a path from the request)."""
+    recording = recording_for(study, code, round_no)
+    # The audio element asks for many byte ranges; decrypt an encrypted recording once, not per range.
+    decrypted = request.app.state.media_dir / recording.sha256
+    path = decrypted if decrypted.exists() else study.media.open_plain(recording.sha256, request.app.state.media_dir)
+    media_type = mimetypes.guess_type(f"x{recording.suffix}")[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media_type)
+
+
+@router.post("/status", name="transcript_status")
+def change_status(request: Request, study: CurrentStudy, code: str, round_no: int,
+                  status: Literal["verified", "locked"] = Form(...), why: str = Form("")):
+    """Mark the current version verified, or lock it so its line numbers never change."""
+    set_status(study, code, round_no, status, why=why)
+    return redirect(request, request.url_for("transcript", code=code, round_no=round_no))
