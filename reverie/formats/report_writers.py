@@ -65,11 +65,13 @@ def rendered_text(payload: bytes, fmt: str) -> str:
     """
     if fmt == "docx":
         with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-            parts = [name for name in archive.namelist() if name.startswith("word/") and name.endswith(".xml")]
-            xml = " ".join(archive.read(name).decode("utf-8") for name in parts)
-        # Word may split one word over several runs; join runs inside a paragraph before reading.
-        paragraphs = re.split(r"</w:p>", xml)
-        return "\n".join(html.unescape("".join(re.findall(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>", p))) for p in paragraphs)
+            parts = {name: archive.read(name).decode("utf-8") for name in archive.namelist() if name.endswith(".xml")}
+        body = " ".join(xml for name, xml in parts.items() if name.startswith("word/"))
+        # Word may split one word over several runs; join the runs of a paragraph before reading.
+        paragraphs = ["".join(re.findall(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>", p)) for p in body.split("</w:p>")]
+        # Document properties (author, title) are visible in Word too.
+        properties = [re.sub(r"<[^>]+>", " ", xml) for name, xml in parts.items() if name.startswith("docProps/")]
+        return html.unescape("\n".join(paragraphs + properties))
     text = payload.decode("utf-8")
     return html.unescape(re.sub(r"<[^>]+>", " ", text)) if fmt == "html" else text
 

@@ -33,7 +33,7 @@ FUNCTION_WORDS = frozenset(
     was is are were be been being had has have do did does would could should will can may might
     must shall sir madam at in on of to from for with by about as into over after before up down out
     back off again also only even still very too more most less least much many own same other such
-    called named said says told asked went came got""".split()
+    called named said says told asked went came got aye ach och naw nae hiya ta cheers innit""".split()
 )
 
 _TITLE = (

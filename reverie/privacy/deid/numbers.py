@@ -158,7 +158,8 @@ def _written_numbers(text: str) -> Iterator[Hit]:
             yield m.start(), m.end(), NHS_NUMBER, 0.7
     for m in _PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
-        national = digits[2:] if m.group().lstrip("(").startswith("+") else digits[1:]
+        national = digits[2:] if m.group().startswith("+") else digits
+        national = national.removeprefix("0")  # the trunk 0, also as "+44 (0)20…"
         if 9 <= len(national) <= 10 and not _near_id_context(text, m.start()):
             yield m.start(), m.end(), PHONE, 0.6
 
@@ -167,25 +168,57 @@ def _spoken_numbers(text: str) -> Iterator[Hit]:
     for m in _SPOKEN_SEQUENCE.finditer(text):
         if m.group().replace(" ", "").isdigit():
             continue  # plain figures are handled by _written_numbers
-        words = re.findall(r"plus|double|treble|triple|[a-z]+|\d+", m.group().lower())
-        digits, repeat, international = [], 1, False
-        for word in words:
+        groups = _digit_groups(m.group(), m.start())
+        # People repeat a number straight back ("…three one two, oh one seven…"), so a run of
+        # digit words may hold several numbers: take the longest valid run of whole groups,
+        # leftmost first.
+        i = 0
+        while i < len(groups):
+            for j in range(len(groups), i, -1):
+                digits = "".join(g[2] for g in groups[i:j])
+                label = _spoken_label(digits, groups[i][3], text, groups[i][0])
+                if label:
+                    yield groups[i][0], groups[j - 1][1], label, 0.7
+                    i = j
+                    break
+            else:
+                i += 1
+
+
+def _digit_groups(run: str, offset: int) -> list[tuple[int, int, str, bool]]:
+    """Split a run of digit words at pauses (commas, fillers) into (start, end, digits, plus)."""
+    groups = []
+    for g in re.finditer(r"[^,…]+", run):
+        words = list(re.finditer(r"plus|double|treble|triple|[a-z]+|\d+", g.group().lower()))
+        digits, repeat, plus, first = "", 1, False, None
+        for w in words:
+            word = w.group()
             if word == "plus":
-                international = not digits
+                plus = not digits
             elif word == "double":
                 repeat = 2
             elif word in ("treble", "triple"):
                 repeat = 3
             elif word.isdigit() or word in _DIGIT_WORDS:
-                digits.append((word if word.isdigit() else _DIGIT_WORDS[word]) * repeat)
+                digits += (word if word.isdigit() else _DIGIT_WORDS[word]) * repeat
                 repeat = 1
-        number = "".join(digits)
-        if international and number.startswith("44") and 11 <= len(number) <= 12:
-            yield m.start(), m.end(), PHONE, 0.7
-        elif len(number) == 10 and (_near_id_context(text, m.start()) or nhs_checksum_ok(number)):
-            yield m.start(), m.end(), NHS_NUMBER, 0.7
-        elif number.startswith("0") and 10 <= len(number) <= 11:
-            yield m.start(), m.end(), PHONE, 0.65
+            else:
+                continue
+            first = w.start() if first is None else first
+        if digits:
+            last = words[-1].end()
+            groups.append((offset + g.start() + first, offset + g.start() + last, digits, plus))
+    return groups
+
+
+def _spoken_label(number: str, plus: bool, text: str, start: int) -> str | None:
+    if plus:
+        return PHONE if number.startswith("44") and 11 <= len(number) <= 12 else None
+    if len(number) == 10 and (_near_id_context(text, start) or nhs_checksum_ok(number)):
+        return NHS_NUMBER
+    if number.startswith("0") and 10 <= len(number) <= 11:
+        return PHONE
+    return None
 
 
 def _near_id_context(text: str, start: int) -> bool:

@@ -14,8 +14,11 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse
 
 from reverie.core.errors import NotFound
+from reverie.core.vocab import CODE_KINDS, SELECTION_SOURCES
 from reverie.services.context import OpenStudy
+from reverie.services.coding import list_codes
 from reverie.services.interviews import recording_for
+from reverie.services.reflexivity import study_template, template_fields
 from reverie.services.transcripts import set_status, show_lines, version_info
 from reverie.store.models import Recording
 from reverie.web.deps import CurrentStudy, redirect, render
@@ -37,8 +40,9 @@ def optional_recording(study: OpenStudy, code: str, round_no: int) -> Recording 
 @router.get("/transcript", name="transcript")
 def reader(request: Request, study: CurrentStudy, code: str, round_no: int, view: View = "analysis"):
     info = version_info(study, code, round_no)
-    recording = optional_recording(study, code, round_no)
-    return render(request, "transcript.html", info=info, view=view, recording=recording, window=WINDOW)
+    return render(request, "transcript.html", info=info, view=view, window=WINDOW,
+                  recording=optional_recording(study, code, round_no), codes=list_codes(study),
+                  note_fields=template_fields(study_template(study)), code_kinds=CODE_KINDS, sources=SELECTION_SOURCES)
 
 
 @router.get("/lines", name="lines")

@@ -1,0 +1,108 @@
+"""The memo editor: Willig's stages, positioning and the psychosocial reading, autosaved as versions.
+
+Each autosave is a new memo version (the service keeps every one, and a revision carries its
+reason); the page shows the history and what changed between any two versions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from reverie.core.errors import InvalidInput, NotFound
+from reverie.services.decisions import parse_evidence_ref
+from reverie.services.extracts import get_extract
+from reverie.services.memos import (
+    POSITIONING_FIELDS, facets_from_assignments, memo_diff, memo_history, memo_paths, save_memo, show_memo,
+)
+from reverie.web.deps import CurrentStudy, render
+
+router = APIRouter(prefix="/extracts/{handle}/memo", tags=["memos"])
+
+FACETS = (("willig", "Willig's six stages"), ("positioning", "Positioning (Davies & Harré)"),
+          ("psychosocial", "Psychosocial reading (Hollway & Jefferson)"), ("summary", "Summary"))
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted form as plain strings (the memo's field names are paths such as ``willig.discourses``)."""
+    return {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+
+
+def as_text(value: Any) -> str:
+    """How a stored field value reads in a text box."""
+    if value in (None, "", [], {}):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        return value[0]
+    if isinstance(value, list) and all(isinstance(v, int) for v in value):
+        return ", ".join(str(v) for v in value)
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _current(study, handle: str, object_code: str | None, version: int | None = None) -> dict[str, Any]:
+    try:
+        return {f.path: f.value for f in show_memo(study, handle, object_code=object_code, version=version).fields}
+    except NotFound:
+        if version is not None:
+            raise
+        return {}
+
+
+@router.get("", name="memo")
+def editor(request: Request, study: CurrentStudy, handle: str, object: str | None = None, version: int | None = None):
+    values = _current(study, handle, object, version)
+    prompts = dict(memo_paths()) | {"summary": "A short summary of the reading."}
+    fields = [(path, prompt, as_text(values.get(path))) for path, prompt in prompts.items()]
+    try:
+        history = memo_history(study, handle, object_code=object)
+    except NotFound:
+        history = []
+    return render(request, "memo.html", extract=get_extract(study, handle), object=object, fields=fields,
+                  facets=FACETS, history=history, version=version, positioning_fields=POSITIONING_FIELDS)
+
+
+def _facets(form: dict[str, str], previous: dict[str, Any]) -> dict[str, Any]:
+    """Memo facets from the form: filled fields, and emptied ones cleared (lists to [], text to "")."""
+    paths = [path for path, _ in memo_paths()] + ["summary"]
+    filled = [f"{path}={form[path]}" for path in paths if path != "positioning" and form.get(path, "").strip()]
+    facets = facets_from_assignments(filled)
+    for path in paths:
+        if path != "positioning" and not form.get(path, "").strip() and previous.get(path) not in (None, "", [], {}):
+            head, *rest = path.split(".")
+            empty = [] if isinstance(previous[path], list) else False if isinstance(previous[path], bool) else ""
+            if not rest:
+                facets[head] = empty
+                continue
+            target = facets.setdefault(head, {})
+            for key in rest[:-1]:
+                target = target.setdefault(key, {})
+            target[rest[-1]] = empty
+    raw = form.get("positioning", "").strip()
+    try:
+        facets["positioning"] = json.loads(raw) if raw else []
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"positioning must be a JSON list of records ({exc.msg} at line {exc.lineno})") from None
+    return facets
+
+
+@router.post("", name="save_memo")
+def autosave(request: Request, study: CurrentStudy, handle: str, form: Annotated[dict, Depends(form_fields)],
+             object: str | None = None):
+    """Save the editor's fields as a new version; answers a status line and the refreshed history."""
+    facets = _facets(form, _current(study, handle, object))
+    evidence = [parse_evidence_ref(ref) for ref in form.get("evidence", "").replace(",", " ").split()]
+    saved = save_memo(study, handle, object_code=object, why=form.get("why", ""), evidence_refs=evidence, **facets)
+    return render(request, "_memo_saved.html", saved=saved, handle=handle, object=object,
+                  history=memo_history(study, handle, object_code=object))
+
+
+@router.get("/diff", name="memo_diff")
+def diff(request: Request, study: CurrentStudy, handle: str, old: int, new: int, object: str | None = None):
+    return render(request, "_memo_diff.html", old=old, new=new,
+                  diffs=memo_diff(study, handle, old, new, object_code=object))
