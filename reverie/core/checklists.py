@@ -496,7 +496,7 @@ def _gripp_results(f: StudyFacts) -> Fill:
             said = ", ".join(f"{n} {_plain(d)}" for d, n in counted.most_common()) or "no responses recorded"
             sessions.append(f"{_plain(c.kind.removeprefix('ppi_'))}: {said}")
         groups.append(f"{g.label}: {'; '.join(sessions) or 'no consultations recorded'}")
-    return _confirm(" | ".join(groups))
+    return _confirm(". ".join(groups))
 
 
 def _gripp_influence(f: StudyFacts) -> Fill:
@@ -600,7 +600,7 @@ RULES: dict[tuple[str, int], Callable[[StudyFacts], Fill]] = {
     ("gripp2", 3): _gripp_results,
     ("gripp2", 4): _gripp_influence,
     ("gripp2", 5): lambda f: _needs_text("Reflect on what went well and what did not",
-                                         " | ".join(f.ppi_log_entries)),
+                                         "; ".join(f.ppi_log_entries)),
 }
 
 

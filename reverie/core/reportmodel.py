@@ -226,10 +226,13 @@ _PSYCHOSOCIAL = (
 
 def _as_text(value) -> str:
     if isinstance(value, Mapping):
-        for key in ("summary", "description", "text", "label"):
-            if str(value.get(key, "")).strip():
-                return str(value[key]).strip()
-        return ""
+        # A structured entry (a construction with its wording, a positioning) read as one phrase.
+        main = next((str(value[key]).strip() for key in ("summary", "description", "text", "label")
+                     if str(value.get(key, "")).strip()), "")
+        wording = str(value.get("wording", "")).strip()
+        if wording and wording != main:
+            return f"{main} (‘{wording}’)" if main else f"‘{wording}’"
+        return main
     if isinstance(value, Sequence) and not isinstance(value, str):
         return "; ".join(part for part in (_as_text(v) for v in value) if part)
     return str(value or "").strip()

@@ -73,7 +73,10 @@ def rendered_text(payload: bytes, fmt: str) -> str:
         properties = [re.sub(r"<[^>]+>", " ", xml) for name, xml in parts.items() if name.startswith("docProps/")]
         return html.unescape("\n".join(paragraphs + properties))
     text = payload.decode("utf-8")
-    return html.unescape(re.sub(r"<[^>]+>", " ", text)) if fmt == "html" else text
+    if fmt == "html":
+        text = re.sub(r"<style>.*?</style>", " ", text, flags=re.DOTALL)
+        return html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return text
 
 
 def _checklist_row(fill: ChecklistFill) -> tuple[str, ...]:
@@ -99,6 +102,13 @@ def _md_table(columns: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _md_quote(text: str, citation: str) -> list[str]:
+    """A block quote keeping the extract's line breaks (a trailing backslash is a hard break)."""
+    lines = [_md(line) for line in text.split("\n")]
+    body = [f"> {line}\\" for line in lines[:-1]] + [f"> {lines[-1]}"]
+    return [*body, ">", f"> {_md(citation)}", ""]
+
+
 def _report_markdown(data: ReportData) -> str:
     out = [f"# {_md(data.title)}", "", "## Participants", "", "Table 1. Participants", "",
            _md_table(data.table1.columns, data.table1.rows), "## Method", "", _md(" ".join(data.methods)), ""]
@@ -113,8 +123,7 @@ def _report_markdown(data: ReportData) -> str:
         if theme.description:
             out += [_md(theme.description), ""]
         for extract in theme.extracts:
-            out += [f"> {_md(line)}" if line else ">" for line in extract.display_text.split("\n")]
-            out += [">", f"> {_md(extract.citation)}", ""]
+            out += _md_quote(extract.display_text, extract.citation)
         out += [f"*{_md(note)}*\n" for note in theme.omissions]
     if data.inline_quotes:
         out += ["## Quotations in the text", ""]

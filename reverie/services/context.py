@@ -141,8 +141,8 @@ class OpenStudy:
         self.engine.dispose()
 
 
-def connect(url: str, creator=None) -> Engine:
-    return make_engine(url, creator=creator)
+def connect(url: str, creator=None, dbapi_module=None) -> Engine:
+    return make_engine(url, creator=creator, module=dbapi_module)
 
 
 def media_store(root: Path, cipher: MediaCipher | None = None) -> MediaStore:

@@ -15,15 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
-
 from reverie.core.citation import CitationStyle, cite_inline
 from reverie.core.errors import Conflict, InvalidInput, NotFound
 from reverie.core.reportmodel import Packet, PacketItem, plain_analysis
 from reverie.formats.report_writers import PACKET_FORMATS, render_packet
 from reverie.services.context import OpenStudy
 from reverie.services.participants import consent_status
-from reverie.services.reports import refuse_forbidden, write_atomically
+from reverie.services.reports import refuse_forbidden, withheld_reason, write_beside
 from reverie.store.models import (
     Consultation, ConsultationMaterial, Extract, InterviewSchedule, Memo, MemoVersion, Participant, PPIGroup,
     Study,
@@ -33,6 +31,10 @@ MEMBER_INTRODUCTION = (
     "Thank you for talking with me. These are parts of your interview that I have been thinking about, "
     "with what I make of them so far. They are drafts: please tell me where you see things differently, "
     "what I have missed, and anything you would like to add. Only you are being shown these pages."
+)
+PPI_DESIGN_INTRODUCTION = (
+    "These are the draft interview questions for the study. Please tell us which questions make sense, "
+    "which could upset or confuse people, and what we have not thought to ask."
 )
 PPI_INTRODUCTION = (
     "These are the extracts and draft analyses chosen for this session. Participants are known only by "
@@ -76,10 +78,10 @@ def build_packet(study: OpenStudy, consultation_id: int) -> Packet:
             title = consultation.title or f"Extracts and draft analyses for {audience}"
         items: list[PacketItem] = []
         omissions: list[str] = []
-        for extract, analysis, schedule in _materials(s, consultation.materials):
-            if schedule is not None:
-                items.append(PacketItem(f"Interview questions (version {schedule.version})",
-                                        analysis=tuple(item.text for item in schedule.items)))
+        for extract, analysis, schedule_version in _materials(s, consultation.materials):
+            if extract is None:
+                items.append(PacketItem(f"Draft interview questions (version {schedule_version})",
+                                        analysis=analysis))
                 continue
             owner = s.get(Participant, extract.participant_id)
             if member and owner.id != consultation.participant_id:
@@ -87,7 +89,7 @@ def build_packet(study: OpenStudy, consultation_id: int) -> Packet:
                                f"materials include an extract of {owner.code}; a member-reflection packet holds "
                                "only the participant's own words")
             if not member:
-                reason = _withheld(study, owner.code)
+                reason = withheld_reason(owner.code, consent_status(study, owner.code))
                 if reason:
                     omissions.append(f"An extract from {owner.code} is left out: {reason}.")
                     continue
@@ -95,18 +97,12 @@ def build_packet(study: OpenStudy, consultation_id: int) -> Packet:
                        else f"Extract {len(items) + 1}")
             items.append(PacketItem(heading, extract.text,
                                     cite_inline(owner.code, extract.start_line, extract.end_line, style), analysis))
-    return Packet(title=title, audience=audience,
-                  introduction=MEMBER_INTRODUCTION if member else PPI_INTRODUCTION,
+    if not items and not omissions:
+        raise InvalidInput(f"consultation {consultation_id} has no materials to put in a packet; "
+                           "record what will be shown first")
+    introduction = {"member_reflection": MEMBER_INTRODUCTION, "ppi_design": PPI_DESIGN_INTRODUCTION}
+    return Packet(title=title, audience=audience, introduction=introduction.get(consultation.kind, PPI_INTRODUCTION),
                   questions=consultation.questions_posed, items=tuple(items), omissions=tuple(omissions))
-
-
-def _withheld(study: OpenStudy, code: str) -> str | None:
-    consent = consent_status(study, code)
-    if consent.withdrawn and not consent.keep_data_collected:
-        return f"{code} withdrew from the study and asked for their data not to be used"
-    if not consent.quotes_allowed:
-        return f"{code} did not agree to be quoted"
-    return None
 
 
 @dataclass(frozen=True)
@@ -120,41 +116,55 @@ class _Shown:
 
 
 def _materials(s, materials: Iterable[ConsultationMaterial]):
-    """(extract, plain analysis, schedule) per thing shown; a memo joins the entry of its extract."""
+    """(extract, plain analysis, schedule questions) per thing shown, read from the frozen snapshots.
+
+    A snapshot holds ``extract`` (its lines and words as shown), ``memo`` (the memo content as it
+    stood) or ``schedule`` (version and items); the referenced rows are read only for what a
+    snapshot lacks.
+    """
     order: list[int] = []
     extracts: dict[int, _Shown] = {}
     analyses: dict[int, tuple[str, ...]] = {}
-    schedules = []
+    schedules: list[tuple[int, tuple[str, ...]]] = []
     for material in materials:
         snapshot = material.snapshot or {}
-        if material.schedule_id is not None:
-            schedules.append(s.get(InterviewSchedule, material.schedule_id))
+        if material.schedule_id is not None or "schedule" in snapshot:
+            schedules.append(_schedule(s, material, snapshot.get("schedule")))
             continue
         extract_id = material.extract_id
-        if material.memo_version_id is not None:
+        memo = snapshot.get("memo")
+        if memo is None and material.memo_version_id is not None:
             version = s.get(MemoVersion, material.memo_version_id)
-            memo = s.get(Memo, version.memo_id)
-            extract_id = extract_id or memo.extract_id
-            analyses[extract_id] = plain_analysis(
-                str(snapshot.get("summary", version.summary) or ""),
-                snapshot.get("willig", version.willig) or {}, snapshot.get("psychosocial", version.psychosocial) or {})
+            memo = {"summary": version.summary, "willig": version.willig, "psychosocial": version.psychosocial}
+            extract_id = extract_id or s.get(Memo, version.memo_id).extract_id
         if extract_id is None:
             continue
+        if memo is not None:
+            analyses[extract_id] = plain_analysis(str(memo.get("summary") or ""), memo.get("willig") or {},
+                                                  memo.get("psychosocial") or {})
         if extract_id not in extracts:
-            extracts[extract_id] = _shown(s.get(Extract, extract_id), snapshot)
+            extracts[extract_id] = _shown(s.get(Extract, extract_id), snapshot.get("extract") or {})
             order.append(extract_id)
-    for schedule in schedules:
-        yield None, (), schedule
+    for version, questions in schedules:
+        yield None, questions, version
     for extract_id in order:
         yield extracts[extract_id], analyses.get(extract_id, ()), None
 
 
-def _shown(extract: Extract, snapshot: dict) -> _Shown:
+def _schedule(s, material: ConsultationMaterial, frozen: dict | None) -> tuple[int, tuple[str, ...]]:
+    if frozen:
+        return int(frozen.get("version", 0)), tuple(str(item.get("text", "")) for item in frozen.get("items", []))
+    schedule = s.get(InterviewSchedule, material.schedule_id)
+    return schedule.version, tuple(item.text for item in schedule.items)
+
+
+def _shown(extract: Extract, frozen: dict) -> _Shown:
+    first, last = frozen.get("lines") or (extract.start_line, extract.end_line)
     return _Shown(
         participant_id=extract.participant_id,
-        text=str(snapshot.get("display_text") or snapshot.get("text") or extract.display_text or extract.text_snapshot),
-        start_line=int(snapshot.get("start_line", extract.start_line)),
-        end_line=int(snapshot.get("end_line", extract.end_line)),
+        text=str(frozen.get("display_text") or frozen.get("text") or extract.display_text or extract.text_snapshot),
+        start_line=int(first),
+        end_line=int(last),
     )
 
 
@@ -167,7 +177,7 @@ def write_packet(study: OpenStudy, consultation_id: int, path: Path | str, fmt: 
     packet = build_packet(study, consultation_id)
     payload = render_packet(packet, fmt)
     refuse_forbidden(payload, fmt, forbidden_terms, "packet")
-    partial = write_atomically(path, payload)
+    partial = write_beside(path, payload)
     try:
         with study.write("packet.write", target=f"consultation:{consultation_id}",
                          payload={"format": fmt, "file": path.name, "audience": packet.audience,

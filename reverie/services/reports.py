@@ -113,7 +113,7 @@ def _descriptor(participant: Participant, field: str) -> str:
     return str(value or "")
 
 
-def _exclusion(code: str, consent: ConsentStatus) -> str | None:
+def withheld_reason(code: str, consent: ConsentStatus) -> str | None:
     """Why a participant's words may not be quoted, or None when they may."""
     if consent.withdrawn and not consent.keep_data_collected:
         return f"{code} withdrew from the study and asked for their data not to be used"
@@ -176,7 +176,7 @@ def _themes(s, study: OpenStudy, style: CitationStyle, by_id, consents):
         quoted, notes = [], []
         for extract in extracts:
             participant = by_id[extract.participant_id]
-            reason = _exclusion(participant.code, consents[participant.id])
+            reason = withheld_reason(participant.code, consents[participant.id])
             if reason is not None:
                 lines = format_range(extract.start_line, extract.end_line, style.range_style, style.dash)
                 note = f"An extract from {participant.code} (lines {lines}) is left out here: {reason}."
@@ -213,7 +213,7 @@ def _inline_quotes(s, settings: dict, style: CitationStyle, people, consents):
         if participant is None:
             warnings.append(f"inline quote from unknown participant {code!r} is left out")
             continue
-        reason = _exclusion(code, consents[participant.id])
+        reason = withheld_reason(code, consents[participant.id])
         if reason is not None:
             notes.append(f"A short quotation from {code} is left out: {reason}.")
             continue
@@ -252,10 +252,11 @@ def refuse_forbidden(payload: bytes, fmt: str, terms: Iterable[str], what: str) 
         )
 
 
-def write_atomically(path: Path, payload: bytes) -> Path:
-    """Write next to the target and rename, so a failed export never leaves half a file."""
+def write_beside(path: Path, payload: bytes) -> Path:
+    """Write the output beside its target; the caller renames it into place once the export is recorded,
+    so a refused or failed export never leaves half a file."""
     path = Path(path)
-    if path.parent and not path.parent.is_dir():
+    if not path.parent.is_dir():
         raise InvalidInput(f"{path.parent}: no such folder")
     partial = path.with_name(f".{path.name}.partial")
     partial.write_bytes(payload)
@@ -272,7 +273,7 @@ def write_report(study: OpenStudy, path: Path | str, fmt: str, *, title: str | N
     shown = data if checklists else replace(data, checklists=())
     payload = render_report(shown, fmt)
     refuse_forbidden(payload, fmt, forbidden_terms, "report")
-    partial = write_atomically(path, payload)
+    partial = write_beside(path, payload)
     settings = {"file": path.name, "with_checklists": checklists, "warnings": list(data.warnings),
                 "omissions": list(data.omissions), "citations": data.citations}
     try:

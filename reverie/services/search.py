@@ -34,6 +34,8 @@ class Hit:
 
 
 def _fold(value: str) -> str:
+    if value.isascii():
+        return value.lower()
     return "".join(c for c in unicodedata.normalize("NFD", value.casefold()) if not unicodedata.combining(c))
 
 

@@ -52,7 +52,8 @@ def default_identity() -> Identity:
 
 
 def init_study(root: Path | str, *, title: str = "", database: str | None = None,
-               identity: Identity | None = None, creator=None, manifest: Manifest | None = None) -> OpenStudy:
+               identity: Identity | None = None, creator=None, dbapi_module=None, manifest: Manifest | None = None,
+               cipher=None, allow_files: set[str] = frozenset()) -> OpenStudy:
     """Create a study folder (``study.db`` or a server database, ``media/``, ``backups/``) and open it."""
     root = Path(root)
     identity = _check_identity(identity or default_identity())
@@ -60,14 +61,14 @@ def init_study(root: Path | str, *, title: str = "", database: str | None = None
         raise Conflict(f"{root}: a study already exists here")
     if root.exists() and not root.is_dir():
         raise InvalidInput(f"{root}: exists and is not a folder")
-    if root.exists() and any(p.name not in {".DS_Store"} for p in root.iterdir()):
+    if root.exists() and any(p.name not in {".DS_Store", *allow_files} for p in root.iterdir()):
         raise Conflict(f"{root}: the folder is not empty; choose a new folder for the study")
     manifest = manifest or Manifest(database=database or DB_NAME)
     url = database_url(root, manifest)
     root.mkdir(parents=True, exist_ok=True)
     (root / "media").mkdir(exist_ok=True)
     (root / "backups").mkdir(exist_ok=True)
-    engine = connect(url, creator)
+    engine = connect(url, creator, dbapi_module)
     try:
         if not url.startswith("sqlite") and migrate.current_revision(engine) is not None:
             raise Conflict(f"{manifest.database}: this database already holds a study; use an empty database or schema")
@@ -77,7 +78,7 @@ def init_study(root: Path | str, *, title: str = "", database: str | None = None
         raise InvalidInput(f"{manifest.database}: cannot reach the database ({exc.orig})") from exc
     (root / MANIFEST).write_text(manifest.dump(), encoding="utf-8")
     study = OpenStudy(root=root, url=url, engine=engine, study_id=0, actor=identity.initials,
-                      media=media_store(root), manifest=manifest)
+                      media=media_store(root, cipher), manifest=manifest)
     with study._sessions() as session, session.begin():
         record = Study(
             title=title or root.name, created_by=identity.initials,
@@ -95,17 +96,26 @@ def init_study(root: Path | str, *, title: str = "", database: str | None = None
     return study
 
 
-def open_study(root: Path | str, *, creator=None, migrate_now: bool = True) -> OpenStudy:
-    """Open a study folder, running pending migrations (after backing up ``study.db``)."""
+def open_study(root: Path | str, *, passphrase: str | None = None, migrate_now: bool = True) -> OpenStudy:
+    """Open a study folder, running pending migrations (after backing up ``study.db``).
+
+    An encrypted study needs its passphrase; a wrong one is refused here, before any read.
+    """
     root = Path(root)
     manifest = read_manifest(root)
     url = database_url(root, manifest)
     if url.startswith("sqlite") and not (root / manifest.database).is_file():
         raise InvalidInput(f"{root}: not a Reverie study ({manifest.database} is missing)")
-    engine = connect(url, creator)
+    creator = dbapi_module = cipher = None
+    if manifest.encrypted:
+        from reverie.services.encryption import unlock
+
+        unlocked = unlock(root, passphrase)
+        creator, dbapi_module, cipher = unlocked.creator, unlocked.module, unlocked.cipher
+    engine = connect(url, creator, dbapi_module)
     try:
         if migrate_now:
-            migrate.ensure_current(engine, db_path=root / manifest.database if url.startswith("sqlite") else None,
+            migrate.ensure_current(engine, db_path=root / manifest.database if url.startswith("sqlite") and not manifest.encrypted else None,
                                    backups=root / "backups")
         with engine.connect() as connection:
             row = connection.execute(select(Study.id, Study.settings).order_by(Study.id)).first()
@@ -117,7 +127,7 @@ def open_study(root: Path | str, *, creator=None, migrate_now: bool = True) -> O
         raise InvalidInput(f"{root}: the study database holds no study")
     identity = (row.settings or {}).get("identity", {})
     return OpenStudy(root=root, url=url, engine=engine, study_id=row.id, actor=identity.get("initials", "R"),
-                     media=media_store(root), manifest=manifest)
+                     media=media_store(root, cipher), manifest=manifest)
 
 
 def get_study(study: OpenStudy) -> Study:

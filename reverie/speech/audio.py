@@ -140,8 +140,10 @@ def channels_are_separated(left: "np.ndarray", right: "np.ndarray", *, frame_s: 
     n = min(len(left), len(right)) // hop
     if n == 0:
         return False
-    energy = lambda x: 10 * np.log10(np.mean(x[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-10)  # noqa: E731
-    db_left, db_right = energy(left), energy(right)
+    def level_db(channel: "np.ndarray") -> "np.ndarray":
+        return 10 * np.log10(np.mean(channel[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-10)
+
+    db_left, db_right = level_db(left), level_db(right)
     loudest = np.maximum(db_left, db_right)
     active = loudest > loudest.max() - 35
     if active.sum() < 10:

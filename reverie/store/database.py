@@ -35,14 +35,14 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, creator: Callable[[], Any] | None = None) -> Engine:
-    """An engine for a study database URL; ``creator`` supplies connections (SQLCipher)."""
+def make_engine(url: str, *, creator: Callable[[], Any] | None = None, module: Any = None) -> Engine:
+    """An engine for a study database URL; ``creator`` and ``module`` supply SQLCipher connections."""
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, future=True)
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}}
     if creator is not None:
         # SQLCipher connections come from the caller; an explicit pool, as the default crashes with threads.
-        kwargs = {"creator": creator, "poolclass": QueuePool, "pool_size": 5, "max_overflow": 5}
+        kwargs = {"creator": creator, "module": module, "poolclass": QueuePool, "pool_size": 5, "max_overflow": 5}
     engine = create_engine(url, **kwargs)
     _configure_sqlite(engine)
     return engine

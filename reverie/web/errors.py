@@ -32,7 +32,7 @@ def message_response(request: Request, message: str, status_code: int) -> Respon
         return response
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"error": message}, status_code=status_code)
-    return templates.TemplateResponse(request, "error.html", {"message": message, "study_title": "Reverie"},
+    return templates.TemplateResponse(request, "error.html", {"message": message, "study_title": ""},
                                       status_code=status_code)
 
 

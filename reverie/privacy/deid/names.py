@@ -41,6 +41,7 @@ _TITLE = (
     r"|Pastor|Councillor|Cllr|Auntie|Aunty|Aunt|Uncle|Nana|Nanna|Grandma|Grandad|Granda|Lord|Lady"
     r"|Sir|Dame)"
 )
+_TITLE_WORD = re.compile(rf"(?i:{_TITLE})\.?")
 # Titles that are never ordinary words, so a lower-case name after them is still a name.
 _HONORIFIC = r"(?:dr|mr|mrs|ms|miss|mx|prof)"
 
@@ -129,6 +130,8 @@ def _people(text: str, tokens: _TokenIndex) -> Iterator[Hit]:
             if start >= end:
                 continue
             word = text[start:end]
+            if _TITLE_WORD.fullmatch(word.split()[0]):
+                continue  # "my consultant, Mr Okafor": the titled rule finds the name itself
             if word[0].islower() and not _lower_case_name(pattern, word, start, tokens):
                 continue
             yield start, end, PERSON, score
@@ -167,8 +170,7 @@ def _organisations(text: str) -> Iterator[Hit]:
             words.pop(0)
         if not words:
             continue
-        names = [w.group().lower().rstrip(".,") for w in words]
-        if all(n in _GENERIC or n in FUNCTION_WORDS for n in names):
+        if is_generic(" ".join(w.group() for w in words)):
             continue
         yield start + words[0].start(), m.end(), ORGANISATION, 0.7
     for pattern in (_NHS_BOARD, _YSBYTY):
@@ -176,12 +178,16 @@ def _organisations(text: str) -> Iterator[Hit]:
             yield m.start(), m.end(), ORGANISATION, 0.75
 
 
+def is_generic(span: str) -> bool:
+    """True if every word describes a kind of service ("Mental Health Unit"), naming none."""
+    return all(w.lower().strip(".,'’") in _GENERIC or w.lower() in FUNCTION_WORDS for w in span.split())
+
+
 def _wards(text: str) -> Iterator[Hit]:
     for m in _WARD_NUMBER.finditer(text):
         yield m.start(), m.end(), WARD, 0.8
     for m in _WARD_NAME.finditer(text):
-        name = m.group("name").lower()
-        if all(w in _GENERIC or w in FUNCTION_WORDS for w in name.split()):
+        if is_generic(m.group("name")):
             continue
         yield m.start(), m.end(), WARD, 0.7
 

@@ -73,7 +73,7 @@ _AGE_PATTERNS = [
     rf"\b(?!(?:It|That|There|This|What|Which|Here|Where)\b){_AGE_SUBJECT}\s*,?(?:'s|'m|'re|'d\s+turned|'d\s+have\s+been|'ll\s+be"
     rf"|\s+(?:is|was|were|turned|had\s+turned|will\s+be|would\s+have\s+been))\s+(?:only\s+|just\s+|nearly\s+|about\s+|almost\s+)?"
     rf"(?P<a5>{_AGE_NUMBER})\b(?!\s*(?:%|percent|pounds|quid|minutes?|mins|hours?|days?|weeks?|months?"
-    rf"|times|o'clock|am|pm|mg|miles|ml|beds|patients|people|of|in|on|at|to|or|-)|[-:.]\d)",
+    rf"|times|o'clock|am|pm|mg|miles|ml|beds|patients|people|of|in|on|to|or|-)|[-:.]\d)",
 ]
 _AGE = re.compile("|".join(f"(?:{p})" for p in _AGE_PATTERNS))
 
@@ -120,7 +120,7 @@ def nhs_checksum_ok(digits: str) -> bool:
     """True if a 10-digit NHS (or CHI / H&C) number's mod-11 check digit is right."""
     if len(digits) != 10 or not digits.isdigit():
         return False
-    remainder = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1))) % 11
+    remainder = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True)) % 11
     check = (11 - remainder) % 11
     return check != 10 and check == int(digits[9])
 

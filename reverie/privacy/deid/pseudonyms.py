@@ -42,7 +42,14 @@ _ORGANISATION_KINDS = (
     (re.compile(r"\bunit\b|\bclinic\b|hospice|centre|care home|nursing home", re.I), "Unit"),
 )
 # Unnumbered categories: the value itself never matters to the analysis.
-_PLAIN = {DATE: "[Date]", AGE: "[Age]", PHONE: "[Phone]", NHS_NUMBER: "[NHS number]", POSTCODE: "[Postcode]", EMAIL: "[Email]"}
+_PLAIN = {
+    DATE: "[Date]",
+    AGE: "[Age]",
+    PHONE: "[Phone]",
+    NHS_NUMBER: "[NHS number]",
+    POSTCODE: "[Postcode]",
+    EMAIL: "[Email]",
+}
 
 _PSEUDONYM = re.compile(r"^\[(?P<category>[A-Za-z ]+) (?P<number>\d+)\]$")
 _KEY_FORMAT = "reverie-pseudonym-key"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reverie.core.errors import InvalidInput
-from reverie.privacy.deid.names import FUNCTION_WORDS
+from reverie.privacy.deid.names import FUNCTION_WORDS, is_generic
 from reverie.privacy.deid.suggestion import (
     COARSE,
     DATE,
@@ -32,13 +32,14 @@ from reverie.privacy.deid.suggestion import (
 # Terms that look like names to a model but identify nobody in a UK health-care interview.
 DEFAULT_ALLOW = frozenset(
     """I P Interviewer Participant Researcher Int GP GPs PALS NHS A&E ICU ITU HDU CAMHS CMHT CPN AMHP
-    OT HCA RMN RGN SHO F1 F2 FY1 FY2 CQC NICE HCPC NMC GMC BMA RCN DWP PIP ESA DBS MDT MHA AMHP Covid
+    OT HCA RMN RGN SHO F1 F2 FY1 FY2 CQC NICE HCPC NMC GMC BMA RCN DWP PIP ESA DBS MDT MHA Covid
     COVID Covid-19 COVID-19 Coronavirus Brexit God Jesus Christmas Easter Ramadan Diwali Eid 111 999
     UK Britain Mind Samaritans Alzheimer's Alzheimers Parkinson's Crohn's Down's Asperger's
     Section Sertraline Olanzapine Clozapine Lithium Diazepam Lorazepam Paracetamol Zoom Teams
     Facebook WhatsApp Google YouTube Mm Mhm Erm Um Yeah Okay OK CHI H&C""".split()
-) | frozenset({"NHS England", "NHS Scotland", "NHS Wales", "NHS 24", "NHS Direct", "Mental Health Act",
-               "the Mental Health Act", "Care Act", "Microsoft Teams"})
+) | frozenset(
+    {"NHS England", "NHS Scotland", "NHS Wales", "NHS 24", "NHS Direct", "Mental Health Act", "Care Act", "Microsoft Teams"}
+)
 
 _SPEAKER_CODE = re.compile(r"^(?:p|pt|i|int|r|participant|interviewer|researcher)\s*\d*$", re.IGNORECASE)
 
@@ -60,7 +61,7 @@ _LEADING_TITLE = re.compile(
     r"|Matron|Father|Fr|Rev|Reverend|Auntie|Aunty|Aunt|Uncle|Nana|Nan|Cllr|Councillor)\.?\s+",
     re.IGNORECASE,
 )
-_EDGE_JUNK = " \t\n,.;:!?\"'()[]—–-…"
+_EDGE_JUNK = " \t\n,.;:!?\"'[]—–-…"
 
 _lock = threading.Lock()
 _analyzer: Any = None
@@ -135,6 +136,8 @@ def _detect(text: str) -> list[_Found]:
             continue  # "last year", "two weeks", "Tuesday" identify nobody
         if label in _NAMED and _only_function_words(span):
             continue
+        if label == ORGANISATION and is_generic(span):
+            continue  # "the Intensive Care Unit" names a kind of service, not a place
         recognizer = (r.recognition_metadata or {}).get("recognizer_name")
         suggestion = Suggestion(start, end, span, label, round(float(r.score), 3))
         found.append(_Found(suggestion, _PRIORITY.get(recognizer, _MODEL)))
@@ -219,11 +222,19 @@ def _joinable(gap: str) -> bool:
 
 
 def _strip_edges(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start] in _EDGE_JUNK:
-        start += 1
-    while end > start and text[end - 1] in _EDGE_JUNK:
-        end -= 1
-    return start, end
+    """Trim punctuation and spaces, keeping brackets that pair up ("(01632) 960382")."""
+    while True:
+        before = (start, end)
+        while start < end and text[start] in _EDGE_JUNK:
+            start += 1
+        while end > start and text[end - 1] in _EDGE_JUNK:
+            end -= 1
+        if start < end and text[start] == "(" and ")" not in text[start:end]:
+            start += 1
+        if start < end and text[end - 1] == ")" and "(" not in text[start:end]:
+            end -= 1
+        if (start, end) == before:
+            return start, end
 
 
 def _after_title(text: str, start: int, end: int) -> int:

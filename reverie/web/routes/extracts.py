@@ -7,8 +7,8 @@ from fastapi import APIRouter, Form, Request
 from reverie.core.status import EXTRACT_TRANSITIONS
 from reverie.core.vocab import EXTRACT_STATUSES
 from reverie.services.context import OpenStudy
-from reverie.services.decisions import decisions_targeting
 from reverie.services.extracts import ExtractView, add_extract, get_extract, list_extracts, move_extract
+from reverie.services.provenance import extract_history
 from reverie.web.deps import CurrentStudy, render
 from reverie.web.selection import Selection, resolve
 
@@ -49,6 +49,5 @@ def move(request: Request, study: CurrentStudy, handle: str, to_status: str = Fo
 
 @router.get("/extracts/{handle}", name="extract")
 def extract_page(request: Request, study: CurrentStudy, handle: str):
-    """An extract with its provenance: every decision about it, in order."""
-    view = get_extract(study, handle)
-    return render(request, "extract.html", extract=view, decisions=decisions_targeting(study, "extract", view.id))
+    """An extract with its provenance: flagged, selected, moved, shown, responded to, revised."""
+    return render(request, "extract.html", extract=get_extract(study, handle), history=extract_history(study, handle))

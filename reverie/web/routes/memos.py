@@ -63,7 +63,7 @@ def editor(request: Request, study: CurrentStudy, handle: str, object: str | Non
         history = memo_history(study, handle, object_code=object)
     except NotFound:
         history = []
-    return render(request, "memo.html", extract=get_extract(study, handle), object=object, fields=fields,
+    return render(request, "memo.html", extract=get_extract(study, handle), handle=handle, object=object, fields=fields,
                   facets=FACETS, history=history, version=version, positioning_fields=POSITIONING_FIELDS)
 
 

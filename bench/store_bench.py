@@ -1,0 +1,112 @@
+"""Import of many transcripts and search across them, against raw SQLite on the same rows.
+
+Baselines are pinned: raw import = the same line rows and the same FTS5 table written with
+``executemany`` in one transaction; raw search = the same FTS5 MATCH on the same lines.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.corpus import corpus
+from bench.timing import percentile, row
+
+from reverie.core.layout import LineLayout, layout_lines
+from reverie.core.transcript import ParsedTranscript, Turn, assemble
+
+
+def _parsed(turns):
+    return ParsedTranscript([Turn(s, t) for s, t in turns])
+
+
+def _make_study(root: Path, interviews):
+    from reverie.services import interviews as iv, participants, studies
+
+    study = studies.init_study(root, title="bench", identity=studies.Identity("Bench", "BB"))
+    for code, _ in interviews:
+        participants.add_participant(study, code)
+        iv.add_interview(study, code, 1)
+    return study
+
+
+def _ours(study, interviews):
+    from reverie.services.transcripts import store_parsed
+
+    for code, turns in interviews:
+        store_parsed(study, code, 1, _parsed(turns), layout="fixed-width", width=80, notation=None,
+                     transcriber=None, origin="import", replace=True)
+
+
+def _raw(db: Path, interviews):
+    connection = sqlite3.connect(db)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE IF NOT EXISTS lines (id INTEGER PRIMARY KEY, version INTEGER, number INTEGER, "
+                       "start_offset INTEGER, end_offset INTEGER, speaker TEXT, text TEXT)")
+    connection.execute("CREATE VIRTUAL TABLE IF NOT EXISTS lines_fts USING fts5(text, content='lines', "
+                       "content_rowid='id', tokenize=\"unicode61 remove_diacritics 2\")")
+    with connection:
+        rows, fts = [], []
+        for version, (code, turns) in enumerate(interviews):
+            text, spans = assemble([Turn(s, t) for s, t in turns])
+            for line in layout_lines(text, spans, LineLayout()):
+                rows.append((version, line.number, line.start, line.end, spans[line.turn_index].speaker,
+                             text[line.start:line.end]))
+        connection.executemany("INSERT INTO lines (version, number, start_offset, end_offset, speaker, text) "
+                               "VALUES (?, ?, ?, ?, ?, ?)", rows)
+        connection.execute("INSERT INTO lines_fts(lines_fts) VALUES('rebuild')")
+    connection.close()
+
+
+def run(quick: bool) -> list[dict]:
+    n, words, runs = (20, 2000, 5) if quick else (1000, 10000, 5)
+    interviews = corpus(n, words)
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+
+        mine_runs, raw_runs = [], []
+        for attempt in range(runs if quick else 1):
+            study = _make_study(tmp / f"ours{attempt}", interviews)  # set-up, not timed
+            start = time.perf_counter()
+            _raw(tmp / f"raw{attempt}.db", interviews)
+            raw_runs.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            _ours(study, interviews)
+            mine_runs.append(time.perf_counter() - start)
+            study.close()
+        mine, base = statistics.median(mine_runs), statistics.median(raw_runs)
+        rate_ours, rate_raw = n / mine, n / base
+        out.append(row(f"import {n} transcripts (transcripts/s, ours vs raw executemany+FTS5)", rate_ours, rate_raw,
+                       "≥ 0.5× raw rate", rate_ours >= 0.5 * rate_raw, unit="/s"))
+
+        study = _make_study(tmp / "search", interviews)
+        _ours(study, interviews)
+        raw_db = tmp / "search-raw.db"
+        _raw(raw_db, interviews)
+        from reverie.services.search import search
+
+        queries = ["milk", "peer support", "disch*", '"care plan"', "ward AND NOT doctor", "café", "fridge OR kitchen"]
+        mine_t, raw_t = [], []
+        connection = sqlite3.connect(raw_db)
+        from reverie.core.query import parse_query, to_fts5
+
+        for _ in range(runs):
+            for q in queries:
+                start = time.perf_counter()
+                connection.execute("SELECT l.version, l.number, l.text FROM lines_fts f JOIN lines l ON l.id = f.rowid "
+                                   "WHERE lines_fts MATCH ? ORDER BY l.version, l.number LIMIT 200",
+                                   (to_fts5(parse_query(q)),)).fetchall()
+                raw_t.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                search(study, q, limit=200)
+                mine_t.append(time.perf_counter() - start)
+        connection.close()
+        study.close()
+        p95, raw95 = percentile(mine_t, 95), percentile(raw_t, 95)
+        out.append(row("search p50 (ours vs raw FTS5)", percentile(mine_t, 50), percentile(raw_t, 50), "info", True))
+        out.append(row("search p95 (ours with citations vs raw FTS5)", p95, raw95, "≤ 2× raw", p95 <= 2 * raw95))
+    return out

@@ -1,0 +1,37 @@
+"""Helpers every benchmark shares: medians of alternating runs and a uniform result row."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+
+def alternate(ours: Callable[[], object], baseline: Callable[[], object], runs: int = 5) -> tuple[float, float]:
+    """Median seconds of ``ours`` and ``baseline``, run alternately so drift hits both alike."""
+    mine, theirs = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        baseline()
+        theirs.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        ours()
+        mine.append(time.perf_counter() - start)
+    return statistics.median(mine), statistics.median(theirs)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def row(name: str, value: float, baseline: float | None, goal: str, met: bool, note: str = "", unit: str = "s") -> dict:
+    ratio = value / baseline if baseline else None
+    return {"name": name, "value": value, "baseline": baseline, "ratio": ratio, "goal": goal, "met": met,
+            "note": note, "unit": unit}
+
+
+def missed(name: str, goal: str, reason: str) -> dict:
+    return {"name": name, "value": None, "baseline": None, "ratio": None, "goal": goal, "met": False,
+            "note": reason, "unit": ""}

@@ -1,0 +1,473 @@
+"""Analysis commands: codes, the reflexive log, extracts, memos, consultations and provenance.
+
+Each command parses its input, calls one service function and prints the result; transcript
+text is printed with markup off (``out``), so "[laughs]" and "[…]" survive.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from reverie.cli.app import app, fail, handles_errors, open_dir, out
+from reverie.core.ranges import parse_range
+
+codes_app = typer.Typer(help="Codes: discursive objects, discourses, positions, storylines; apply, merge, count.",
+                        no_args_is_help=True)
+log_app = typer.Typer(help="The reflexive log: observation, interpretation, emotional response.", no_args_is_help=True)
+extracts_app = typer.Typer(help="Extracts: cited line ranges chosen for close analysis, and their status.",
+                           no_args_is_help=True)
+memo_app = typer.Typer(help="Analysis memos on extracts (Willig, positioning, psychosocial), versioned.",
+                       no_args_is_help=True)
+consult_app = typer.Typer(help="Member reflections and PPI consultations: what was shown, what people said.",
+                          no_args_is_help=True)
+app.add_typer(codes_app, name="codes")
+app.add_typer(log_app, name="log")
+app.add_typer(extracts_app, name="extracts")
+app.add_typer(memo_app, name="memo")
+app.add_typer(consult_app, name="consult")
+
+DIRECTORY = typer.Argument(..., help="The study folder.")
+EVIDENCE_HELP = "Evidence for the decision as KIND:ID (response:4, log:12, memo:3); repeat for more."
+
+
+def _evidence(values: list[str] | None) -> list[dict]:
+    from reverie.services.decisions import parse_evidence_ref
+
+    return [parse_evidence_ref(v) for v in values or []]
+
+
+def _span(value: str) -> tuple[int, int]:
+    start, sep, end = value.partition(":")
+    if not sep or not start.strip().isdigit() or not end.strip().isdigit():
+        fail(f"--span {value!r} must be START:END character offsets, e.g. 120:188")
+    return int(start), int(end)
+
+
+# --- codes -----------------------------------------------------------------------------------
+
+@codes_app.command("add")
+@handles_errors
+def codes_add(
+    directory: Path = DIRECTORY,
+    label: str = typer.Argument(..., help="The code's label, e.g. \"risk\"."),
+    kind: str = typer.Option("free", "--kind", help="discursive_object, discourse, subject_position, storyline, "
+                                                    "theme_seed or free."),
+    definition: str = typer.Option("", "--definition", help="What the code means in this study."),
+    color: str = typer.Option("", "--color", help="A colour such as #1f77b4."),
+    parent: str = typer.Option(None, "--parent", help="The parent code's label, to nest this code."),
+):
+    """Add a code to the codebook."""
+    from reverie.services.coding import add_code
+
+    code = add_code(open_dir(directory), label, kind=kind, definition=definition, color=color, parent=parent)
+    out.print(f"added code {code.label} ({code.kind}) {code.guid}")
+
+
+@codes_app.command("list")
+@handles_errors
+def codes_list(directory: Path = DIRECTORY,
+               merged: bool = typer.Option(False, "--merged", help="Also list codes merged into others.")):
+    """List the codebook with how many codings each code has."""
+    from reverie.services.coding import list_codes
+
+    for code in list_codes(open_dir(directory), include_merged=merged):
+        parent = f" < {code.parent}" if code.parent else ""
+        into = f" (merged into {code.merged_into})" if code.merged_into else ""
+        out.print(f"{code.label}{parent}\t{code.kind}\t{code.codings}{into}")
+
+
+@codes_app.command("apply")
+@handles_errors
+def codes_apply(
+    directory: Path = DIRECTORY,
+    code: str = typer.Argument(..., help="The code's label."),
+    participant: str = typer.Argument(..., help="The participant code, e.g. P1."),
+    round_no: int = typer.Option(1, "--round", help="The interview round."),
+    lines: str = typer.Option(None, "--lines", help="Line range to code, e.g. 978-81."),
+    span: str = typer.Option(None, "--span", help="Character span START:END instead of lines."),
+    note: str = typer.Option("", "--note", help="A note on this coding."),
+):
+    """Apply a code to lines or a character span of a locked transcript."""
+    from reverie.services.coding import apply_code
+
+    coding = apply_code(open_dir(directory), code, participant, round_no=round_no,
+                        lines=parse_range(lines) if lines else None, span=_span(span) if span else None, note=note)
+    out.print(f"coded {participant} lines {coding.start_line}-{coding.end_line} with {code}")
+
+
+@codes_app.command("rename")
+@handles_errors
+def codes_rename(
+    directory: Path = DIRECTORY,
+    code: str = typer.Argument(..., help="The code's current label."),
+    new_label: str = typer.Argument(..., help="The new label."),
+    rationale: str = typer.Option(..., "--rationale", help="Why the code is renamed (recorded as a decision)."),
+):
+    """Rename a code, recording the decision."""
+    from reverie.services.coding import rename_code
+
+    decision = rename_code(open_dir(directory), code, new_label, rationale=rationale)
+    out.print(f"renamed {code} to {new_label} (decision {decision})")
+
+
+@codes_app.command("merge")
+@handles_errors
+def codes_merge(
+    directory: Path = DIRECTORY,
+    source: str = typer.Argument(..., help="The code to merge away."),
+    into: str = typer.Argument(..., help="The code it merges into."),
+    rationale: str = typer.Option(..., "--rationale", help="Why the codes are merged (recorded as a decision)."),
+):
+    """Merge one code into another; its codings move over."""
+    from reverie.services.coding import merge_code
+
+    decision = merge_code(open_dir(directory), source, into, rationale=rationale)
+    out.print(f"merged {source} into {into} (decision {decision})")
+
+
+@codes_app.command("stats")
+@handles_errors
+def codes_stats(directory: Path = DIRECTORY,
+                by: str = typer.Option("profession", "--by", help="Participant attribute for the crosstab.")):
+    """Code frequencies, co-occurrence on the same transcript, and a crosstab by a participant attribute."""
+    from reverie.services.coding import code_frequencies, cooccurrence, crosstab
+
+    study = open_dir(directory)
+    out.print("frequencies (code, kind, codings, participants, interviews)")
+    for row in code_frequencies(study):
+        out.print(f"  {row.label}\t{row.kind}\t{row.codings}\t{row.participants}\t{row.interviews}")
+    out.print("co-occurrence (overlapping codings)")
+    for pair in cooccurrence(study):
+        out.print(f"  {pair.code_a} + {pair.code_b}\t{pair.count}")
+    table = crosstab(study, by)
+    out.print(f"crosstab by {table.by}")
+    out.print("  code\t" + "\t".join(table.columns))
+    for label, counts in table.rows:
+        out.print(f"  {label}\t" + "\t".join(str(c) for c in counts))
+
+
+# --- reflexive log ---------------------------------------------------------------------------
+
+@log_app.command("add")
+@handles_errors
+def log_add(
+    directory: Path = DIRECTORY,
+    observation: str = typer.Option(None, "--observation", help="What happened (three_part template)."),
+    interpretation: str = typer.Option(None, "--interpretation", help="Initial interpretation (three_part)."),
+    emotional_response: str = typer.Option(None, "--emotional-response", help="What you felt (three_part)."),
+    part: list[str] = typer.Option(None, "--part", help="Any template part as NAME=TEXT; repeat for more."),
+    template: str = typer.Option(None, "--template", help="three_part, lincoln_guba or free (default: the study's)."),
+    stage: str = typer.Option("analysis", "--stage", help="design, recruitment, interview, transcription, analysis, "
+                                                          "consultation or writing."),
+    affect: int = typer.Option(None, "--affect", help="Affect intensity 0-3."),
+    tag: list[str] = typer.Option(None, "--tag", help="A tag, e.g. methodological_decision; repeat for more."),
+    participant: str = typer.Option(None, "--participant", help="Anchor on this participant's interview."),
+    round_no: int = typer.Option(1, "--round", help="The interview round of the anchor."),
+    lines: str = typer.Option(None, "--lines", help="Anchor on these transcript lines, e.g. 978-81."),
+    time_s: float = typer.Option(None, "--time", help="Anchor on this moment of the recording, in seconds."),
+    extract: str = typer.Option(None, "--extract", help="Anchor on an extract, e.g. E3."),
+    consultation: int = typer.Option(None, "--consultation", help="Anchor on a consultation (its id)."),
+    flag_extract: bool = typer.Option(False, "--flag-extract", help="Flag the anchored lines as an extract candidate."),
+):
+    """Write a reflexive log entry (append-only)."""
+    from reverie.services.reflexivity import Anchor, add_entry
+
+    parts = {k: v for k, v in (("observation", observation), ("interpretation", interpretation),
+                               ("emotional_response", emotional_response)) if v}
+    for item in part or []:
+        name, sep, text = item.partition("=")
+        if not sep:
+            fail(f"--part {item!r} must be NAME=TEXT")
+        parts[name.strip()] = text
+    anchors = []
+    if participant or extract or consultation is not None:
+        anchors.append(Anchor(participant=participant, round=round_no, time_s=time_s,
+                              lines=parse_range(lines) if lines else None, extract=extract, consultation=consultation))
+    added = add_entry(open_dir(directory), parts, template=template, stage=stage, affect_intensity=affect,
+                      tags=tag or [], anchors=anchors, flags_extract_candidate=flag_extract)
+    flagged = f"; flagged {added.extract} (decision {added.decision_id})" if added.extract else ""
+    out.print(f"log entry {added.entry_id}{flagged}")
+
+
+@log_app.command("list")
+@handles_errors
+def log_list(directory: Path = DIRECTORY,
+             all_versions: bool = typer.Option(False, "--all-versions", help="Also show superseded versions."),
+             tag: str = typer.Option(None, "--tag", help="Only entries with this tag.")):
+    """List the reflexive log in the order it was written."""
+    from reverie.services.reflexivity import list_entries
+
+    for entry in list_entries(open_dir(directory), include_superseded=all_versions, tag=tag):
+        affect = "" if entry.affect_intensity is None else f" affect {entry.affect_intensity}"
+        out.print(f"#{entry.id} v{entry.version} {entry.created_at:%Y-%m-%d} {entry.stage}{affect} "
+                  f"{' '.join(entry.anchors)}")
+        for name, text in entry.parts.items():
+            out.print(f"  {name}: {text}")
+
+
+@log_app.command("affect")
+@handles_errors
+def log_affect(directory: Path = DIRECTORY):
+    """The lines your feelings flagged, strongest first."""
+    from reverie.services.reflexivity import affect_lines
+
+    for line in affect_lines(open_dir(directory)):
+        extract = f" {line.extract}" if line.extract else ""
+        out.print(f"{line.intensity}\t{line.participant} R{line.round} lines {line.first}-{line.last}{extract}\t"
+                  f"{line.feeling}")
+
+
+# --- extracts --------------------------------------------------------------------------------
+
+@extracts_app.command("add")
+@handles_errors
+def extracts_add(
+    directory: Path = DIRECTORY,
+    participant: str = typer.Argument(..., help="The participant code, e.g. P1."),
+    lines: str = typer.Argument(..., help="The line range, e.g. 978-81."),
+    why: str = typer.Option(..., "--why", help="Why these lines were selected (recorded as a decision)."),
+    round_no: int = typer.Option(1, "--round", help="The interview round."),
+    source: list[str] = typer.Option(None, "--source", help="Selection source: researcher_affect, discursive_object, "
+                                                            "participant_response, ppi_response, theory."),
+    display: str = typer.Option("", "--display", help="Display text with [elisions] and [clarifications]."),
+    title: str = typer.Option("", "--title", help="A short working title."),
+    obj: list[str] = typer.Option(None, "--object", help="A discursive object (code label) it exemplifies."),
+    evidence: list[str] = typer.Option(None, "--evidence", help=EVIDENCE_HELP),
+):
+    """Select lines of a locked transcript as a candidate extract."""
+    from reverie.services.extracts import add_extract
+
+    first, last = parse_range(lines)
+    view = add_extract(open_dir(directory), participant, first, last, why=why, round_no=round_no,
+                       selection_sources=source or [], evidence_refs=_evidence(evidence), display_text=display,
+                       title=title, objects=obj or [])
+    out.print(f"{view.handle} {view.citation} {view.status}")
+
+
+@extracts_app.command("list")
+@handles_errors
+def extracts_list(directory: Path = DIRECTORY,
+                  status: str = typer.Option(None, "--status", help="Only extracts with this status."),
+                  text: bool = typer.Option(False, "--text", help="Print each extract's display text.")):
+    """List extracts with their citation, status and theme."""
+    from reverie.services.extracts import list_extracts
+
+    for view in list_extracts(open_dir(directory), status=status):
+        theme = f"\t{view.theme}" if view.theme else ""
+        out.print(f"{view.handle}\t{view.citation}\t{view.status}{theme}")
+        if text:
+            out.print("  " + view.display_text)
+
+
+@extracts_app.command("move")
+@handles_errors
+def extracts_move(
+    directory: Path = DIRECTORY,
+    extract: str = typer.Argument(..., help="The extract handle, e.g. E3."),
+    status: str = typer.Argument(..., help="The new status: shortlisted, analysed, presented, refined, final, "
+                                           "set_aside or candidate."),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded as a decision; required)."),
+    evidence: list[str] = typer.Option(None, "--evidence", help=EVIDENCE_HELP),
+):
+    """Move an extract to a new status, recording the decision and its evidence."""
+    from reverie.services.extracts import move_extract
+
+    moved = move_extract(open_dir(directory), extract, status, reason=reason, evidence_refs=_evidence(evidence))
+    out.print(f"{moved.handle}: {moved.from_status} -> {moved.to_status} (decision {moved.decision_id})")
+
+
+@extracts_app.command("history")
+@handles_errors
+def extracts_history(directory: Path = DIRECTORY,
+                     extract: str = typer.Argument(..., help="The extract handle, e.g. E3."),
+                     diffs: bool = typer.Option(False, "--diffs", help="Show memo diffs between versions.")):
+    """The whole life of an extract: flagged, moved, shown, responded to, revised."""
+    from reverie.services.provenance import extract_history
+
+    history = extract_history(open_dir(directory), extract)
+    out.print(f"{history.handle} {history.participant} lines {history.lines[0]}-{history.lines[1]} ({history.status})")
+    for event in history.events:
+        decision = f" [decision {event.decision_id}]" if event.decision_id else ""
+        out.print(f"{event.at:%Y-%m-%d %H:%M} {event.kind}{decision}: {event.summary}")
+        if diffs and event.detail:
+            out.print(event.detail)
+
+
+# --- memos -----------------------------------------------------------------------------------
+
+@memo_app.command("edit")
+@handles_errors
+def memo_edit(
+    directory: Path = DIRECTORY,
+    extract: str = typer.Argument(..., help="The extract handle, e.g. E3."),
+    field: list[str] = typer.Option(None, "--field", help="FIELD=TEXT, e.g. willig.action_orientation=TEXT; "
+                                                          "repeat for more."),
+    json_file: Path = typer.Option(None, "--json", help="A JSON file with willig, positioning, psychosocial, summary."),
+    object_code: str = typer.Option(None, "--object", help="The discursive object (code) the memo is about."),
+    why: str = typer.Option("", "--why", help="Why the reading changed (required for a revision)."),
+    evidence: list[str] = typer.Option(None, "--evidence", help=EVIDENCE_HELP),
+):
+    """Save a new memo version (fields not given keep their value; incomplete memos are fine)."""
+    from reverie.services.memos import facets_from_assignments, save_memo
+
+    facets = facets_from_assignments(field or [])
+    if json_file is not None:
+        try:
+            loaded = json.loads(json_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            fail(f"{json_file}: not a readable JSON file ({exc})")
+        if not isinstance(loaded, dict) or set(loaded) - {"willig", "positioning", "psychosocial", "summary"}:
+            fail(f"{json_file}: expected an object with willig, positioning, psychosocial and/or summary")
+        facets = {**loaded, **facets}
+    if not facets:
+        fail("nothing to save: give --field FIELD=TEXT or --json FILE")
+    saved = save_memo(open_dir(directory), extract, object_code=object_code, why=why,
+                      evidence_refs=_evidence(evidence), **facets)
+    decision = f" (decision {saved.decision_id})" if saved.decision_id else ""
+    out.print(f"memo on {saved.extract} version {saved.version}{decision}")
+    for warning in saved.warnings:
+        out.print(f"warning: {warning}")
+
+
+@memo_app.command("show")
+@handles_errors
+def memo_show(
+    directory: Path = DIRECTORY,
+    extract: str = typer.Argument(..., help="The extract handle, e.g. E3."),
+    object_code: str = typer.Option(None, "--object", help="The discursive object (code) the memo is about."),
+    version: int = typer.Option(None, "--version", help="A version number (default: the latest)."),
+):
+    """Show a memo version, with the guiding prompt for each empty field."""
+    from reverie.services.memos import show_memo
+
+    view = show_memo(open_dir(directory), extract, object_code=object_code, version=version)
+    decision = f" (decision {view.decision_id})" if view.decision_id else ""
+    out.print(f"memo on {view.extract} version {view.version}{decision}")
+    for memo_field in view.fields:
+        if memo_field.empty:
+            out.print(f"{memo_field.path}: (empty) prompt: {memo_field.prompt}")
+        elif isinstance(memo_field.value, str):
+            out.print(f"{memo_field.path}: {memo_field.value}")
+        else:
+            out.print(f"{memo_field.path}: {json.dumps(memo_field.value, ensure_ascii=False)}")
+
+
+# --- consultations ---------------------------------------------------------------------------
+
+@consult_app.command("group")
+@handles_errors
+def consult_group(
+    directory: Path = DIRECTORY,
+    label: str = typer.Argument(..., help="The group's label, e.g. PPI-A."),
+    composition: str = typer.Option("", "--composition", help="Who is in the group (no names)."),
+    size: int = typer.Option(None, "--size", help="How many contributors."),
+    stage: list[str] = typer.Option(None, "--stage", help="A stage the group is involved in (design, analysis…)."),
+):
+    """Add a PPI group."""
+    from reverie.services.consultations import add_ppi_group
+
+    add_ppi_group(open_dir(directory), label, composition_summary=composition, size=size, stages=stage or [])
+    out.print(f"added PPI group {label}")
+
+
+@consult_app.command("add")
+@handles_errors
+def consult_add(
+    directory: Path = DIRECTORY,
+    kind: str = typer.Argument(..., help="member_reflection, ppi_design, ppi_analysis, supervision or peer_debrief."),
+    participant: str = typer.Option(None, "--participant", help="The participant (member reflection)."),
+    group: str = typer.Option(None, "--group", help="The PPI group (PPI sessions)."),
+    round_no: int = typer.Option(2, "--round", help="The interview round of a member reflection."),
+    held_on: str = typer.Option(None, "--date", help="When it took place (YYYY-MM-DD)."),
+    duration: float = typer.Option(None, "--duration", help="Duration in minutes."),
+    location: str = typer.Option("", "--location", help="Location type, e.g. workplace."),
+    recording: str = typer.Option("notes_only", "--recording", help="audio, video or notes_only."),
+    transcribed: bool = typer.Option(False, "--transcribed", help="The recording was transcribed."),
+    title: str = typer.Option("", "--title", help="A short title."),
+    show: list[str] = typer.Option(None, "--show", help="An extract shown (frozen with its memo), e.g. E1; repeat."),
+):
+    """Record a member reflection or PPI session, and freeze what was shown."""
+    from reverie.services.consultations import add_consultation, show_extract
+
+    study = open_dir(directory)
+    consultation = add_consultation(study, kind, participant=participant, group=group, round_no=round_no,
+                                    held_on=held_on, duration_min=duration, location_type=location,
+                                    recording=recording, transcribed=transcribed, title=title)
+    for handle in show or []:
+        show_extract(study, consultation.id, handle)
+    out.print(f"consultation {consultation.id} ({kind}); showed {len(show or [])} extract(s)")
+
+
+@consult_app.command("respond")
+@handles_errors
+def consult_respond(
+    directory: Path = DIRECTORY,
+    consultation: int = typer.Argument(..., help="The consultation's id."),
+    summary: str = typer.Option(..., "--summary", help="What was said."),
+    response_type: list[str] = typer.Option(..., "--type", help="affirm, challenge, clarify, extend, correct, "
+                                                               "new_information …; repeat for more."),
+    target: str = typer.Option("extract", "--target", help="extract, memo, construction, theme, schedule_item or "
+                                                          "whole_analysis."),
+    extract: str = typer.Option(None, "--extract", help="The extract responded to, e.g. E1."),
+    detail: str = typer.Option("", "--detail", help="Which construction, theme or item (e.g. milk)."),
+    respondent: str = typer.Option("", "--respondent", help="Who responded (default: the participant or group)."),
+    resonance: int = typer.Option(None, "--resonance", help="Resonance 0-3."),
+    timecode: float = typer.Option(None, "--timecode", help="Seconds into the recording."),
+    disposition: str = typer.Option("pending", "--disposition", help="pending, incorporated, partly_incorporated, "
+                                                                     "noted_not_incorporated, declined, out_of_scope."),
+    rationale: str = typer.Option("", "--rationale", help="Why (required unless pending or incorporated)."),
+):
+    """Record a response from a consultation, and optionally what became of it."""
+    from reverie.services.consultations import add_response
+
+    response = add_response(open_dir(directory), consultation, summary=summary, types=response_type, target=target,
+                            extract=extract, detail=detail, respondent=respondent, resonance=resonance,
+                            timecode_s=timecode, disposition=disposition, rationale=rationale)
+    out.print(f"response {response.id} ({response.disposition})")
+
+
+@consult_app.command("dispose")
+@handles_errors
+def consult_dispose(
+    directory: Path = DIRECTORY,
+    response: int = typer.Argument(..., help="The response's id."),
+    disposition: str = typer.Argument(..., help="incorporated, partly_incorporated, noted_not_incorporated, "
+                                                "declined, out_of_scope or pending."),
+    rationale: str = typer.Option("", "--rationale", help="Why (required unless pending or incorporated)."),
+):
+    """Say what became of a response (audited)."""
+    from reverie.services.consultations import set_disposition
+
+    set_disposition(open_dir(directory), response, disposition, rationale=rationale)
+    out.print(f"response {response}: {disposition}")
+
+
+@consult_app.command("show")
+@handles_errors
+def consult_show(directory: Path = DIRECTORY,
+                 consultation: int = typer.Argument(None, help="A consultation's id (default: list them all).")):
+    """List consultations, or show one: the frozen materials and the responses."""
+    from reverie.services.consultations import get_consultation, list_consultations
+
+    study = open_dir(directory)
+    if consultation is None:
+        for view in list_consultations(study):
+            out.print(f"{view.id}\t{view.kind}\t{view.who}\t{view.held_on or ''}\t{len(view.materials)} shown\t"
+                      f"{len(view.responses)} response(s)")
+        return
+    view = get_consultation(study, consultation)
+    out.print(f"consultation {view.id}: {view.kind} {view.who} {view.held_on or ''}")
+    for material in view.materials:
+        if "extract" in material:
+            shown = material["extract"]
+            memo = f" with memo version {material['memo']['version']}" if "memo" in material else ""
+            out.print(f"shown: {shown['handle']} {shown['citation']} ({shown['status']}){memo}")
+            out.print("  " + shown["display_text"])
+        else:
+            out.print(f"shown: interview schedule version {material['schedule']['version']}")
+    for response in view.responses:
+        out.print(f"response {response.id} {response.respondent} on {response.target}: {'/'.join(response.types)}: "
+                  f"{response.summary} [{response.disposition}]")

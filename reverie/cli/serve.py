@@ -1,0 +1,49 @@
+"""``reverie serve``: open a study in the browser workbench, on this computer only, behind a token."""
+
+from __future__ import annotations
+
+import socket
+import webbrowser
+from pathlib import Path
+
+import typer
+
+from reverie.cli.app import app, handles_errors, open_dir
+from reverie.core.errors import InvalidInput
+
+
+def serve_study(directory: Path, *, port: int = 0, open_browser: bool = True, host: str = "127.0.0.1") -> None:
+    """Serve the study until interrupted; the first line printed is the URL with its token."""
+    import uvicorn
+
+    from reverie.web.app import create_app
+    from reverie.web.security import new_token
+
+    study = open_dir(directory)
+    # Bind before printing: with port 0 the system picks a free port, and the printed URL is right.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        study.close()
+        raise InvalidInput(f"cannot listen on {host}:{port} ({exc.strerror}); choose another --port") from None
+    sock.listen(128)
+    token = new_token()
+    url = f"http://{host}:{sock.getsockname()[1]}/?token={token}"
+    print(url, flush=True)
+    if open_browser:
+        webbrowser.open(url)
+    config = uvicorn.Config(create_app(directory, token, study=study), log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+@app.command("serve")
+@handles_errors
+def serve_command(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    port: int = typer.Option(0, "--port", help="Port to listen on (default: a free one)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Print the URL without opening a browser."),
+):
+    """Open the web workbench for a study (local only: 127.0.0.1, with a token in the printed URL)."""
+    serve_study(directory, port=port, open_browser=not no_browser)

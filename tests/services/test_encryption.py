@@ -1,0 +1,44 @@
+"""An encrypted study: nothing readable without the passphrase, a wrong one refused at open."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("sqlcipher3")
+pytest.importorskip("cryptography")
+
+from reverie.core.errors import InvalidInput  # noqa: E402
+from reverie.services import interviews, participants, search, studies, transcripts  # noqa: E402
+from reverie.services.encryption import init_encrypted_study  # noqa: E402
+
+PHRASE = "such a silly little thing about the milk"
+
+
+def test_encrypted_study_hides_text_and_refuses_a_wrong_passphrase(tmp_path):
+    root = tmp_path / "secret"
+    study = init_encrypted_study(root, "correct horse battery", title="Secret", identity=studies.Identity("T", "TM"))
+    participants.add_participant(study, "P1")
+    recording = tmp_path / "p1.wav"
+    recording.write_bytes(b"RIFF" + PHRASE.encode() * 50)
+    interviews.add_interview(study, "P1", 1, recording=recording)
+    text = tmp_path / "t.txt"
+    text.write_text(f"I: Tell me.\nP1: It was {PHRASE}.\n", encoding="utf-8")
+    transcripts.import_transcript(study, "P1", 1, text)
+    study.close()
+
+    for path in [root / "study.db", *root.glob("study.db-*"), *(root / "media").glob("??/*")]:
+        assert PHRASE.encode() not in path.read_bytes(), path
+        assert b"milk" not in path.read_bytes(), path
+
+    with pytest.raises(InvalidInput, match="wrong passphrase"):
+        studies.open_study(root, passphrase="not the passphrase")
+    with pytest.raises(InvalidInput, match="encrypted"):
+        studies.open_study(root)
+
+    reopened = studies.open_study(root, passphrase="correct horse battery")
+    assert search.search(reopened, "milk")[0].participant == "P1"
+    recorded = interviews.recording_for(reopened, "P1", 1)
+    plain = reopened.media.open_plain(recorded.sha256, tmp_path)
+    assert plain.read_bytes() == recording.read_bytes()
+    assert studies.verify_audit(reopened).ok
+    reopened.close()

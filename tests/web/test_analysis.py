@@ -1,0 +1,139 @@
+"""Selections become coded spans, extracts and notes; the board, memos and provenance follow them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from reverie.services import coding, extracts, memos, transcripts
+from reverie.store.models import Coding
+
+EMOJI = "\U0001F95B"
+
+
+def find_line(study, needle: str):
+    """(number, text) of the first P1 line holding ``needle``."""
+    return next((line.number, line.text) for line in transcripts.show_lines(study, "P1", 1) if needle in line.text)
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def codings_of(study) -> list[Coding]:
+    with study.read() as s:
+        return list(s.execute(select(Coding)).scalars())
+
+
+def test_a_selection_after_an_emoji_is_coded_on_the_right_code_points(client):
+    study = client.app.state.study
+    number, text = find_line(study, EMOJI)
+    start = text.index("and I")
+    assert EMOJI in text[:start]  # so UTF-16 and code-point offsets differ by one here
+    body = {"start_line": number, "start_offset": utf16(text[:start]), "end_line": number,
+            "end_offset": utf16(text[:start + len("and I")]), "exact": "and I",
+            "label": "milk as emblem", "kind": "discursive_object", "note": "the little things"}
+    answer = client.post("/interviews/P1/1/codings", json=body, headers={"Accept": "application/json"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["lines"] == [number, number]
+    [made] = codings_of(study)
+    version_text = transcripts.version_text(study, made.version_id)
+    assert version_text[made.start_offset:made.end_offset] == "and I"
+    assert version_text[made.start_offset - 2] == EMOJI
+    assert [c.label for c in coding.list_codes(study)] == ["milk as emblem"]
+
+
+def test_an_emoji_selection_spanning_lines_is_coded_whole(client):
+    study = client.app.state.study
+    number, text = find_line(study, EMOJI)
+    start = text.index(EMOJI)
+    following = transcripts.show_lines(study, "P1", 1, first=number + 1, last=number + 1)[0].text
+    body = {"start_line": number, "start_offset": utf16(text[:start]), "end_line": number + 1,
+            "end_offset": 4, "exact": text[start:] + "\n" + following[:4], "label": "milk", "kind": "discursive_object"}
+    assert client.post("/interviews/P1/1/codings", json=body).status_code == 200
+    [made] = codings_of(study)
+    coded = transcripts.version_text(study, made.version_id)[made.start_offset:made.end_offset]
+    assert coded.startswith(EMOJI) and coded.endswith(following[:4])
+    assert (made.start_line, made.end_line) == (number, number + 1)
+
+
+def test_a_selection_from_the_reading_view_is_found_by_its_words(client):
+    study = client.app.state.study
+    number, text = find_line(study, "psychology")
+    body = {"start_line": number, "start_offset": 0, "end_line": number, "end_offset": 5,
+            "exact": "psychology or tablets", "label": "medical model", "kind": "discursive_object"}
+    assert client.post("/interviews/P1/1/codings", json=body).status_code == 200
+    [made] = codings_of(study)
+    assert transcripts.version_text(study, made.version_id)[made.start_offset:made.end_offset] == "psychology or tablets"
+    body["exact"] = "words nobody said"
+    refused = client.post("/interviews/P1/1/codings", json=body, headers={"Accept": "application/json"})
+    assert refused.status_code == 422 and "analysis view" in refused.json()["error"]
+
+
+def test_coding_a_draft_is_refused_with_the_reason(client):
+    body = {"start_line": 1, "start_offset": 0, "end_line": 1, "end_offset": 4, "exact": "Tell",
+            "label": "team", "kind": "free"}
+    refused = client.post("/interviews/P2/1/codings", json=body, headers={"Accept": "application/json"})
+    assert refused.status_code == 409 and "not locked" in refused.json()["error"]
+
+
+def select_lines(study, needle: str) -> dict:
+    number, text = find_line(study, needle)
+    return {"start_line": number, "start_offset": 0, "end_line": number, "end_offset": utf16(text), "exact": text}
+
+
+def test_extract_board_moves_need_a_reason_and_show_in_provenance(client):
+    study = client.app.state.study
+    made = client.post("/interviews/P1/1/extracts", json={**select_lines(study, "silly"), "why": "it moved me",
+                                                          "sources": ["researcher_affect"], "title": "Milk"})
+    assert made.status_code == 200 and made.json()["handle"] == "E1"
+    board = client.get("/extracts").text
+    assert "E1" in board and "Milk" in board and 'name="reason"' in board
+    refused = client.post("/extracts/E1/move", data={"to_status": "shortlisted", "reason": " "},
+                          headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "needs a reason" in refused.text
+    moved = client.post("/extracts/E1/move", data={"to_status": "shortlisted", "reason": "exemplifies milk"},
+                        headers={"HX-Request": "true"})
+    assert moved.status_code == 200 and 'id="board"' in moved.text
+    assert extracts.get_extract(study, "E1").status == "shortlisted"
+    history = client.get("/extracts/E1").text
+    assert "it moved me" in history and "exemplifies milk" in history
+
+
+def test_a_reflexive_note_can_flag_a_candidate_extract(client):
+    study = client.app.state.study
+    answer = client.post("/interviews/P1/1/log", json={
+        **select_lines(study, "nobody else"), "parts": {"emotional_response": "a lump in my throat"},
+        "affect_intensity": 3, "flags_extract_candidate": True})
+    assert answer.status_code == 200 and "E1" in answer.json()["message"]
+    assert "a lump in my throat" in client.get("/log").text
+    assert "a lump in my throat" in client.get("/extracts/E1").text
+
+
+def test_memo_autosaves_versions_with_history_and_diffs(client):
+    study = client.app.state.study
+    client.post("/interviews/P1/1/extracts", json={**select_lines(study, "silly"), "why": "resonant"})
+    editor = client.get("/extracts/E1/memo").text
+    assert 'hx-trigger="keyup changed delay:1s' in editor and "willig.action_orientation" in editor
+    assert "Not saved yet" in editor
+    first = client.post("/extracts/E1/memo", data={"willig.action_orientation": "contrast with tablets"},
+                        headers={"HX-Request": "true"})
+    assert first.status_code == 200 and "Saved version 1" in first.text
+    unreasoned = client.post("/extracts/E1/memo", data={"willig.action_orientation": "contrast, and elevation"},
+                             headers={"HX-Request": "true"})
+    assert unreasoned.status_code == 422 and "needs a reason" in unreasoned.text
+    second = client.post("/extracts/E1/memo", data={"willig.action_orientation": "contrast, and elevation",
+                                                    "psychosocial.anxieties": "seeming silly",
+                                                    "why": "PPI group read it so"},
+                         headers={"HX-Request": "true"})
+    assert "Saved version 2" in second.text
+    shown = memos.show_memo(study, "E1")
+    assert {f.path: f.value for f in shown.fields}["psychosocial.anxieties"] == "seeming silly"
+    diff = client.get("/extracts/E1/memo/diff", params={"old": 1, "new": 2}).text
+    assert "+contrast, and elevation" in diff and "-contrast with tablets" in diff
+    cleared = client.post("/extracts/E1/memo", data={"willig.action_orientation": "contrast, and elevation",
+                                                     "why": "on reflection, not anxiety"},
+                          headers={"HX-Request": "true"})
+    assert "Saved version 3" in cleared.text
+    assert {f.path: f.value for f in memos.show_memo(study, "E1").fields}["psychosocial.anxieties"] == ""
+    bad = client.post("/extracts/E1/memo", data={"positioning": "[{", "why": "x"}, headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and "JSON" in bad.text
