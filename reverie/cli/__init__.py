@@ -7,9 +7,11 @@ import sys
 from reverie.cli.app import app
 from reverie.cli import study as _study  # noqa: F401  (registers commands)
 from reverie.cli import transcripts as _transcripts  # noqa: F401
+from reverie.cli import exchange as _exchange  # noqa: F401
 from reverie.cli import analysis as _analysis  # noqa: F401
 from reverie.cli import reports as _reports  # noqa: F401
 from reverie.cli import serve as _serve  # noqa: F401
+from reverie.cli import ops as _ops  # noqa: F401
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -28,7 +29,9 @@ DEFAULT_CONTEXT = 32
 # How alike an edited quote must be to the original to count as the same passage, changed.
 FUZZY_THRESHOLD = 0.8
 # Changed stretches up to this many characters a side are aligned character by character.
-_CHARACTER_DIFF_LIMIT = 2000
+_CHARACTER_DIFF_LIMIT = 400
+# Above this many element pairs, SequenceMatcher gives way to anchoring on unique elements.
+_SMALL_DIFF = 250_000
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 
@@ -93,17 +96,27 @@ class VersionDiff:
 
 def diff_versions(old_text: str, new_text: str) -> VersionDiff:
     """Compare two versions of a transcript: lines first, then words and characters in changes."""
-    blocks: list[tuple[int, int, int]] = []
     old_lines, new_lines = _lines(old_text), _lines(new_text)
     old_starts, new_starts = _starts(old_lines), _starts(new_lines)
-    matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    blocks: list[tuple[int, int, int]] = []
+    for i1, i2, j1, j2, size in _runs_and_gaps(old_lines, new_lines):
         o1, o2, n1, n2 = old_starts[i1], old_starts[i2], new_starts[j1], new_starts[j2]
-        if tag == "equal":
-            blocks.append((o1, n1, o2 - o1))
-        elif tag == "replace":
+        if o1 < o2 and n1 < n2:
             blocks.extend(_diff_words(old_text, o1, o2, new_text, n1, n2))
+        if size:
+            blocks.append((o2, n2, old_starts[i2 + size] - o2))
     return VersionDiff(_merged(blocks), len(old_text), len(new_text))
+
+
+def _runs_and_gaps(a: Sequence[str], b: Sequence[str]) -> Iterable[tuple[int, int, int, int, int]]:
+    """Each stretch that differs, then the run that matches after it: (i1, i2, j1, j2, size).
+
+    a[i1:i2] and b[j1:j2] differ; a[i2:i2+size] equals b[j2:j2+size]. The last has size 0.
+    """
+    i = j = 0
+    for run_i, run_j, size in [*_matching_runs(a, b), (len(a), len(b), 0)]:
+        yield i, run_i, j, run_j, size
+        i, j = run_i + size, run_j + size
 
 
 def _lines(text: str) -> list[str]:
@@ -125,16 +138,82 @@ def _diff_words(
     new_tokens = _TOKEN.findall(new_text, n1, n2)
     old_starts = [o1 + s for s in _starts(old_tokens)]
     new_starts = [n1 + s for s in _starts(new_tokens)]
-    matcher = SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for i1, i2, j1, j2, size in _runs_and_gaps(old_tokens, new_tokens):
         a1, a2, b1, b2 = old_starts[i1], old_starts[i2], new_starts[j1], new_starts[j2]
-        if tag == "equal":
-            yield a1, b1, a2 - a1
-        elif tag == "replace" and max(a2 - a1, b2 - b1) <= _CHARACTER_DIFF_LIMIT:
-            characters = SequenceMatcher(None, old_text[a1:a2], new_text[b1:b2], autojunk=False)
-            for a, b, size in characters.get_matching_blocks():
-                if size:
-                    yield a1 + a, b1 + b, size
+        # Inside a changed word or two, align characters so "peer" -> "peers" keeps "peer".
+        if a1 < a2 and b1 < b2 and max(a2 - a1, b2 - b1) <= _CHARACTER_DIFF_LIMIT:
+            for a, b, length in _matching_runs(old_text[a1:a2], new_text[b1:b2]):
+                yield a1 + a, b1 + b, length
+        if size:
+            yield a2, b2, old_starts[i2 + size] - a2
+
+
+def _matching_runs(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int, int]]:
+    """Runs (i, j, size) with a[i:i+size] == b[j:j+size], in order in both sequences."""
+    runs: list[tuple[int, int, int]] = []
+    _collect_runs(a, 0, len(a), b, 0, len(b), runs)
+    return runs
+
+
+def _collect_runs(
+    a: Sequence[str], alo: int, ahi: int, b: Sequence[str], blo: int, bhi: int,
+    runs: list[tuple[int, int, int]],
+) -> None:
+    # Shared beginnings and endings are the common case (a few edited turns) and cost nothing.
+    head = 0
+    while alo + head < ahi and blo + head < bhi and a[alo + head] == b[blo + head]:
+        head += 1
+    if head:
+        runs.append((alo, blo, head))
+    alo, blo = alo + head, blo + head
+    tail = 0
+    while ahi - tail > alo and bhi - tail > blo and a[ahi - tail - 1] == b[bhi - tail - 1]:
+        tail += 1
+    ahi, bhi = ahi - tail, bhi - tail
+    if alo < ahi and blo < bhi:
+        if (ahi - alo) * (bhi - blo) <= _SMALL_DIFF:
+            matcher = SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
+            runs.extend((alo + i, blo + j, size) for i, j, size in matcher.get_matching_blocks() if size)
+        else:
+            # SequenceMatcher is quadratic on long, repetitive input (a find-and-replace over
+            # the whole transcript). Anchor on elements that occur once on each side, as
+            # patience diff does, and compare what lies between the anchors.
+            for i, j in [*_unique_anchors(a, alo, ahi, b, blo, bhi), (ahi, bhi)]:
+                _collect_runs(a, alo, i, b, blo, j, runs)
+                if i < ahi:
+                    runs.append((i, j, 1))
+                alo, blo = i + 1, j + 1
+    if tail:
+        runs.append((ahi, bhi, tail))
+
+
+def _unique_anchors(
+    a: Sequence[str], alo: int, ahi: int, b: Sequence[str], blo: int, bhi: int
+) -> list[tuple[int, int]]:
+    """Pairs of positions of elements found once in each range, the longest in-order chain."""
+    in_a = Counter(a[alo:ahi])
+    in_b = Counter(b[blo:bhi])
+    where_in_b = {b[j]: j for j in range(blo, bhi) if in_b[b[j]] == 1 and in_a[b[j]] == 1}
+    pairs = [(i, where_in_b[a[i]]) for i in range(alo, ahi) if a[i] in where_in_b]
+    # Longest increasing subsequence of the b positions (patience sorting).
+    tops: list[int] = []
+    top_index: list[int] = []
+    previous = [-1] * len(pairs)
+    for index, (_, j) in enumerate(pairs):
+        pile = bisect_left(tops, j)
+        if pile == len(tops):
+            tops.append(j)
+            top_index.append(index)
+        else:
+            tops[pile] = j
+            top_index[pile] = index
+        previous[index] = top_index[pile - 1] if pile else -1
+    chain: list[tuple[int, int]] = []
+    index = top_index[-1] if top_index else -1
+    while index != -1:
+        chain.append(pairs[index])
+        index = previous[index]
+    return chain[::-1]
 
 
 def _merged(blocks: list[tuple[int, int, int]]) -> tuple[tuple[int, int, int], ...]:

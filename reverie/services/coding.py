@@ -214,15 +214,26 @@ GROUP BY c.id, c.label, c.kind
 ORDER BY codings DESC, c.label
 """
 
+# Each overlapping pair of codings is counted once, from the one that starts first (ties: lower id),
+# so the join only scans codings that start inside the first one: an index range on
+# (version_id, start_offset) instead of every coding of the version.
 COOCCURRENCE_SQL = """
+WITH pairs AS (
+    SELECT CASE WHEN a.code_id < b.code_id THEN a.code_id ELSE b.code_id END AS low,
+           CASE WHEN a.code_id < b.code_id THEN b.code_id ELSE a.code_id END AS high
+    FROM codings a
+    JOIN codes c ON c.id = a.code_id
+    JOIN codings b ON b.version_id = a.version_id
+                  AND b.start_offset >= a.start_offset AND b.start_offset < a.end_offset
+                  AND (b.start_offset > a.start_offset OR b.id > a.id)
+                  AND b.code_id <> a.code_id
+    WHERE c.study_id = :study
+)
 SELECT ca.label AS code_a, cb.label AS code_b, COUNT(*) AS n
-FROM codings a
-JOIN codings b ON b.version_id = a.version_id AND b.code_id > a.code_id
-              AND b.start_offset < a.end_offset AND a.start_offset < b.end_offset
-JOIN codes ca ON ca.id = a.code_id
-JOIN codes cb ON cb.id = b.code_id
-WHERE ca.study_id = :study
-GROUP BY ca.label, cb.label
+FROM pairs
+JOIN codes ca ON ca.id = pairs.low
+JOIN codes cb ON cb.id = pairs.high
+GROUP BY pairs.low, pairs.high, ca.label, cb.label
 ORDER BY n DESC, ca.label, cb.label
 """
 

@@ -16,7 +16,7 @@ Example::
 
     [worker]
     processes = 2
-    chunk_time_limit_s = 600
+    chunk_time_limit_s = 300
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ HELP: dict[str, str] = {
 class WorkerSettings:
     processes: int = 1
     threads: int = 1
-    chunk_time_limit_s: float = 600
+    chunk_time_limit_s: float = 300
     max_retries: int = 3
     min_backoff_s: float = 1
     max_backoff_s: float = 10

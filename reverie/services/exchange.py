@@ -125,21 +125,21 @@ def stored_value(value: Value | None) -> Any:
 
 
 def file_value(value: Any, kind: VariableType) -> Value | None:
-    """A stored value typed for ``kind``; raises ValueError when it does not fit."""
+    """A stored value typed for ``kind``; raises TypeError or ValueError when it does not fit."""
     if value is None:
         return None
     match kind:
         case VariableType.BOOLEAN:
             if isinstance(value, bool):
                 return value
-            raise ValueError(value)
+            raise TypeError(value)
         case VariableType.INTEGER:
             if isinstance(value, bool) or not isinstance(value, int | str):
-                raise ValueError(value)
+                raise TypeError(value)
             return int(value)
         case VariableType.FLOAT:
             if isinstance(value, bool):
-                raise ValueError(value)
+                raise TypeError(value)
             try:
                 return Decimal(str(value))
             except InvalidOperation:
@@ -171,7 +171,7 @@ def layout_value(layout: LineLayout, labelled: bool) -> str:
 def parse_layout_value(value: object) -> tuple[LineLayout, bool] | None:
     """The layout and labelling a ``Reverie line layout`` value names; None if it names none."""
     match = _LAYOUT.match(value) if isinstance(value, str) else None
-    if match is None or match["mode"] not in ("fixed_width", "per_turn"):
+    if match is None or match["mode"] not in ("imported", "fixed_width", "per_turn"):
         return None
     layout = LineLayout(mode=match["mode"], width=int(match["width"]), numbering_start=int(match["start"]))
     return layout, match["speakers"] == "labels"
@@ -387,12 +387,9 @@ class _Collector:
                                    .order_by(SpeakerTurn.seq)).all()
             labelled = speaker_text(version.text, [tuple(turn) for turn in turns])
             text = labelled.text if labelled else version.text
-
-            def at(position: int, end: bool = False) -> int:
-                return labelled.offset(position, end=end) if labelled else position
-
+            # In the order they were made, which for an import is the file's order.
             codings = self.s.execute(select(Coding).where(Coding.version_id == version.id)
-                                     .order_by(Coding.start_offset, Coding.end_offset, Coding.id)).scalars().all()
+                                     .order_by(Coding.id)).scalars().all()
             groups: dict[tuple[str, int, int], list[Coding]] = {}
             whole: list[QdaCoding] = []
             for coding in codings:
@@ -408,14 +405,16 @@ class _Collector:
             selections, seen = [], set()
             for (selection, start, end), members in groups.items():
                 first = (members[0].selector or {}).get(REFI) or {}
-                if selection in seen:  # the file's selection was split by a correction
+                if selection in seen:  # one file selection on two spans: GUIDs must stay unique
                     selection, first = self.guid("selection", source_guid, start, end), {}
                 seen.add(selection)
                 created = from_iso(first["selection_created"]) if "selection_created" in first else as_utc(
                     min(member.created_at for member in members))
                 user = first.get("selection_user", members[0].coder)
+                if labelled:
+                    start, end = labelled.offset(start), labelled.offset(end, end=True)
                 selections.append(PlainTextSelection(
-                    selection, at(start), at(end, True), first.get("name"), first.get("description"),
+                    selection, start, end, first.get("name"), first.get("description"),
                     self.users.guid(user), created,
                     tuple(self._coding(member, code_guids, (member.selector or {}).get(REFI) or {}, coding_notes)
                           for member in members),
@@ -514,7 +513,7 @@ class _Collector:
             try:
                 for value in given:
                     file_value(value, declared)
-            except ValueError:  # edited since import into something the declared type cannot carry
+            except (TypeError, ValueError):  # edited since import into something the declared type cannot carry
                 declared = VariableType.TEXT
 
             def read(person: Participant, raw=raw, declared=declared) -> tuple[bool, Value | None]:

@@ -300,6 +300,10 @@ class _Importer:
         if marked is None:
             return *plain, layout
         layout, labelled = marked
+        if layout.mode == "imported":
+            self.mapped.append(f"Source {source.name!r}: its line numbers came from a numbered file, which the "
+                               "text does not carry; numbered it fixed-width instead.")
+            layout = LineLayout(mode="fixed_width", width=layout.width, numbering_start=layout.numbering_start)
         if not labelled:
             return *plain, layout
         unlabelled = _unlabel(source.text)

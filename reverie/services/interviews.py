@@ -127,29 +127,24 @@ def attach_recording(study: OpenStudy, code: str, round_no: int, path: Path | st
     _check_recording_file(path)
     suffix = path.suffix.lower()
     kind = "video" if suffix in VIDEO_SUFFIXES - {".mp4", ".webm"} else "audio"
-    stored = study.media.add(path)
-    payload = {"sha256": stored.sha256, "name": path.name, "size": stored.size}
+    staged = study.media.stage(path)
+    payload = {"sha256": staged.sha256, "name": path.name, "size": staged.size}
     try:
         with study.write("recording.attach", target=f"interview:{code}/{round_no}", payload=payload) as s:
             interview = find_interview(s, study, code, round_no)
             duplicate = s.execute(select(Recording.id).where(Recording.interview_id == interview.id,
-                                                             Recording.sha256 == stored.sha256)).first()
+                                                             Recording.sha256 == staged.sha256)).first()
             if duplicate:
                 raise Conflict(f"{path.name} is already attached to {code} round {round_no}")
-            recording = Recording(interview_id=interview.id, kind=kind, sha256=stored.sha256,
-                                  original_name=path.name, suffix=suffix, size_bytes=stored.size,
+            recording = Recording(interview_id=interview.id, kind=kind, sha256=staged.sha256,
+                                  original_name=path.name, suffix=suffix, size_bytes=staged.size,
                                   duration_s=duration_s, created_by=study.actor)
             s.add(recording)
-    except Exception:
-        if not stored.already_present and not _hash_in_use(study, stored.sha256):
-            study.media.remove(stored.sha256)
+            staged.commit_with(s)
+    except BaseException:
+        staged.discard()
         raise
     return recording
-
-
-def _hash_in_use(study: OpenStudy, sha256: str) -> bool:
-    with study.read() as s:
-        return s.execute(select(Recording.id).where(Recording.sha256 == sha256)).first() is not None
 
 
 def recording_for(study: OpenStudy, code: str, round_no: int) -> Recording:

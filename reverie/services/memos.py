@@ -29,7 +29,7 @@ from reverie.services.context import OpenStudy
 from reverie.services.decisions import record_decision
 from reverie.services.extracts import find_extract, handle_of
 from reverie.services.transcripts import version_lines
-from reverie.store.models import Code, ConsultationMaterial, Decision, Extract, Memo, MemoVersion, ReflexiveEntry
+from reverie.store.models import Code, ConsultationMaterial, Extract, Memo, MemoVersion, ReflexiveEntry
 
 WILLIG_PROMPTS: dict[str, str] = {
     "constructions": "In how many different ways is the object constructed in this text, explicitly and implicitly "
@@ -381,10 +381,6 @@ def memo_content(version: MemoVersion) -> dict:
     return _content(version)
 
 
-def revision_decision(study: OpenStudy, version: MemoVersion) -> Decision | None:
-    with study.read() as s:
-        return s.get(Decision, version.decision_id) if version.decision_id else None
-
-
 def object_label(session, memo: Memo) -> str | None:
+    """The label of the discursive object a memo is about (None for a memo on the whole extract)."""
     return session.get(Code, memo.object_code_id).label if memo.object_code_id else None

@@ -40,7 +40,7 @@ from reverie.core.reportmodel import (
 )
 from reverie.formats.report_writers import REPORT_FORMATS, render_report, rendered_text
 from reverie.services.context import OpenStudy
-from reverie.services.participants import TABLE_COLUMNS, ConsentStatus, consent_status
+from reverie.services.participants import TABLE_COLUMNS, ConsentStatus, consent_status, find_participant
 from reverie.store.models import (
     Code, Coding, ConsentRecord, Consultation, Decision, EthicsApproval, Extract, Interview, InterviewSchedule,
     Memo, MemoVersion, Participant, PPIGroup, RecruitmentRecord, Recording, Redaction, ReflexiveEntry, Report,
@@ -81,6 +81,8 @@ def set_inline_quotes(study: OpenStudy, quotes: list[dict[str, Any]], *, why: st
         cleaned.append({"participant": quote["participant"], "line": line, "last_line": last, "quote": quote["quote"]})
     with study.write("report.inline_quotes", target=f"study:{study.study_id}", why=why,
                      payload={"quotes": cleaned}) as s:
+        for quote in cleaned:
+            find_participant(s, study, quote["participant"])
         record = s.get(Study, study.study_id)
         record.settings = {**(record.settings or {}), "inline_quotes": cleaned}
 
@@ -107,7 +109,7 @@ def _squash(text: str) -> str:
 # --- collecting --------------------------------------------------------------------------------
 
 def _descriptor(participant: Participant, field: str) -> str:
-    value = getattr(participant, field, None) if field in Participant.__table__.columns else None
+    value = getattr(participant, field, None) if field in Participant.__table__.columns.keys() else None
     if value is None:
         value = (participant.attributes or {}).get(field, "")
     return str(value or "")

@@ -126,8 +126,21 @@ def open_study(root: Path | str, *, passphrase: str | None = None, migrate_now: 
         engine.dispose()
         raise InvalidInput(f"{root}: the study database holds no study")
     identity = (row.settings or {}).get("identity", {})
-    return OpenStudy(root=root, url=url, engine=engine, study_id=row.id, actor=identity.get("initials", "R"),
-                     media=media_store(root, cipher), manifest=manifest)
+    study = OpenStudy(root=root, url=url, engine=engine, study_id=row.id, actor=identity.get("initials", "R"),
+                      media=media_store(root, cipher), manifest=manifest)
+    _recover_media(study)
+    return study
+
+
+def _recover_media(study: OpenStudy) -> None:
+    """Finish or undo recordings a crash left half-stored (only when such files exist)."""
+    if not study.media.has_staged():
+        return
+    from reverie.store.models import Recording
+
+    with study.read() as s:
+        referenced = set(s.execute(select(Recording.sha256)).scalars())
+    study.media.recover(referenced)
 
 
 def get_study(study: OpenStudy) -> Study:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, select
 
 from reverie.core.citation import CitationStyle, cite_inline
 from reverie.core.errors import Conflict, InvalidInput, NotFound
@@ -107,7 +107,8 @@ def store_parsed(study: OpenStudy, code: str, round_no: int, parsed: ParsedTrans
         if current is not None and not replace:
             raise Conflict(f"{code} round {round_no} already has a draft transcript (version {current.number}); "
                            "pass --replace to replace the draft")
-        number = (max((v.number for v in transcript.versions), default=0)) + 1
+        number = (s.execute(select(func.max(TranscriptVersion.number)).where(
+            TranscriptVersion.transcript_id == transcript.id)).scalar() or 0) + 1
         version = TranscriptVersion(
             transcript_id=transcript.id, number=number, status="draft", origin=origin, text=text,
             line_layout=asdict(chosen), source_name=source_name, source_sha256=source_sha256,
@@ -125,18 +126,22 @@ def store_parsed(study: OpenStudy, code: str, round_no: int, parsed: ParsedTrans
 
 def write_version_rows(session, version_id: int, text: str, spans: list[TurnSpan], lines: list[Line],
                        parsed: ParsedTranscript | None) -> None:
-    """Bulk-insert a version's turns, lines and words (executemany: fast for 20,000 lines)."""
+    """Bulk-insert a version's turns, lines and words.
+
+    Core inserts (one executemany per table), not the ORM's unit of work: a 20,000-line
+    transcript is one C-level loop, and FTS5 triggers index each line as it lands.
+    """
     turn_times = [(t.start, t.end) for t in parsed.turns] if parsed else [(None, None)] * len(spans)
-    session.execute(insert(SpeakerTurn), [
+    session.execute(SpeakerTurn.__table__.insert(), [
         {"version_id": version_id, "seq": span.index, "speaker": span.speaker, "start_offset": span.start,
          "end_offset": span.end, "time_start": turn_times[span.index][0], "time_end": turn_times[span.index][1]}
         for span in spans
     ])
     words = _word_rows(version_id, text, spans, parsed) if parsed else []
     if words:
-        session.execute(insert(Word), words)
+        session.execute(Word.__table__.insert(), words)
     line_times = _line_times(lines, words)
-    session.execute(insert(TranscriptLine), [
+    session.execute(TranscriptLine.__table__.insert(), [
         {"version_id": version_id, "number": line.number, "start_offset": line.start, "end_offset": line.end,
          "turn_seq": line.turn_index, "first_of_turn": line.first_of_turn, "speaker": spans[line.turn_index].speaker,
          "text": text[line.start:line.end], "time_start": line_times[i][0], "time_end": line_times[i][1]}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +22,67 @@ class MediaCipher(Protocol):
     def decrypt_to(self, src: Path, dst: Path) -> None: ...
 
 
-@dataclass(frozen=True)
-class StoredMedia:
+STAGED_PREFIX = ".staged-"
+
+
+def _sha_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class StagedMedia:
+    """A recording copied into the store but not yet in place; see :meth:`MediaStore.stage`."""
+
+    store: "MediaStore"
     sha256: str
     size: int
-    path: Path
+    staged: Path
+    fd: int
     already_present: bool
+
+    def commit_with(self, session) -> None:
+        """Move the file into place when ``session`` commits; drop it if the session rolls back."""
+        from sqlalchemy import event
+
+        if self.store.cipher is not None:
+            # An encrypted file cannot be hashed again at recovery: name it by its content's hash.
+            named = self.staged.with_name(f"{STAGED_PREFIX}{os.getpid()}-{self.sha256}")
+            os.replace(self.staged, named)
+            self.staged = named
+
+        def committed(_session):
+            self.finish()
+
+        def rolled_back(_session):
+            self.discard()
+
+        event.listen(session, "after_commit", committed, once=True)
+        event.listen(session, "after_soft_rollback", rolled_back, once=True)
+
+    def finish(self) -> None:
+        if self.fd < 0:
+            return
+        target = self.store.path_for(self.sha256)
+        if target.exists():
+            self.staged.unlink(missing_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.staged, target)
+        self._release()
+
+    def discard(self) -> None:
+        if self.fd < 0:
+            return
+        self.staged.unlink(missing_ok=True)
+        self._release()
+
+    def _release(self) -> None:
+        os.close(self.fd)
+        self.fd = -1
 
 
 class MediaStore:
@@ -38,8 +93,13 @@ class MediaStore:
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    def add(self, source: Path) -> StoredMedia:
-        """Copy a file into the store (hashing while copying); an identical file is kept once."""
+    def stage(self, source: Path) -> StagedMedia:
+        """Copy a file into the store's staging area, hashing while copying.
+
+        The file reaches its final, content-addressed place only when the database transaction
+        that records it commits (:meth:`StagedMedia.commit_with`); a crash before that leaves a
+        staged file that :meth:`recover` removes, so media and records never disagree.
+        """
         source = Path(source)
         if not source.is_file():
             raise InvalidInput(f"{source}: not a file")
@@ -48,27 +108,55 @@ class MediaStore:
             raise InvalidInput(f"{source}: the file is empty")
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
-        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=STAGED_PREFIX)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held until the move: recovery skips files in use
         tmp = Path(tmp_name)
         try:
-            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            with source.open("rb") as src:
                 while block := src.read(CHUNK):
                     digest.update(block)
-                    out.write(block)
-                out.flush()
-                os.fsync(out.fileno())
+                    os.write(fd, block)
+            os.fsync(fd)
             sha = digest.hexdigest()
             target = self.path_for(sha)
-            if target.exists():
-                return StoredMedia(sha, size, target, True)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if self.cipher is not None:
-                self.cipher.encrypt_file(tmp, target)
-            else:
-                os.replace(tmp, target)
-            return StoredMedia(sha, size, target, False)
-        finally:
+            if self.cipher is not None and not target.exists():
+                encrypted = tmp.with_name(tmp.name + ".enc")
+                self.cipher.encrypt_file(tmp, encrypted)
+                os.replace(encrypted, tmp)
+            return StagedMedia(self, sha, size, tmp, fd, target.exists())
+        except BaseException:
+            os.close(fd)
             tmp.unlink(missing_ok=True)
+            raise
+
+    def has_staged(self) -> bool:
+        return self.root.exists() and any(self.root.glob(STAGED_PREFIX + "*"))
+
+    def recover(self, referenced: set[str]) -> list[str]:
+        """Finish or undo staged files left by a crash; returns what was done, for the log."""
+        done = []
+        for staged in sorted(self.root.glob(STAGED_PREFIX + "*")):
+            try:
+                fd = os.open(staged, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # another process is still writing it
+                sha = _sha_of(staged) if self.cipher is None else staged.name.rpartition("-")[2]
+                target = self.path_for(sha) if sha else None
+                if target is not None and sha in referenced and not target.exists():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(staged, target)
+                    done.append(f"restored {sha[:12]}")
+                else:
+                    staged.unlink(missing_ok=True)
+                    done.append(f"removed unfinished {staged.name}")
+            finally:
+                os.close(fd)
+        return done
 
     def open_plain(self, sha256: str, workdir: Path) -> Path:
         """A readable path to the recording's bytes (decrypted into ``workdir`` when encrypted)."""
@@ -92,7 +180,3 @@ class MediaStore:
         if not self.root.exists():
             return set()
         return {p.name for p in self.root.glob("??/*") if p.is_file() and not p.name.startswith(".")}
-
-
-def copy_tree(src: Path, dst: Path) -> None:
-    shutil.copytree(src, dst, dirs_exist_ok=True)

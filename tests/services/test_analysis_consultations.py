@@ -10,12 +10,13 @@ from reverie.services.consultations import (
     add_consultation, add_ppi_group, add_response, get_consultation, list_consultations, set_disposition,
     show_extract,
 )
+from reverie.services.decisions import decisions_citing
 from reverie.services.extracts import add_extract, move_extract
 from reverie.services.interviews import list_interviews, response_notes
 from reverie.services.memos import save_memo
 from reverie.services.provenance import extract_history
 from reverie.services.reflexivity import Anchor, add_entry
-from reverie.services.themes import add_theme, list_themes, place_extract, report_numbering
+from reverie.services.themes import add_theme, list_themes, place_extract, report_numbering, set_theme_position
 from reverie.store.models import ConsultationMaterial
 
 
@@ -35,7 +36,8 @@ def analysed(populated):
 
 def test_report_numbering_follows_themes_then_order_inside_them(analysed):
     add_theme(analysed, "Embodied affect")
-    add_theme(analysed, "The 'Little' Things", position=0)
+    add_theme(analysed, "The 'Little' Things")
+    set_theme_position(analysed, "The 'Little' Things", 0)
     place_extract(analysed, "Embodied affect", "E1")
     place_extract(analysed, "The 'Little' Things", "E2")
     for handle in ("E1", "E2"):
@@ -117,6 +119,7 @@ def test_provenance_tells_the_whole_life_of_an_extract(analysed):
     assert history.of_kind("status")[0].evidence[0]["kind"] == "log_entry"
     answered = history.of_kind("response")[0]
     assert answered.refs["disposition"] == "incorporated" and len(answered.refs["cited_by_decisions"]) == 2
+    assert [d.id for d in decisions_citing(analysed, "response", response.id)] == answered.refs["cited_by_decisions"]
     memo_v2 = history.of_kind("memo")[-1]
     assert memo_v2.decision_id is not None and "+Held in mind" in memo_v2.detail
     assert "PPI-A" in history.of_kind("shown")[0].summary

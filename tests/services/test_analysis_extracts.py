@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from reverie.core.errors import Conflict, InvalidInput
+from reverie.services.coding import add_code
 from reverie.services.decisions import decisions_targeting
 from reverie.services.extracts import (
-    add_extract, extract_problems, get_extract, list_extracts, move_extract, set_display_text,
+    add_extract, add_objects, extract_problems, get_extract, list_extracts, move_extract, set_display_text,
 )
 from reverie.services.interviews import add_interview
 from reverie.services.memos import save_memo
@@ -23,13 +24,16 @@ def _to_analysed(study, handle):
 
 
 def test_handles_follow_creation_order_and_the_citation_holds(populated):
-    first = add_extract(populated, "P1", 7, 8, why="Humbling")
+    add_code(populated, "expertise", kind="discursive_object")
+    add_code(populated, "risk", kind="discursive_object")
+    first = add_extract(populated, "P1", 7, 8, why="Humbling", objects=["expertise"])
     second = add_extract(populated, "P1", 3, 5, why="The milk")
     assert (first.handle, second.handle) == ("E1", "E2")
     assert second.citation == "(P1. Lines 3-5)"
     assert second.text.startswith("I remember once a… peer") and second.status == "candidate"
     assert [e.handle for e in list_extracts(populated)] == ["E1", "E2"]
     assert [e.handle for e in list_extracts(populated, status="candidate")] == ["E1", "E2"]
+    assert add_objects(populated, "E1", ["risk"]).objects == ("expertise", "risk")
 
 
 def test_display_text_may_elide_and_clarify_but_not_invent(populated):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from reverie.core.errors import InvalidInput
+from reverie.core.errors import InvalidInput, NotFound
 from reverie.services import participants
 from reverie.services.auditing import recent_events
 from reverie.services.reports import checklist, collect_report, reports, set_inline_quotes, write_report
@@ -231,6 +231,8 @@ def test_inline_quotes_are_validated_when_set(fresh):
         set_inline_quotes(fresh, [{"participant": "P1", "line": 987}])
     with pytest.raises(InvalidInput, match="last not before first"):
         set_inline_quotes(fresh, [{"participant": "P1", "line": 987, "last_line": 980, "quote": "x"}])
+    with pytest.raises(NotFound, match="no participant 'P9'"):
+        set_inline_quotes(fresh, [{"participant": "P9", "line": 1, "quote": "x"}])
 
 
 def test_cli_report_and_checklist_commands(reference, tmp_path):

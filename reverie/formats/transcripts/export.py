@@ -17,6 +17,7 @@ import docx
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from reverie.formats.atomic import atomic_target
 from reverie.core.errors import InvalidInput
 
 ExportFormat = Literal["docx", "txt", "html"]
@@ -116,4 +117,5 @@ def export_lines(
     for number, _, text in lines:
         if "\n" in text or "\r" in text:
             raise InvalidInput(f"line {number} contains a line break; a line must be one line")
-    writer(lines, Path(path), title)
+    with atomic_target(path) as tmp:
+        writer(lines, tmp, title)

@@ -14,6 +14,9 @@ from reverie.web.selection import Selection, resolve
 
 router = APIRouter(tags=["extracts"])
 
+# The moves open from each status, in the method's order (so "set aside" comes last, not first).
+MOVES = {status: [to for to in EXTRACT_STATUSES if to in EXTRACT_TRANSITIONS[status]] for status in EXTRACT_STATUSES}
+
 
 class ExtractIn(Selection):
     why: str
@@ -37,14 +40,14 @@ def _columns(study: OpenStudy) -> list[tuple[str, list[ExtractView]]]:
 
 @router.get("/extracts", name="extracts")
 def board(request: Request, study: CurrentStudy):
-    return render(request, "extracts.html", columns=_columns(study), moves=EXTRACT_TRANSITIONS)
+    return render(request, "extracts.html", columns=_columns(study), moves=MOVES)
 
 
 @router.post("/extracts/{handle}/move", name="move_extract")
 def move(request: Request, study: CurrentStudy, handle: str, to_status: str = Form(...), reason: str = Form("")):
     """Move an extract (the reason is required and becomes the decision's rationale); answers the board."""
     move_extract(study, handle, to_status, reason=reason)
-    return render(request, "_board.html", columns=_columns(study), moves=EXTRACT_TRANSITIONS)
+    return render(request, "_board.html", columns=_columns(study), moves=MOVES)
 
 
 @router.get("/extracts/{handle}", name="extract")

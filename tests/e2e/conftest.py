@@ -1,0 +1,130 @@
+"""Browser tests: the real ``reverie serve`` on a free port, driven by Debian's Chromium.
+
+Without Chromium these tests skip on a developer's machine but FAIL in CI (CI=true), so a CI
+image that lost its browser cannot pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+
+from reverie.services import interviews, participants, studies, transcripts
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+BIG_LINES = 20_000
+
+P1_TEXT = """I: Can you tell me about the first time you worked alongside a peer support worker?
+P1: It was on the ward, and honestly I did not know what to expect from her at all.
+I: What happened?
+P1: She asked him whether he had milk at home 🥛 and I thought that is such a little thing, such a silly thing, but it was really important to him.
+I: Why was it important?
+P1: Because nobody else had asked. We were all busy with psychology or tablets.
+"""
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); "
+                                "browser tests must run in CI")
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    for item in items:
+        if "e2e" in item.nodeid:
+            item.add_marker(skip)
+
+
+def _wav(path: Path, seconds: float = 2.0) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\x00\x00" * int(8000 * seconds))
+    return path
+
+
+def build_study(root: Path, scratch: Path) -> Path:
+    """P1: a short locked interview with a recording; P2: a locked 20,000-line interview."""
+    study = studies.init_study(root, title="Peer support study", identity=studies.Identity("Test Researcher", "TR"))
+    participants.add_participant(study, "P1", gender="Female", profession="Occupational Therapist",
+                                 setting="Community", years_band="10-15", status="consented")
+    participants.add_participant(study, "P2", gender="Male", profession="Nurse", setting="Inpatient",
+                                 years_band="5-10", status="consented")
+    interviews.add_interview(study, "P1", 1, held_on="2019-03-01", duration_min=62, recording=_wav(scratch / "p1.wav"))
+    interviews.add_interview(study, "P2", 1, held_on="2019-03-08", duration_min=80)
+    small = scratch / "p1.txt"
+    small.write_text(P1_TEXT, encoding="utf-8")
+    big = scratch / "p2.txt"
+    big.write_text("".join(f"{'I' if n % 2 else 'P2'}: turn {n} about the ward and the team\n"
+                           for n in range(BIG_LINES)), encoding="utf-8")
+    for code, path in (("P1", small), ("P2", big)):
+        transcripts.import_transcript(study, code, 1, path, layout="fixed-width", width=60)
+        transcripts.lock_transcript(study, code, 1, why="checked against the recording")
+    study.close()
+    return root
+
+
+@pytest.fixture(scope="session")
+def study_template(tmp_path_factory) -> Path:
+    return build_study(tmp_path_factory.mktemp("e2e") / "study", tmp_path_factory.mktemp("e2e-scratch"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def reverie_command() -> list[str]:
+    script = Path(sys.executable).with_name("reverie")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "reverie.cli"]
+
+
+@pytest.fixture
+def server(study_template: Path, tmp_path: Path):
+    """The real CLI server on a fresh copy of the study; yields the URL it printed first."""
+    study_dir = shutil.copytree(study_template, tmp_path / "study")
+    process = subprocess.Popen([*reverie_command(), "serve", str(study_dir), "--port", str(free_port()),
+                                "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = process.stdout.readline().strip()
+        if not first.startswith("http://127.0.0.1:"):
+            process.kill()
+            raise AssertionError(f"serve printed {first!r} first; stderr: {process.stderr.read()}")
+        yield first
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(server)
+    yield page
+    context.close()

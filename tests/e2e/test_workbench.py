@@ -1,0 +1,138 @@
+"""The researcher's path through the workbench, in a real browser against the real server."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import Page, expect
+
+from conftest import BIG_LINES
+
+SELECT = """([line, from, to]) => {
+  const text = document.querySelector(`#L${line} .tx`).firstChild;
+  const range = document.createRange();
+  range.setStart(text, from);
+  range.setEnd(text, to);
+  getSelection().removeAllRanges();
+  getSelection().addRange(range);
+  document.getElementById('reader').dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+}"""
+
+SELECT_LINES = """([first, last]) => {
+  const range = document.createRange();
+  range.setStart(document.querySelector(`#L${first} .tx`).firstChild, 0);
+  const end = document.querySelector(`#L${last} .tx`).firstChild;
+  range.setEnd(end, end.length);
+  getSelection().removeAllRanges();
+  getSelection().addRange(range);
+  document.getElementById('reader').dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+}"""
+
+
+def open_transcript(page: Page, code: str) -> None:
+    page.get_by_label(f"Read the transcript of {code} round 1").click()
+    expect(page.locator("#L1")).to_be_visible()
+
+
+def select_words(page: Page, line: int, words: str) -> None:
+    text = page.locator(f"#L{line} .tx").text_content()
+    start = len(text[:text.index(words)].encode("utf-16-le")) // 2
+    page.evaluate(SELECT, [line, start, start + len(words.encode("utf-16-le")) // 2])
+    expect(page.locator("#selection-menu")).to_be_visible()
+
+
+def test_overview_to_coded_extract_memo_and_provenance(page: Page):
+    expect(page.get_by_role("heading", name="Table 1. Participants")).to_be_visible()
+    expect(page.get_by_role("cell", name="Occupational Therapist")).to_be_visible()
+    expect(page.locator(".status-locked").first).to_be_visible()
+    open_transcript(page, "P1")
+    expect(page.locator("audio#audio")).to_have_count(1)
+
+    # Select words after the emoji (UTF-16 offsets ≠ code points there) and code them.
+    select_words(page, 6, "and I")
+    page.get_by_role("menuitem", name="Apply a code to the selection").click()
+    dialog = page.locator("#dlg-code")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Code label (new or existing)").fill("milk as emblem")
+    dialog.get_by_role("button", name="Apply code").click()
+    expect(page.locator("#messages")).to_contain_text("coded P1 lines 6-6 as 'milk as emblem'")
+
+    # The focused line, coded from the keyboard with an existing code.
+    page.locator("#L10").click()
+    page.keyboard.press("c")
+    dialog.get_by_label("Code label (new or existing)").fill("milk as emblem")
+    dialog.get_by_role("button", name="Apply code").click()
+    expect(page.locator("#messages")).to_contain_text("coded P1 lines 10-10")
+
+    # Lines 10-11 become a candidate extract.
+    page.evaluate(SELECT_LINES, [10, 11])
+    page.get_by_role("menuitem", name="Make the selected lines a candidate extract").click()
+    extract_dialog = page.locator("#dlg-extract")
+    extract_dialog.get_by_label("Why this extract was selected").fill("psychology or tablets: the contrast")
+    extract_dialog.get_by_label("researcher affect").check()
+    extract_dialog.get_by_role("button", name="Make extract").click()
+    expect(page.locator("#messages")).to_contain_text("E1")
+
+    # A reflexive note on line 6.
+    select_words(page, 6, "milk at home")
+    page.get_by_role("menuitem", name="Write a reflexive note on the selected lines").click()
+    note = page.locator("#dlg-note")
+    note.get_by_label("emotional response").fill("a lump in my throat")
+    note.get_by_role("button", name="Save note").click()
+    expect(page.locator("#messages")).to_contain_text("log entry")
+
+    # The board: a move asks for its reason.
+    page.get_by_role("link", name="Extracts").click()
+    card = page.locator("article.card", has=page.get_by_role("link", name="E1", exact=True))
+    card.get_by_label("New status for E1").select_option("shortlisted")
+    card.get_by_label("Reason for moving E1").fill("exemplifies the medical model")
+    card.get_by_role("button", name="Move E1").click()
+    expect(page.locator("#col-shortlisted")).to_contain_text("(1)")
+
+    # The memo saves itself.
+    page.get_by_label("Memo on E1").click()
+    page.locator("textarea[name='willig.action_orientation']").press_sequentially("contrasts care with treatment")
+    expect(page.locator("#memo-status")).to_contain_text("Saved version 1")
+
+    # Provenance shows the selection and the move with their reasons.
+    page.goto(page.url.split("/extracts")[0] + "/extracts/E1")
+    timeline = page.locator(".timeline")
+    expect(timeline).to_contain_text("psychology or tablets: the contrast")
+    expect(timeline).to_contain_text("exemplifies the medical model")
+
+
+def test_search_opens_the_transcript_at_the_line(page: Page):
+    page.get_by_role("link", name="Search").click()
+    page.get_by_label("Search words").fill("tablets")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Open P1 round 1 at line 11").click()
+    line = page.locator("#L11")
+    expect(line).to_have_class("line target")
+    expect(line).to_be_in_viewport()
+    expect(line).to_be_focused()
+    page.keyboard.press("k")
+    expect(page.locator("#L10")).to_be_focused()
+    page.keyboard.press("j")
+    expect(line).to_be_focused()
+
+
+def test_a_20000_line_transcript_opens_at_a_line_in_under_a_second(page: Page):
+    base = page.url.rstrip("/")
+    target = BIG_LINES - 1000
+    started = time.perf_counter()
+    page.goto(f"{base}/interviews/P2/1/transcript#L{target}")
+    line = page.locator(f"#L{target}")
+    expect(line).to_be_focused(timeout=5_000)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0, f"opening at line {target} took {elapsed:.2f} s"
+    assert page.locator(".line").count() <= 1000  # only a window is in the page
+    page.keyboard.press("c")
+    expect(page.locator("#dlg-code")).to_be_visible()
+
+
+def test_without_the_token_the_browser_gets_403(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    response = page.goto(server.split("?")[0])
+    assert response.status == 403
+    context.close()
