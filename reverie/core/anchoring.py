@@ -30,6 +30,10 @@ DEFAULT_CONTEXT = 32
 FUZZY_THRESHOLD = 0.8
 # Changed stretches up to this many characters a side are aligned character by character.
 _CHARACTER_DIFF_LIMIT = 400
+# Changed lines are paired by likeness when there are at most this many (old, new) pairs ...
+_LINE_PAIRING_LIMIT = 64
+# ... and when they are at least this alike.
+_SIMILAR_LINE_RATIO = 0.5
 # Above this many element pairs, SequenceMatcher gives way to anchoring on unique elements.
 _SMALL_DIFF = 250_000
 
@@ -102,10 +106,45 @@ def diff_versions(old_text: str, new_text: str) -> VersionDiff:
     for i1, i2, j1, j2, size in _runs_and_gaps(old_lines, new_lines):
         o1, o2, n1, n2 = old_starts[i1], old_starts[i2], new_starts[j1], new_starts[j2]
         if o1 < o2 and n1 < n2:
-            blocks.extend(_diff_words(old_text, o1, o2, new_text, n1, n2))
+            pairs = _similar_lines(old_lines, i1, i2, new_lines, j1, j2)
+            # Lines paired with their corrected selves are compared one pair at a time; what
+            # remains between pairs (lines added, removed, split or merged) as one stretch.
+            for i, j in [*pairs, (i2, j2)]:
+                if i1 < i and j1 < j:
+                    blocks.extend(_diff_words(
+                        old_text, old_starts[i1], old_starts[i], new_text, new_starts[j1], new_starts[j]
+                    ))
+                if i < i2:
+                    blocks.extend(_diff_words(
+                        old_text, old_starts[i], old_starts[i + 1], new_text, new_starts[j], new_starts[j + 1]
+                    ))
+                i1, j1 = i + 1, j + 1
         if size:
             blocks.append((o2, n2, old_starts[i2 + size] - o2))
     return VersionDiff(_merged(blocks), len(old_text), len(new_text))
+
+
+def _similar_lines(
+    a: Sequence[str], alo: int, ahi: int, b: Sequence[str], blo: int, bhi: int
+) -> list[tuple[int, int]]:
+    """Pair each changed old line with the new line it most resembles, in order, as difflib's
+    Differ does; a large stretch of as many new lines as old is paired line by line."""
+    if (ahi - alo) * (bhi - blo) > _LINE_PAIRING_LIMIT:
+        return [(alo + k, blo + k) for k in range(ahi - alo)] if ahi - alo == bhi - blo else []
+    best: tuple[int, int] | None = None
+    best_ratio = _SIMILAR_LINE_RATIO
+    for i in range(alo, ahi):
+        old_words = _TOKEN.findall(a[i])
+        for j in range(blo, bhi):
+            matcher = SequenceMatcher(None, old_words, _TOKEN.findall(b[j]), autojunk=False)
+            if matcher.real_quick_ratio() > best_ratio and matcher.quick_ratio() > best_ratio:
+                ratio = matcher.ratio()
+                if ratio > best_ratio:
+                    best, best_ratio = (i, j), ratio
+    if best is None:
+        return []
+    i, j = best
+    return [*_similar_lines(a, alo, i, b, blo, j), best, *_similar_lines(a, i + 1, ahi, b, j + 1, bhi)]
 
 
 def _runs_and_gaps(a: Sequence[str], b: Sequence[str]) -> Iterable[tuple[int, int, int, int, int]]:
@@ -178,7 +217,10 @@ def _collect_runs(
             # SequenceMatcher is quadratic on long, repetitive input (a find-and-replace over
             # the whole transcript). Anchor on elements that occur once on each side, as
             # patience diff does, and compare what lies between the anchors.
-            for i, j in [*_unique_anchors(a, alo, ahi, b, blo, bhi), (ahi, bhi)]:
+            # With no such anchor the stretch is left unmatched: spans in it are found again
+            # by their quotes instead.
+            anchors = _unique_anchors(a, alo, ahi, b, blo, bhi)
+            for i, j in [*anchors, (ahi, bhi)] if anchors else []:
                 _collect_runs(a, alo, i, b, blo, j, runs)
                 if i < ahi:
                     runs.append((i, j, 1))
@@ -263,51 +305,68 @@ def reanchor(
 def _reanchor_one(
     span_id: object, start: int, end: int, selector: QuoteSelector, text: str, diff: VersionDiff
 ) -> ReanchorResult:
+    quote = selector.exact
     mapped_start, mapped_end = diff.map_span(start, end)
 
-    def found(status: str, new_start: int, new_end: int) -> ReanchorResult:
-        if status == "moved" and (new_start, new_end) == (start, end):
+    def found(new_start: int, new_end: int) -> ReanchorResult:
+        if text[new_start:new_end] != quote:
+            status = "changed"
+        elif (new_start, new_end) == (start, end):
             status = "unchanged"
+        else:
+            status = "moved"
         return ReanchorResult(span_id, status, new_start, new_end)
 
-    if text[mapped_start:mapped_end] == selector.exact:
-        return found("moved", mapped_start, mapped_end)
-    exact = _best_exact(text, selector, mapped_start)
-    if exact is not None and exact[1] >= 0.5:
-        return found("moved", exact[0], exact[0] + len(selector.exact))
-    fuzzy = _best_fuzzy(text, selector.exact, mapped_start, mapped_end)
+    if text[mapped_start:mapped_end] == quote:
+        return found(mapped_start, mapped_end)
+    occurrences = _occurrences(text, quote)
+    # The diff widens a span over any change at its edges, so an occurrence within that
+    # stretch (give or take the context) is the span itself, whatever its neighbours became.
+    slack = len(quote) + len(selector.prefix) + len(selector.suffix)
+    inside = [
+        position for position in occurrences
+        if mapped_start - slack <= position and position + len(quote) <= mapped_end + slack
+    ]
+    if inside:
+        nearest = min(inside, key=lambda position: abs(position - mapped_start))
+        return found(nearest, nearest + len(quote))
+    best = _best_in_context(text, selector, occurrences, mapped_start)
+    if best is not None and best[1] >= 0.5:
+        return found(best[0], best[0] + len(quote))
+    fuzzy = _best_fuzzy(text, quote, mapped_start, mapped_end)
     if fuzzy is not None:
-        return found("changed", *fuzzy)
-    if exact is not None:
-        return found("moved", exact[0], exact[0] + len(selector.exact))
+        return found(*fuzzy)
+    if best is not None:
+        return found(best[0], best[0] + len(quote))
     return ReanchorResult(span_id, "lost", None, None)
 
 
-def _best_exact(text: str, selector: QuoteSelector, near: int) -> tuple[int, float] | None:
-    """The occurrence of the quote with the best context and nearness, and its context score."""
-    quote = selector.exact
-    if not quote:
-        return None
+def _occurrences(text: str, quote: str) -> list[int]:
+    positions: list[int] = []
+    if quote:
+        position = text.find(quote)
+        while position != -1:
+            positions.append(position)
+            position = text.find(quote, position + 1)
+    return positions
+
+
+def _best_in_context(
+    text: str, selector: QuoteSelector, occurrences: Sequence[int], near: int
+) -> tuple[int, float] | None:
+    """The occurrence whose surroundings best match the selector's, and how well (0-1)."""
     context_length = len(selector.prefix) + len(selector.suffix)
     best: tuple[float, int, float] | None = None
-    position = text.find(quote)
-    while position != -1:
+    for position in occurrences:
         before = text[max(0, position - len(selector.prefix)) : position]
-        after = text[position + len(quote) : position + len(quote) + len(selector.suffix)]
+        after = text[position + len(selector.exact) : position + len(selector.exact) + len(selector.suffix)]
         agreeing = _common_suffix(before, selector.prefix) + _common_prefix(after, selector.suffix)
         context = agreeing / context_length if context_length else 1.0
         # A short quote recurs ("I don't know"): context decides, distance breaks ties.
         score = 20 * context - 2 * abs(position - near) / max(len(text), 1)
         if best is None or score > best[0]:
             best = (score, position, context)
-        position = text.find(quote, position + 1)
-    if best is None:
-        return None
-    _, position, context = best
-    # A quote right where the diff put it needs no agreeing context.
-    if abs(position - near) <= len(quote) + context_length:
-        context = 1.0
-    return position, context
+    return None if best is None else (best[1], best[2])
 
 
 def _best_fuzzy(text: str, quote: str, mapped_start: int, mapped_end: int) -> tuple[int, int] | None:

@@ -35,6 +35,8 @@ _ATTRIBUTE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,59}$")
 
 @dataclass(frozen=True)
 class CodeView:
+    """A codebook entry as listed: its parent, status and how many codings it has."""
+
     id: int
     guid: str
     label: str
@@ -49,6 +51,8 @@ class CodeView:
 
 @dataclass(frozen=True)
 class CodeFrequency:
+    """How often a code was applied, and across how many participants and interviews."""
+
     label: str
     kind: str
     codings: int
@@ -83,7 +87,8 @@ def locked_version(session, study: OpenStudy, code: str, round_no: int) -> Trans
     version = session.get(TranscriptVersion, transcript.current_version_id)
     if version.status != "locked":
         raise Conflict(f"{code} round {round_no} transcript version {version.number} is {version.status}, not locked; "
-                       "lock it (`reverie transcript lock`) before coding or citing it, so its line numbers never change")
+                       "lock it (`reverie transcript lock`) before coding or citing it, so its line numbers "
+                       "never change")
     return version
 
 
@@ -92,7 +97,8 @@ def find_code(session, study: OpenStudy, ref: str) -> Code:
     code = session.execute(select(Code).where(Code.study_id == study.study_id, Code.label == ref,
                                               Code.status != "merged")).scalar_one_or_none()
     if code is None:
-        code = session.execute(select(Code).where(Code.study_id == study.study_id, Code.guid == ref)).scalar_one_or_none()
+        code = session.execute(select(Code).where(Code.study_id == study.study_id,
+                                                  Code.guid == ref)).scalar_one_or_none()
     if code is None:
         raise NotFound(f"no code {ref!r} in this study; add it with `reverie codes add`")
     return code

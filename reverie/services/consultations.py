@@ -33,6 +33,8 @@ _NO_REASON_NEEDED = ("pending", "incorporated")
 
 @dataclass(frozen=True)
 class ResponseView:
+    """A response as listed: who, on what, of which types, and what became of it."""
+
     id: int
     respondent: str
     target: str
@@ -45,6 +47,8 @@ class ResponseView:
 
 @dataclass(frozen=True)
 class ConsultationView:
+    """A consultation with its frozen materials and its responses."""
+
     id: int
     kind: str
     title: str
@@ -55,6 +59,7 @@ class ConsultationView:
 
 
 def find_group(session, study: OpenStudy, label: str) -> PPIGroup:
+    """A PPI group by its label."""
     group = session.execute(select(PPIGroup).where(PPIGroup.study_id == study.study_id,
                                                    PPIGroup.label == label)).scalar_one_or_none()
     if group is None:
@@ -63,6 +68,7 @@ def find_group(session, study: OpenStudy, label: str) -> PPIGroup:
 
 
 def find_consultation(session, study: OpenStudy, consultation_id: int) -> Consultation:
+    """A consultation of this study by its id."""
     consultation = session.get(Consultation, consultation_id)
     if consultation is None or consultation.study_id != study.study_id:
         raise NotFound(f"no consultation {consultation_id} in this study")
@@ -295,6 +301,7 @@ def get_consultation(study: OpenStudy, consultation_id: int) -> ConsultationView
 
 
 def list_consultations(study: OpenStudy) -> list[ConsultationView]:
+    """Every consultation, by date, with what was shown and the responses."""
     with study.read() as s:
         rows = s.execute(select(Consultation).where(Consultation.study_id == study.study_id)
                          .order_by(Consultation.held_on, Consultation.id)).scalars()

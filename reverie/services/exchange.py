@@ -593,33 +593,30 @@ class _Collector:
                                                     .where(Memo.study_id == self.study_id)).all():
             memo_of_extract[extract_id].append(memo_guid)
         emitted = set(code_guids.values()) | {s.guid for s in sources} | {n.guid for n in all_notes}
+        sets = self.sets(emitted, code_guids, source_of_version, memo_of_extract)
         kept = self.refi.get("project", {})
-        creator = kept.get("creating_user", self.record.created_by)
+        creator = self.users.guid(kept.get("creating_user", self.record.created_by))
         return QdaProject(
             name=self.record.title,
             origin=f"Reverie {reverie.__version__}",
-            creating_user=self.users.guid(creator),
+            creating_user=creator,
             created=from_iso(kept["created"]) if "created" in kept else as_utc(self.record.created_at),
             description=kept.get("description"),
-            users=(),  # filled below, once every coder and author has been met
+            users=self.users.users(),  # last: every coder and author has been met by now
             codes=codes,
             sources=tuple(sources),
             notes=tuple(all_notes),
             cases=tuple(cases),
             variables=tuple(variables + kept_variables),
-            sets=tuple(self.sets(emitted, code_guids, source_of_version, memo_of_extract)),
+            sets=tuple(sets),
             note_refs=tuple(self.notes_on[("project", "")]),
         )
 
 
 def study_as_project(study: OpenStudy, *, codebook_only: bool = False) -> QdaProject:
     """The study as a REFI-QDA project (see the module docstring for what goes where)."""
-    from dataclasses import replace
-
     with study.read() as session:
-        collector = _Collector(session, study)
-        project = collector.project(codebook_only=codebook_only)
-        return project if codebook_only else replace(project, users=collector.users.users())
+        return _Collector(session, study).project(codebook_only=codebook_only)
 
 
 def _count_codings(project: QdaProject) -> int:

@@ -60,6 +60,8 @@ class ExtractView:
 
 @dataclass(frozen=True)
 class MoveResult:
+    """A status move and the decision that records it."""
+
     handle: str
     from_status: str
     to_status: str
@@ -67,6 +69,7 @@ class MoveResult:
 
 
 def handle_of(extract: Extract) -> str:
+    """The stable handle of an extract: E1, E2 … in the order they were selected."""
     return f"E{extract.handle_no}"
 
 
@@ -239,6 +242,7 @@ def _view(session, extract: Extract) -> ExtractView:
 
 
 def get_extract(study: OpenStudy, handle: str) -> ExtractView:
+    """One extract by handle, as a researcher sees it."""
     with study.read() as s:
         return _view(s, find_extract(s, study, handle))
 

@@ -93,6 +93,8 @@ _FALSE = {"no", "false", "0", "n", ""}
 
 @dataclass(frozen=True)
 class MemoSaved:
+    """The version saved, its revision decision (none for a first version) and any warnings."""
+
     extract: str
     memo_id: int
     version: int
@@ -115,6 +117,8 @@ class MemoField:
 
 @dataclass(frozen=True)
 class MemoView:
+    """One memo version, every field with its prompt."""
+
     extract: str
     object_code: str | None
     version: int
@@ -343,6 +347,7 @@ def show_memo(study: OpenStudy, extract: str, *, object_code: str | None = None,
 
 
 def memo_history(study: OpenStudy, extract: str, *, object_code: str | None = None) -> list[MemoVersion]:
+    """Every version of a memo, oldest first."""
     with study.read() as s:
         return _versions(s, study, extract, object_code)[1]
 

@@ -42,6 +42,8 @@ class HistoryEvent:
 
 @dataclass(frozen=True)
 class ExtractHistory:
+    """An extract's timeline: its citation, its status now, and every event in time order."""
+
     handle: str
     participant: str
     lines: tuple[int, int]
@@ -93,9 +95,8 @@ def extract_history(study: OpenStudy, handle: str) -> ExtractHistory:
         for entry_id in dict.fromkeys(entry_ids):
             entry = s.get(ReflexiveEntry, entry_id)
             feeling = (entry.parts or {}).get("emotional_response") or (entry.parts or {}).get("observation", "")
-            events.append(HistoryEvent(entry.created_at, "flagged",
-                                       f"log entry {entry.id} (affect {entry.affect_intensity}, {entry.stage}): {feeling}",
-                                       refs={"log_entry": entry.id}))
+            said = f"log entry {entry.id} (affect {entry.affect_intensity}, {entry.stage}): {feeling}"
+            events.append(HistoryEvent(entry.created_at, "flagged", said, refs={"log_entry": entry.id}))
 
         status_decisions = set()
         for change in s.execute(select(ExtractStatusChange).where(ExtractStatusChange.extract_id == extract.id)

@@ -25,7 +25,8 @@ from reverie.services.extracts import add_extract, add_selection_source, find_ex
 from reverie.services.interviews import find_interview
 from reverie.services.transcripts import version_lines
 from reverie.store.models import (
-    Consultation, Extract, ExtractStatusChange, Interview, LogAnchor, Participant, ReflexiveEntry, Study, Transcript, TranscriptVersion,
+    Consultation, Extract, ExtractStatusChange, Interview, LogAnchor, Participant, ReflexiveEntry, Study, Transcript,
+    TranscriptVersion,
 )
 
 DEFAULT_TEMPLATE = "three_part"
@@ -45,6 +46,8 @@ class Anchor:
 
 @dataclass(frozen=True)
 class EntryView:
+    """A log entry version as read back, its anchors described in words."""
+
     id: int
     version: int
     author: str
@@ -76,6 +79,8 @@ class AffectLine:
 
 @dataclass(frozen=True)
 class AddedEntry:
+    """The entry written, and the extract and decision an extract flag produced."""
+
     entry_id: int
     version: int
     extract: str | None = None
@@ -126,7 +131,8 @@ def _anchor_row(session, study: OpenStudy, anchor: Anchor) -> LogAnchor:
         interview = find_interview(session, study, anchor.participant, anchor.round)
         row.interview_id = interview.id
         if anchor.lines is not None:
-            transcript = session.execute(select(Transcript).where(Transcript.interview_id == interview.id)).scalar_one_or_none()
+            transcript = session.execute(select(Transcript).where(
+                Transcript.interview_id == interview.id)).scalar_one_or_none()
             if transcript is None or transcript.current_version_id is None:
                 raise NotFound(f"{anchor.participant} round {anchor.round} has no transcript to anchor lines on")
             row.version_id = transcript.current_version_id

@@ -25,6 +25,8 @@ from reverie.store.models import Extract, Participant, Theme
 
 @dataclass(frozen=True)
 class ThemeView:
+    """A theme in report order with the handles of its extracts, in order."""
+
     label: str
     position: int
     kind: str
@@ -47,7 +49,9 @@ class NumberedExtract:
 
 
 def find_theme(session, study: OpenStudy, label: str) -> Theme:
-    theme = session.execute(select(Theme).where(Theme.study_id == study.study_id, Theme.label == label)).scalar_one_or_none()
+    """A theme by its label."""
+    theme = session.execute(select(Theme).where(Theme.study_id == study.study_id,
+                                                Theme.label == label)).scalar_one_or_none()
     if theme is None:
         raise NotFound(f"no theme {label!r} in this study")
     return theme

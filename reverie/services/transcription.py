@@ -18,7 +18,8 @@ from reverie.services import jobs
 from reverie.services.context import OpenStudy
 from reverie.services.interviews import recording_for
 from reverie.services.participants import ensure_not_withdrawn
-from reverie.services.transcripts import store_parsed
+from reverie.services.prosody import store_pauses
+from reverie.services.transcripts import store_parsed, version_info
 
 if TYPE_CHECKING:
     from reverie.speech.recognise import Prepared, SpeechResult
@@ -31,18 +32,22 @@ _prepared_lock = threading.Lock()
 def start_transcription(study: OpenStudy, code: str, round_no: int, *, model: str | None = None,
                         language: str | None = "en", speakers: int = 2, chunk_seconds: float = 240,
                         verbatim: bool = False, layout: str | None = None, width: int | None = None,
-                        replace: bool = False, queue: jobs.JobQueue | None = None) -> int:
+                        replace: bool = False, device: str = "cpu", batch_size: int | None = None,
+                        queue: jobs.JobQueue | None = None) -> int:
     """Queue the transcription of an interview's recording; returns the job id to follow."""
     from reverie.speech.recognise import RecognitionOptions
 
     ensure_not_withdrawn(study, code)
     if speakers < 1:
         raise InvalidInput("speakers must be 1 or more")
-    RecognitionOptions(language=language, verbatim=verbatim, chunk_seconds=chunk_seconds)  # refuse bad values now
+    RecognitionOptions(language=language, verbatim=verbatim, chunk_seconds=chunk_seconds, device=device,
+                       batch_size=batch_size)  # refuse bad values now, not in a worker
+    _refuse_silent_replace(study, code, round_no, replace)
     recording = recording_for(study, code, round_no)
     params = {"code": code, "round": round_no, "sha256": recording.sha256, "source_name": recording.original_name,
               "model": model, "language": language, "speakers": speakers, "chunk_seconds": chunk_seconds,
-              "verbatim": verbatim, "layout": layout, "width": width, "replace": replace}
+              "verbatim": verbatim, "layout": layout, "width": width, "replace": replace, "device": device,
+              "batch_size": batch_size}
     return jobs.start_job(study, "transcribe", params, queue=queue).id
 
 
@@ -64,7 +69,8 @@ def _options(params: dict):
     from reverie.speech.recognise import RecognitionOptions
 
     return RecognitionOptions(language=params.get("language"), verbatim=bool(params.get("verbatim")),
-                              chunk_seconds=float(params["chunk_seconds"]))
+                              chunk_seconds=float(params["chunk_seconds"]), device=params.get("device", "cpu"),
+                              batch_size=params.get("batch_size"))
 
 
 @jobs.job_function("transcribe")
@@ -105,5 +111,52 @@ class TranscribeJob:
                               transcriber=f"whisper:{assembled.model}", origin="speech",
                               source_name=params.get("source_name", ""), source_sha256=params["sha256"],
                               replace=bool(params.get("replace")), speech_info=info)
-        return {"version": stored.version_number, "lines": stored.lines, "turns": stored.turns,
+        with study.write("transcript.pauses", target=f"interview:{params['code']}/{params['round']}") as session:
+            pauses = store_pauses(session, stored.version_id, [(p.start, p.end) for p in assembled.pauses],
+                                  study.actor)
+        return {"pauses": pauses, "version": stored.version_number, "lines": stored.lines, "turns": stored.turns,
                 "warnings": list(stored.warnings)}
+
+
+def _refuse_silent_replace(study: OpenStudy, code: str, round_no: int, replace: bool) -> None:
+    """A recording already transcribed is not transcribed over without the researcher saying so."""
+    from reverie.core.errors import Conflict, NotFound
+
+    try:
+        info = version_info(study, code, round_no)
+    except NotFound:
+        return
+    if info.status == "locked":
+        raise Conflict(f"{code} round {round_no} has a locked transcript; corrections make new versions instead")
+    if not replace:
+        raise Conflict(f"{code} round {round_no} already has a draft transcript (version {info.number}); "
+                       "pass --replace to transcribe again (the old draft is kept as a version)")
+
+
+def transcribe_interview(study: OpenStudy, code: str, round_no: int, *, progress=None, prosody: bool = True,
+                         **options) -> jobs.JobStatus:
+    """Transcribe now, in this process, and measure prosody: what ``reverie transcribe`` runs.
+
+    ``progress(fraction)`` is called as chunks advance. A failed chunk leaves the job failed with
+    its finished chunks kept, so ``retry_failed_chunks`` redoes only what failed.
+    """
+    import time
+
+    from reverie.services.prosody import measure_prosody
+
+    queue = jobs.InProcessQueue(study, threads=1)
+    try:
+        job_id = start_transcription(study, code, round_no, queue=queue, **options)
+        while True:
+            status = jobs.job_status(study, job_id)
+            if progress is not None:
+                progress(status.progress)
+            if status.state in ("done", "failed", "cancelled"):
+                break
+            time.sleep(0.25)
+        queue.join()
+    finally:
+        queue.shutdown()
+    if status.state == "done" and prosody:
+        measure_prosody(study, code, round_no)
+    return status
