@@ -5,8 +5,9 @@ a little context either side), as the W3C Web Annotation model does. When a corr
 new version, each span is carried across in the way Hypothesis re-anchors annotations:
 
 1. map its offsets through a diff of the two versions and check the text there is unchanged;
-2. otherwise look for the exact quote anywhere, preferring matching context and nearness;
-3. otherwise accept a close, slightly edited match near where the diff put it;
+2. otherwise take the exact quote where the diff says the span went, or failing that the
+   occurrence anywhere whose surrounding text best matches the selector's context;
+3. otherwise accept a close, slightly edited match near where the diff put it ("changed");
 4. otherwise report it lost, so a researcher decides.
 
 The diff works on lines, then words, then characters only inside small changed stretches, so a
@@ -21,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from typing import Literal
 
 from reverie.core.errors import InvalidInput
 from reverie.core.layout import Line, lines_for_span
@@ -36,6 +38,8 @@ _LINE_PAIRING_LIMIT = 64
 _SIMILAR_LINE_RATIO = 0.5
 # Above this many element pairs, SequenceMatcher gives way to anchoring on unique elements.
 _SMALL_DIFF = 250_000
+# Rounds of anchoring within anchoring before a stretch is left unmatched.
+_MAX_ANCHOR_DEPTH = 64
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 
@@ -71,7 +75,7 @@ class VersionDiff:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_old_starts", tuple(block[0] for block in self.blocks))
 
-    def map_offset(self, offset: int, side: str = "left") -> int:
+    def map_offset(self, offset: int, side: Literal["left", "right"] = "left") -> int:
         """Where ``offset`` lands in the new text.
 
         Inside an unchanged stretch it moves with the text. Inside a changed stretch it goes to
@@ -104,24 +108,32 @@ def diff_versions(old_text: str, new_text: str) -> VersionDiff:
     old_starts, new_starts = _starts(old_lines), _starts(new_lines)
     blocks: list[tuple[int, int, int]] = []
     for i1, i2, j1, j2, size in _runs_and_gaps(old_lines, new_lines):
-        o1, o2, n1, n2 = old_starts[i1], old_starts[i2], new_starts[j1], new_starts[j2]
-        if o1 < o2 and n1 < n2:
-            pairs = _similar_lines(old_lines, i1, i2, new_lines, j1, j2)
-            # Lines paired with their corrected selves are compared one pair at a time; what
-            # remains between pairs (lines added, removed, split or merged) as one stretch.
-            for i, j in [*pairs, (i2, j2)]:
-                if i1 < i and j1 < j:
-                    blocks.extend(_diff_words(
-                        old_text, old_starts[i1], old_starts[i], new_text, new_starts[j1], new_starts[j]
-                    ))
-                if i < i2:
-                    blocks.extend(_diff_words(
-                        old_text, old_starts[i], old_starts[i + 1], new_text, new_starts[j], new_starts[j + 1]
-                    ))
-                i1, j1 = i + 1, j + 1
+        if i1 < i2 and j1 < j2:
+            blocks.extend(_diff_changed_lines(
+                old_text, old_lines, old_starts, i1, i2, new_text, new_lines, new_starts, j1, j2
+            ))
         if size:
-            blocks.append((o2, n2, old_starts[i2 + size] - o2))
+            blocks.append((old_starts[i2], new_starts[j2], old_starts[i2 + size] - old_starts[i2]))
     return VersionDiff(_merged(blocks), len(old_text), len(new_text))
+
+
+def _diff_changed_lines(
+    old_text: str, old_lines: Sequence[str], old_starts: Sequence[int], i1: int, i2: int,
+    new_text: str, new_lines: Sequence[str], new_starts: Sequence[int], j1: int, j2: int,
+) -> Iterable[tuple[int, int, int]]:
+    """Align the words of a stretch of changed lines (old i1:i2 became new j1:j2)."""
+    # Lines paired with their corrected selves are compared one pair at a time; what lies
+    # between pairs (lines added, removed, split or merged) is compared as one stretch.
+    for i, j in [*_similar_lines(old_lines, i1, i2, new_lines, j1, j2), (i2, j2)]:
+        if i1 < i and j1 < j:
+            yield from _diff_words(
+                old_text, old_starts[i1], old_starts[i], new_text, new_starts[j1], new_starts[j]
+            )
+        if i < i2:
+            yield from _diff_words(
+                old_text, old_starts[i], old_starts[i + 1], new_text, new_starts[j], new_starts[j + 1]
+            )
+        i1, j1 = i + 1, j + 1
 
 
 def _similar_lines(
@@ -196,7 +208,7 @@ def _matching_runs(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int, i
 
 def _collect_runs(
     a: Sequence[str], alo: int, ahi: int, b: Sequence[str], blo: int, bhi: int,
-    runs: list[tuple[int, int, int]],
+    runs: list[tuple[int, int, int]], depth: int = 0,
 ) -> None:
     # Shared beginnings and endings are the common case (a few edited turns) and cost nothing.
     head = 0
@@ -217,11 +229,11 @@ def _collect_runs(
             # SequenceMatcher is quadratic on long, repetitive input (a find-and-replace over
             # the whole transcript). Anchor on elements that occur once on each side, as
             # patience diff does, and compare what lies between the anchors.
-            # With no such anchor the stretch is left unmatched: spans in it are found again
-            # by their quotes instead.
-            anchors = _unique_anchors(a, alo, ahi, b, blo, bhi)
+            # With no such anchor (or after many nested rounds) the stretch is left unmatched:
+            # spans in it are found again by their quotes instead.
+            anchors = _unique_anchors(a, alo, ahi, b, blo, bhi) if depth < _MAX_ANCHOR_DEPTH else []
             for i, j in [*anchors, (ahi, bhi)] if anchors else []:
-                _collect_runs(a, alo, i, b, blo, j, runs)
+                _collect_runs(a, alo, i, b, blo, j, runs, depth + 1)
                 if i < ahi:
                     runs.append((i, j, 1))
                 alo, blo = i + 1, j + 1
@@ -397,7 +409,7 @@ def _best_fuzzy(text: str, quote: str, mapped_start: int, mapped_end: int) -> tu
 
 def _common_prefix(a: str, b: str) -> int:
     length = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         length += 1
@@ -428,8 +440,9 @@ def map_line_numbers(
     mapping: dict[int, tuple[int, ...]] = {}
     for line in old_lines:
         start, end = diff.map_span(line.start, line.end)
-        if not new_lines or (end == start and line.end > line.start):
-            mapping[line.number] = ()
-            continue
-        mapping[line.number] = tuple(new.number for new in lines_for_span(new_lines, start, end))
+        deleted = end == start and line.end > line.start
+        mapping[line.number] = (
+            () if deleted or not new_lines
+            else tuple(new.number for new in lines_for_span(new_lines, start, end))
+        )
     return mapping

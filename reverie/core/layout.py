@@ -125,7 +125,7 @@ def _imported(
     text: str, turns: Sequence[TurnSpan], source_lines: Sequence[Sequence[SourceLine]]
 ) -> list[Line]:
     lines: list[Line] = []
-    for turn, numbered in zip(turns, source_lines):
+    for turn, numbered in zip(turns, source_lines, strict=True):
         if not numbered and text[turn.start : turn.end].strip():
             raise InvalidInput(
                 f"turn {turn.index + 1} ({turn.speaker}) has no line numbers in the source file"

@@ -66,6 +66,7 @@ from reverie.services.context import OpenStudy
 from reverie.store.models import (
     Code,
     Coding,
+    ConsentRecord,
     Extract,
     ExtractObject,
     Interview,
@@ -267,6 +268,16 @@ class ExportSummary:
     sets: int
 
 
+def _withheld(session, study_id: int) -> set[int]:
+    """Participants who withdrew without letting the data already collected be kept: exports
+    leave them, their transcripts and codings out."""
+    latest: dict[int, ConsentRecord] = {}
+    for record in session.execute(select(ConsentRecord).join(Participant)
+                                  .where(Participant.study_id == study_id).order_by(ConsentRecord.id)).scalars():
+        latest[record.participant_id] = record
+    return {pid for pid, record in latest.items() if record.withdrawn_on is not None and not record.keep_data_collected}
+
+
 class _Users:
     """One user per coder or author label, reusing the users a file brought in."""
 
@@ -304,6 +315,7 @@ class _Collector:
                                         .where(ResearcherProfile.study_id == study.study_id)).all())
         self.users = _Users(self.refi.get("users", []), profiles, self.namespace)
         self.notes_on: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self.withheld = _withheld(session, study.study_id)
 
     def guid(self, *parts: object) -> str:
         return derived_guid(self.namespace, *parts)
@@ -437,7 +449,7 @@ class _Collector:
             .join(TranscriptVersion, TranscriptVersion.id == Transcript.current_version_id)
             .join(Interview, Interview.id == Transcript.interview_id)
             .join(Participant, Participant.id == Interview.participant_id)
-            .where(Participant.study_id == self.study_id)
+            .where(Participant.study_id == self.study_id, Participant.id.not_in(self.withheld))
             .order_by(Participant.id, Interview.round)).all()
         for transcript, version, code, attributes, round_no in rows:
             document = (attributes or {}).get(DOCUMENT) is True
@@ -465,7 +477,8 @@ class _Collector:
               all_sources: set[str]) -> tuple[list[Case], list[Variable]]:
         participants = self.s.execute(select(Participant).where(Participant.study_id == self.study_id)
                                       .order_by(Participant.id)).scalars().all()
-        people = [p for p in participants if (p.attributes or {}).get(DOCUMENT) is not True]
+        people = [p for p in participants
+                  if (p.attributes or {}).get(DOCUMENT) is not True and p.id not in self.withheld]
         columns = self._variable_columns(people)
         stored_cases = self.refi.get("cases", {})
         cases = []
@@ -560,7 +573,8 @@ class _Collector:
             select(Transcript.id, Transcript.interview_id, Interview.participant_id, Transcript.current_version_id)
             .join(Interview, Interview.id == Transcript.interview_id)
             .join(Participant, Participant.id == Interview.participant_id)
-            .where(Participant.study_id == self.study_id, Transcript.current_version_id.is_not(None))).all()
+            .where(Participant.study_id == self.study_id, Participant.id.not_in(self.withheld),
+                   Transcript.current_version_id.is_not(None))).all()
         stored_sources = self.refi.get("sources", {})
         guid_of = {tid: stored_sources.get(str(tid), {}).get("guid") or self.guid("source", tid)
                    for tid, _, _, _ in owners}

@@ -22,9 +22,9 @@ from reverie.core.layout import (
 from reverie.core.transcript import SourceLine, Turn, assemble
 
 
-def laid_out(turns, layout=LineLayout(), source_lines=None):
+def laid_out(turns, layout=None, source_lines=None):
     text, spans = assemble(turns)
-    return text, spans, layout_lines(text, spans, layout, source_lines)
+    return text, spans, layout_lines(text, spans, layout or LineLayout(), source_lines)
 
 
 @pytest.mark.parametrize(("name", "mode"), [
@@ -69,7 +69,8 @@ def test_numbering_start_and_per_turn_layout():
 
 
 def test_imported_layout_keeps_the_source_numbers_exactly():
-    turns = [Turn("P1", "I remember once a peer", source_lines=(SourceLine(978, 0, 11), SourceLine(979, 11, 22))),
+    numbered = (SourceLine(978, 0, 11), SourceLine(979, 11, 22))
+    turns = [Turn("P1", "I remember once a peer", source_lines=numbered),
              Turn("I", "Mm.", source_lines=(SourceLine(980, 0, 3),))]
     text, spans, lines = laid_out(turns, LineLayout(mode="imported"),
                                   [turn.source_lines for turn in turns])
@@ -138,7 +139,7 @@ turn_texts = st.lists(words, max_size=12).flatmap(
        speakers=st.lists(st.sampled_from(["I", "P1", "Interviewer"]), min_size=6, max_size=6),
        width=st.integers(5, 40))
 def test_fixed_width_never_splits_a_word_nor_loses_a_character(texts, speakers, width):
-    turns = [Turn(speaker, text) for speaker, text in zip(speakers, texts)]
+    turns = [Turn(speaker, text) for speaker, text in zip(speakers, texts, strict=False)]
     text, spans, lines = laid_out(turns, LineLayout(width=width))
     assert [line.number for line in lines] == list(range(1, len(lines) + 1))
     covered = [0] * len(text)
@@ -154,7 +155,7 @@ def test_fixed_width_never_splits_a_word_nor_loses_a_character(texts, speakers, 
         for offset in range(line.start, line.end):
             covered[offset] += 1
     assert all(covered[i] == 1 for i, ch in enumerate(text) if not ch.isspace())
-    for index, span in enumerate(spans):
+    for index in range(len(spans)):
         turn_lines = [line for line in lines if line.turn_index == index]
         assert turn_lines and turn_lines[0].first_of_turn
         assert not any(line.first_of_turn for line in turn_lines[1:])

@@ -78,6 +78,11 @@ def test_tokens_cover_the_text_exactly(text, profile):
     tokens = tokenize(text, profile)
     assert "".join(token.text for token in tokens) == text
     assert all(text[t.start:t.end] == t.text and t.start < t.end for t in tokens)
-    assert all(a.end == b.start for a, b in zip(tokens, tokens[1:]))
+    assert all(a.end == b.start for a, b in zip(tokens, tokens[1:], strict=False))
     # The reading view keeps the turn breaks, so its lines still match the transcript's turns.
     assert reading_text(text, profile).count("\n") == text.count("\n")
+
+
+def test_each_token_says_whether_the_reading_view_hides_it():
+    hidden = [(t.text, t.hidden_in_reading) for t in tokenize("a…um (laughs)") if t.kind != "space"]
+    assert hidden == [("a", False), ("…", True), ("um", False), ("(laughs)", True)]

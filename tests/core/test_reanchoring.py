@@ -91,9 +91,9 @@ def test_line_numbers_map_across_a_correction():
     layout = LineLayout(width=20)
     old_lines = layout_lines(old_text, old_spans, layout)
     new_lines = layout_lines(new_text, new_spans, layout)
-    assert [old_text[l.start:l.end] for l in old_lines] == [
+    assert [old_text[line.start:line.end] for line in old_lines] == [
         "Can you tell me", "about a time?", "Yes I remember", "it well", "Mm.", "It was the milk"]
-    assert [new_text[l.start:l.end] for l in new_lines] == [
+    assert [new_text[line.start:line.end] for line in new_lines] == [
         "Can you tell me", "about a time?", "Yes I remember", "it very well indeed",
         "It was the milk"]
     assert map_line_numbers(old_lines, new_lines, old_text, new_text) == {
