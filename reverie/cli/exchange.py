@@ -36,7 +36,10 @@ def refi_export(
 
     if output.suffix.lower() != ".qdpx":
         fail(f"{output.name}: a REFI-QDA project file ends in .qdpx")
-    out.print(_describe(export_qdpx(open_dir(directory), output)))
+    summary = export_qdpx(open_dir(directory), output)
+    out.print(_describe(summary))
+    if summary.withheld:
+        err.print(f"left out (withdrawn, data not to be kept): {', '.join(summary.withheld)}")
 
 
 @refi.command("export-codebook")

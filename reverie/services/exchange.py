@@ -266,6 +266,7 @@ class ExportSummary:
     notes: int
     cases: int
     sets: int
+    withheld: tuple[str, ...] = ()
 
 
 def _withheld(session, study_id: int) -> set[int]:
@@ -372,7 +373,7 @@ class _Collector:
                                .where(Memo.study_id == self.study_id).order_by(Memo.id)).all()
         for memo, extract in memos:
             latest = memo.versions[-1] if memo.versions else None
-            if latest is None:
+            if latest is None or extract.participant_id in self.withheld:
                 continue
             refs = [("source", source_of_version[extract.version_id])] if extract.version_id in source_of_version else []
             name = f"Memo on E{extract.handle_no}"
@@ -638,16 +639,23 @@ def _count_codings(project: QdaProject) -> int:
 
 
 def export_qdpx(study: OpenStudy, path: Path | str) -> ExportSummary:
-    """Write the whole study as a REFI-QDA project that NVivo, ATLAS.ti, MAXQDA or QualCoder open."""
+    """Write the whole study as a REFI-QDA project that NVivo, ATLAS.ti, MAXQDA or QualCoder open.
+
+    Participants who withdrew without letting their data be kept are left out (``withheld``).
+    """
     path = Path(path)
     project = study_as_project(study)
     write_qdpx(project, path)
+    with study.read() as session:
+        withheld = tuple(session.execute(select(Participant.code).where(
+            Participant.id.in_(_withheld(session, study.study_id))).order_by(Participant.id)).scalars())
     summary = ExportSummary(path, len(project.users), sum(1 for _ in project.walk_codes()), len(project.sources),
-                            _count_codings(project), len(project.notes), len(project.cases), len(project.sets))
+                            _count_codings(project), len(project.notes), len(project.cases), len(project.sets),
+                            withheld)
     with study.write("refi.export", target=f"study:{study.study_id}",
                      payload={"file": path.name, "format": "qdpx", "users": summary.users, "codes": summary.codes,
                               "sources": summary.sources, "codings": summary.codings, "notes": summary.notes,
-                              "cases": summary.cases, "sets": summary.sets}):
+                              "cases": summary.cases, "sets": summary.sets, "withheld": list(withheld)}):
         pass
     return summary
 

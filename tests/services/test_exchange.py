@@ -317,3 +317,13 @@ def test_foreign_text_is_kept_exactly_even_when_not_nfc(tmp_path):
             assert s.execute(select(Participant.code)).scalars().all() == ["DOC1"]
     finally:
         outcome.study.close()
+
+
+def test_export_leaves_out_participants_whose_data_may_not_be_kept(analysed, tmp_path):
+    participants.withdraw(analysed, "P2", withdrawn_on="2024-06-01", keep_data_collected=False)
+    summary = export_qdpx(analysed, tmp_path / "study.qdpx")
+    project, _ = read_qdpx(tmp_path / "study.qdpx")
+    assert summary.withheld == ("P2",)
+    assert [case.name for case in project.cases] == ["P1"]
+    assert [source.name for source in project.sources] == ["P1 round 1"]
+    assert json.loads(recent_events(analysed, 1)[0].payload)["withheld"] == ["P2"]
