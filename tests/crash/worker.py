@@ -38,29 +38,32 @@ def _op_export(study, key: int, workdir: Path) -> str:
 def _op_coding(study, key: int, workdir: Path) -> str:
     from reverie.services import coding
 
-    code_id = coding_code(study)
-    applied = coding.apply_code(study, code_id, "P0", 1, lines=(1 + key % 50, 2 + key % 50))
+    if not any(code.label == "milk" for code in coding.list_codes(study)):
+        coding.add_code(study, "milk", kind="discursive_object")
+    applied = coding.apply_code(study, "milk", "P0", lines=(1 + key % 50, 2 + key % 50))
     return str(applied.id)
 
 
-def coding_code(study):
-    from reverie.services import coding
+def _op_transcribe(study, key: int, workdir: Path) -> str:
+    from reverie.services.transcription import transcribe_interview
+    from reverie.services.transcripts import version_info
 
-    for code in coding.list_codes(study):
-        if code.label == "milk":
-            return code.id
-    return coding.add_code(study, "milk", kind="discursive_object").id
+    status = transcribe_interview(study, "S1", 1, replace=True, prosody=key % 2 == 0)
+    if status.state != "done":
+        raise RuntimeError(status.error)
+    return str(version_info(study, "S1", 1).number)
 
 
-OPERATIONS = {"import": _op_import, "export": _op_export, "coding": _op_coding}
+OPERATIONS = {"import": _op_import, "export": _op_export, "coding": _op_coding, "transcribe": _op_transcribe}
 
 
 def main() -> None:
     op, root, start = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
     workdir = Path(sys.argv[4])
+    limit = int(sys.argv[5]) if len(sys.argv) > 5 else None  # run until killed when not given
     study = studies.open_study(root)
     key = start
-    while True:
+    while limit is None or key < start + limit:
         done = OPERATIONS[op](study, key, workdir)
         print(f"done {done}", flush=True)
         key += 1

@@ -75,6 +75,12 @@ def build_study(root: Path, scratch: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def big_transcript_lines() -> int:
+    """How many turns P2's transcript has (each a line or more)."""
+    return BIG_LINES
+
+
+@pytest.fixture(scope="session")
 def study_template(tmp_path_factory) -> Path:
     return build_study(tmp_path_factory.mktemp("e2e") / "study", tmp_path_factory.mktemp("e2e-scratch"))
 

@@ -6,8 +6,6 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from conftest import BIG_LINES
-
 SELECT = """([line, from, to]) => {
   const text = document.querySelector(`#L${line} .tx`).firstChild;
   const range = document.createRange();
@@ -94,11 +92,39 @@ def test_overview_to_coded_extract_memo_and_provenance(page: Page):
     page.locator("textarea[name='willig.action_orientation']").press_sequentially("contrasts care with treatment")
     expect(page.locator("#memo-status")).to_contain_text("Saved version 1")
 
-    # Provenance shows the selection and the move with their reasons.
-    page.goto(page.url.split("/extracts")[0] + "/extracts/E1")
+    # A PPI session is shown E1 with its memo and responds.
+    page.get_by_role("link", name="Consultations").click()
+    page.get_by_label("PPI group label, e.g. PPI-A").fill("PPI-A")
+    page.get_by_role("button", name="Add the PPI group").click()
+    expect(page.get_by_role("listitem").filter(has_text="PPI-A")).to_be_visible()
+    page.get_by_label("Kind of consultation").select_option("ppi_analysis")
+    page.get_by_label("PPI group, for a PPI session").select_option("PPI-A")
+    page.get_by_role("button", name="Record the consultation").click()
+    expect(page.get_by_role("heading", name="Consultation 1")).to_be_visible()
+    page.get_by_label("Show E1").check()
+    page.get_by_role("button", name="Add the chosen extracts").click()
+    expect(page.locator("#shown")).to_be_visible()
+    expect(page.get_by_text("with memo version 1")).to_be_visible()
+    page.get_by_label("Summary of what was said").fill("milk means being held in mind")
+    page.get_by_label("extend", exact=True).check()
+    page.get_by_label("Which extract").select_option("E1")
+    page.get_by_role("button", name="Record the response").click()
+    expect(page.get_by_role("article", name="Response 1")).to_contain_text("milk means being held in mind")
+
+    # Provenance shows the selection, the move, the showing and the response.
+    page.goto(page.url.split("/consultations")[0] + "/extracts/E1")
     timeline = page.locator(".timeline")
     expect(timeline).to_contain_text("psychology or tablets: the contrast")
     expect(timeline).to_contain_text("exemplifies the medical model")
+    expect(timeline).to_contain_text("held in mind")
+
+    # The report downloads.
+    page.get_by_role("link", name="Report").click()
+    page.get_by_label("Report format").select_option("md")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Write and download the report").click()
+    assert download.value.suggested_filename == "report-v1.md"
+    assert "Table 1" in open(download.value.path(), encoding="utf-8").read()
 
 
 def test_search_opens_the_transcript_at_the_line(page: Page):
@@ -116,9 +142,9 @@ def test_search_opens_the_transcript_at_the_line(page: Page):
     expect(line).to_be_focused()
 
 
-def test_a_20000_line_transcript_opens_at_a_line_in_under_a_second(page: Page):
+def test_a_20000_line_transcript_opens_at_a_line_in_under_a_second(page: Page, big_transcript_lines: int):
     base = page.url.rstrip("/")
-    target = BIG_LINES - 1000
+    target = big_transcript_lines - 1000
     started = time.perf_counter()
     page.goto(f"{base}/interviews/P2/1/transcript#L{target}")
     line = page.locator(f"#L{target}")

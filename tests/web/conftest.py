@@ -74,6 +74,11 @@ def app(study_dir: Path):
 
 
 @pytest.fixture
+def token() -> str:
+    return TOKEN
+
+
+@pytest.fixture
 def anonymous(app):
     """A client that never presented the token."""
     with TestClient(app, follow_redirects=False) as client:

@@ -137,3 +137,13 @@ def test_memo_autosaves_versions_with_history_and_diffs(client):
     assert {f.path: f.value for f in memos.show_memo(study, "E1").fields}["psychosocial.anxieties"] == ""
     bad = client.post("/extracts/E1/memo", data={"positioning": "[{", "why": "x"}, headers={"HX-Request": "true"})
     assert bad.status_code == 422 and "JSON" in bad.text
+
+
+def test_affect_timeline_draws_feelings_and_extracts_along_the_lines(client):
+    study = client.app.state.study
+    client.post("/interviews/P1/1/log", json={**select_lines(study, "nobody else"), "affect_intensity": 2,
+                                              "parts": {"emotional_response": "sadness"},
+                                              "flags_extract_candidate": True})
+    svg = client.get("/interviews/P1/1/affect").text
+    assert "<svg" in svg and 'class="affect-mark"' in svg and "sadness" in svg
+    assert 'class="extract-mark status-candidate"' in svg and "/extracts/E1" in svg

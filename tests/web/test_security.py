@@ -6,8 +6,6 @@ import re
 
 from starlette.routing import Mount
 
-from conftest import TOKEN
-
 # Values for path parameters, so each route's URL can be built.
 SAMPLE = {"code": "P1", "round_no": "1", "handle": "E1", "path": "app.js", "consultation_id": "1",
           "response_id": "1"}
@@ -50,12 +48,12 @@ def test_a_wrong_token_is_refused_in_the_url_and_in_the_cookie(app, anonymous):
         assert anonymous.request(method, url).status_code == 403, (method, url)
 
 
-def test_the_token_in_the_url_becomes_an_httponly_strict_cookie_and_leaves_the_url(anonymous):
-    response = anonymous.get(f"/search?q=milk&token={TOKEN}")
+def test_the_token_in_the_url_becomes_an_httponly_strict_cookie_and_leaves_the_url(anonymous, token):
+    response = anonymous.get(f"/search?q=milk&token={token}")
     assert response.status_code == 303
     assert response.headers["location"] == "/search?q=milk"
     cookie = response.headers["set-cookie"]
-    assert f"reverie_token={TOKEN}" in cookie
+    assert f"reverie_token={token}" in cookie
     assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
     assert anonymous.get("/search?q=milk").status_code == 200
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from reverie.core.errors import InvalidInput
 from reverie.services.search import search
 from reverie.web.deps import CurrentStudy, render
 
@@ -12,8 +13,11 @@ router = APIRouter(tags=["search"])
 
 @router.get("/search", name="search")
 def search_page(request: Request, study: CurrentStudy, q: str = "", participant: str = "",
-                round_no: int | None = None, speaker: str = "", code: str = ""):
-    hits = search(study, q, participant=participant or None, round_no=round_no, speaker=speaker or None,
-                  code=code or None) if q.strip() else []
+                round_no: str = "", speaker: str = "", code: str = ""):
+    """Every filter is optional; the form sends empty ones as empty strings."""
+    if round_no.strip() and not round_no.strip().isdigit():
+        raise InvalidInput(f"round {round_no!r} must be a number such as 1 or 2")
+    hits = search(study, q, participant=participant or None, round_no=int(round_no) if round_no.strip() else None,
+                  speaker=speaker or None, code=code or None) if q.strip() else []
     return render(request, "search.html", q=q, participant=participant, round_no=round_no, speaker=speaker,
                   code=code, hits=hits)

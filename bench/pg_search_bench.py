@@ -1,0 +1,96 @@
+"""Search on a PostgreSQL study, against the same ``tsquery`` run directly through psycopg.
+
+The corpus and queries are the SQLite benchmark's (``bench.store_bench``), imported into a study
+whose database is a fresh schema, dropped afterwards. Baseline, pinned: the lines matching the
+same tsquery expression (``to_tsquery_parts`` with the same bound values) through the GIN index
+on ``to_tsvector('simple', reverie_unaccent(text))``, ordered by version and line, on a bare
+psycopg connection. The server is ``REVERIE_BENCH_PG`` or PostgreSQL on 127.0.0.1:5432, database
+``test``; without one the goal is missed, with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from bench.corpus import corpus
+from bench.store_bench import _ours
+from bench.timing import missed, percentile, row
+
+# The SQLite benchmark's queries (bench.store_bench), so the two backends answer the same questions.
+QUERIES = ["milk", "peer support", "disch*", '"care plan"', "ward AND NOT doctor", "café", "fridge OR kitchen"]
+
+SERVER = os.environ.get("REVERIE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+GOAL = "≤ 2× raw"
+NAME = "search p95 on PostgreSQL (ours with citations vs raw tsquery)"
+
+
+def _raw_statement(query: str) -> tuple[str, dict]:
+    """The baseline SQL in psycopg's parameter style, with the tsquery our search builds."""
+    from reverie.core.query import parse_query, to_tsquery_parts
+
+    params: dict = {}
+    tsquery = to_tsquery_parts(parse_query(query), params)
+    statement = ("SELECT l.version_id, l.number, l.text FROM transcript_lines l "
+                 f"WHERE to_tsvector('simple'::regconfig, reverie_unaccent(l.text)) @@ {tsquery} "
+                 "ORDER BY l.version_id, l.number LIMIT 200")
+    return re.sub(r":(q\d+)", r"%(\1)s", statement), params
+
+
+def run(quick: bool) -> list[dict]:
+    try:
+        import psycopg
+
+        admin = psycopg.connect(SERVER, autocommit=True, connect_timeout=3)
+    except Exception as exc:  # no driver or no server: say so in the table
+        return [missed(NAME, GOAL, f"no PostgreSQL server at {SERVER}: {exc.__class__.__name__}")]
+    from reverie.services import interviews as iv, participants, studies
+    from reverie.services.search import search
+
+    n, words, runs = (20, 2000, 5) if quick else (1000, 10000, 5)
+    interviews = corpus(n, words)
+    schema = f"bench_{secrets.token_hex(4)}"
+    admin.execute(f"CREATE SCHEMA {schema}")
+    raw = None
+    try:
+        url = SERVER.replace("postgresql://", "postgresql+psycopg://", 1)
+        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema},public"
+        with tempfile.TemporaryDirectory() as tmp:
+            study = studies.init_study(Path(tmp) / "pg", title="bench", database=url,
+                                       identity=studies.Identity("Bench", "BB"))
+            for code, _ in interviews:
+                participants.add_participant(study, code)
+                iv.add_interview(study, code, 1)
+            _ours(study, interviews)  # set-up, not timed
+            raw = psycopg.connect(SERVER, autocommit=True, options=f"-csearch_path={schema},public")
+            raw.execute("ANALYZE")
+            statements = {q: _raw_statement(q) for q in QUERIES}
+            mine, theirs = [], []
+            for q in QUERIES:  # warm the plan caches and the index pages on both sides
+                search(study, q, limit=200)
+                raw.execute(*statements[q]).fetchall()
+            for _ in range(runs):
+                for q in QUERIES:
+                    start = time.perf_counter()
+                    raw.execute(*statements[q]).fetchall()
+                    theirs.append(time.perf_counter() - start)
+                    start = time.perf_counter()
+                    search(study, q, limit=200)
+                    mine.append(time.perf_counter() - start)
+            study.close()
+    finally:
+        if raw is not None:
+            raw.close()
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+    p95, raw95 = percentile(mine, 95), percentile(theirs, 95)
+    size = f"{n} transcripts of ~{words:,} words, {len(QUERIES)} queries × {runs}"
+    return [
+        row("search p50 on PostgreSQL (ours vs raw tsquery)", percentile(mine, 50), percentile(theirs, 50), "info",
+            True, size),
+        row(NAME, p95, raw95, GOAL, p95 <= 2 * raw95, size),
+    ]

@@ -1,0 +1,24 @@
+"""The findings report: written into the study's exports folder and downloaded."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse
+
+from reverie.services.reports import reports, write_report
+from reverie.web.deps import CurrentStudy, export_path, render
+
+router = APIRouter(tags=["reports"])
+
+
+@router.get("/report", name="report")
+def report_page(request: Request, study: CurrentStudy):
+    return render(request, "report.html", reports=reports(study))
+
+
+@router.post("/report", name="write_report")
+def download(study: CurrentStudy, fmt: Literal["docx", "md", "html"] = Form(...), checklists: bool = Form(False)):
+    result = write_report(study, export_path(study, f"report.{fmt}"), fmt, checklists=checklists)
+    return FileResponse(result.path, filename=f"report-v{result.version}.{fmt}")
