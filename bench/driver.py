@@ -16,6 +16,7 @@ from bench.timing import missed
 
 MODULES = [
     ("bench.store_bench", "import and search"),
+    ("bench.pg_search_bench", "search on PostgreSQL"),
     ("bench.analytics_bench", "co-occurrence and crosstab"),
     ("bench.refi_bench", "REFI-QDA export"),
     ("bench.report_bench", "report"),

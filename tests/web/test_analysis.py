@@ -147,3 +147,18 @@ def test_affect_timeline_draws_feelings_and_extracts_along_the_lines(client):
     svg = client.get("/interviews/P1/1/affect").text
     assert "<svg" in svg and 'class="affect-mark"' in svg and "sadness" in svg
     assert 'class="extract-mark status-candidate"' in svg and "/extracts/E1" in svg
+
+
+def test_affect_timeline_draws_measured_prosody_when_there_is_some(client):
+    from reverie.store.models import Annotation
+
+    study = client.app.state.study
+    assert "No prosody measured yet" in client.get("/interviews/P1/1/affect").text
+    version_id = transcripts.version_info(study, "P1", 1).id
+    with study.write("test.prosody") as s:  # what `reverie prosody` stores, without measuring audio
+        s.add_all(Annotation(version_id=version_id, kind="prosody", start_offset=0, end_offset=1, created_by="TR",
+                             data={"line": n, "pause_before": n / 10, "speech_rate": 3 + n % 3,
+                                   "pitch_median_hz": 180 + n, "intensity_mean_db": 60 - n})
+                  for n in range(1, 12))
+    svg = client.get("/interviews/P1/1/affect").text
+    assert svg.count('<polyline class="measure"') == 4 and "No prosody measured yet" not in svg

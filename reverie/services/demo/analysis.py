@@ -33,7 +33,8 @@ def _passage(code: str, name: str) -> str:
 
 def build_analysis(study: OpenStudy) -> None:
     lines = {(code, name): passage_lines(study, code, text)
-             for code, passages in content.KEY_PASSAGES.items() for name, text in passages}
+             for code, passages in content.KEY_PASSAGES.items() for name, text in passages if code != "P4"}
+    lines["P4", "tablets"] = passage_lines(study, "P4", "psychology or tablets")
     milk = lines["P1", "milk"]
     important = passage_lines(study, "P1", "it's the little things, but they're really important")
 

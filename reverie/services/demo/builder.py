@@ -72,10 +72,48 @@ def _participants_and_interviews(study: OpenStudy) -> None:
 def _transcripts(study: OpenStudy) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for code, *_ in content.PARTICIPANTS:
+            if code == RECORDED:
+                continue
             path = Path(tmp) / f"{code}-round1.txt"
             path.write_text(content.interview_text(code), encoding="utf-8")
             transcripts.import_transcript(study, code, 1, path, layout="fixed-width", width=80, transcriber="TM")
             transcripts.lock_transcript(study, code, 1, why="checked against the recording")
+    _recorded_interview(study)
+
+
+RECORDED = "P4"
+DATA = Path(__file__).parent / "data"
+
+
+def _recorded_interview(study: OpenStudy) -> None:
+    """P4's excerpt: a real recording, the speech engine's stored draft, a correction, then the lock.
+
+    The draft was made once by ``scripts/make-demo-recording`` with the real model; storing its
+    results here keeps the demo fast and offline on the core install.
+    """
+    import json
+
+    from reverie.core.transcript import ParsedTranscript, Turn, Word
+    from reverie.services.corrections import correct_transcript, current_turns, keep_word_times
+    from reverie.store.models import Annotation
+
+    results = json.loads((DATA / "p4-round1-excerpt.json").read_text(encoding="utf-8"))
+    interviews.attach_recording(study, RECORDED, 1, DATA / "p4-round1-excerpt.ogg", duration_s=results["duration_s"])
+    turns = [Turn(t["speaker"], t["text"], t["start"], t["end"], tuple(Word(*w) for w in t["words"]))
+             for t in results["turns"]]
+    stored = transcripts.store_parsed(study, RECORDED, 1, ParsedTranscript(turns, "p4-round1-excerpt.ogg"),
+                                      layout="fixed-width", width=80, notation=None,
+                                      transcriber=f"whisper:{results['model']}", origin="speech",
+                                      speech_info={"model": results["model"], "stored_results": True})
+    with study.write("transcript.speech_results", target=f"interview:{RECORDED}/1",
+                     payload={"annotations": len(results["annotations"])}) as s:
+        for a in results["annotations"]:
+            s.add(Annotation(version_id=stored.version_id, kind=a["kind"], start_offset=a["start"],
+                             end_offset=a["end"], data=a["data"], note=a["note"], created_by=study.actor))
+    fixed = [(t.speaker, t.text.replace(content.MISHEARD, content.HEARD)) for t in current_turns(study, RECORDED, 1)]
+    correct_transcript(study, RECORDED, 1, keep_word_times(current_turns(study, RECORDED, 1), fixed),
+                       why="Corrected against the recording: the model mis-heard the opening question")
+    transcripts.lock_transcript(study, RECORDED, 1, why="checked against the recording")
 
 
 def _analysis(study: OpenStudy) -> None:

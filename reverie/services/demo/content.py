@@ -83,6 +83,11 @@ KEY_PASSAGES = {
     ],
 }
 
+# P4's round-1 interview is a recorded excerpt transcribed by the speech engine; its draft
+# mis-heard these words, which the demo corrects against the recording.
+MISHEARD = "with a PFL -3L -3L -3L -3L?"
+HEARD = "with a peer felt really valuable?"
+
 # Where each key passage sits among the filler turns (the turn index in the interview).
 PASSAGE_AT = {"milk": 61, "professional": 63, "important": 65, "feedback": 31, "difference": 79, "room": 55,
               "tablets": 71, "evidence": 41}

@@ -1,0 +1,175 @@
+"""The transcript page in headless Chromium: time until a line of a 20,000-line transcript can be
+selected, with and without 1,000 codings on it, and the time to apply a code to a selection.
+
+The real server (``python -m reverie.cli serve``) on a free port, driven with Playwright by
+Debian's Chromium (never a downloaded browser). "Selectable" means the first line's text is in
+the page and a DOM range over it yields the text, i.e. a researcher could start selecting. The
+code is applied through the same JSON endpoint the page posts to, over the browser's own
+authenticated connection. Goals are absolute; there is no baseline.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.corpus import participant_turn
+from bench.timing import missed, percentile, row
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LINES, CODINGS = 20_000, 1_000
+OPEN_GOALS = {"P1": 1.0, "P2": 2.0}  # P1 has no codings, P2 has CODINGS of them
+APPLY_GOAL = 0.050
+SELECT_FIRST_LINE = """() => {
+  const text = document.querySelector('#reader .line .tx');
+  if (!text || !text.firstChild) return '';
+  const range = document.createRange();
+  range.selectNodeContents(text);
+  getSelection().removeAllRanges();
+  getSelection().addRange(range);
+  return getSelection().toString();
+}"""
+
+
+def _turns(rng: random.Random) -> list[tuple[str, str]]:
+    """One turn per line at width 80, so the transcript has exactly LINES lines."""
+    turns = []
+    for n in range(LINES):
+        words = participant_turn(rng, 12).split()
+        while len(" ".join(words)) > 76:
+            words.pop()
+        turns.append(("I" if n % 2 else "P", " ".join(words)))
+    return turns
+
+
+def _build(root: Path) -> dict[int, str]:
+    """P1 and P2 with the same locked 20,000-line transcript; CODINGS codings on P2's. Returns P2's lines."""
+    from dataclasses import asdict
+
+    from sqlalchemy import insert
+
+    from reverie.core.anchoring import make_selector
+    from reverie.core.layout import line_range_for_span
+    from reverie.core.transcript import ParsedTranscript, Turn
+    from reverie.services import coding, interviews, participants, studies
+    from reverie.services.transcripts import set_status, show_lines, store_parsed, version_info, version_lines
+    from reverie.services.transcripts import version_text
+    from reverie.store.models import Coding
+
+    study = studies.init_study(root, title="Page bench", identity=studies.Identity("Bench", "BB"))
+    label = coding.add_code(study, "Milk").id
+    rng = random.Random(3)
+    turns = _turns(rng)
+    for code in OPEN_GOALS:
+        participants.add_participant(study, code)
+        interviews.add_interview(study, code, 1)
+        store_parsed(study, code, 1, ParsedTranscript([Turn(s, t) for s, t in turns]), layout="fixed-width",
+                     width=80, notation=None, transcriber=None, origin="import")
+        set_status(study, code, 1, "locked")
+    info = version_info(study, "P2", 1)
+    text, lines = version_text(study, info.id), version_lines(study, info.id)
+    rows = []
+    for _ in range(CODINGS):
+        start = rng.randrange(0, len(text) - 300)
+        end = start + rng.randint(20, 300)
+        first, last = line_range_for_span(lines, start, end)
+        rows.append({"guid": f"bench-{len(rows)}", "code_id": label, "version_id": info.id, "start_offset": start,
+                     "end_offset": end, "start_line": first, "end_line": last,
+                     "selector": asdict(make_selector(text, start, end)), "coder": "BB", "note": "",
+                     "created_by": "BB"})
+    with study.write("bench.codings") as s:
+        s.execute(insert(Coding), rows)
+    shown = {line.number: line.text for line in show_lines(study, "P2", 1, first=1000, last=3000)}
+    study.close()
+    return shown
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _selection(number: int, line: str) -> dict:
+    """A selection of the first three words of a line, as the page sends it (UTF-16 offsets)."""
+    exact = " ".join(line.split()[:3])
+    start = line.index(exact)
+    utf16 = lambda s: len(s.encode("utf-16-le")) // 2  # noqa: E731
+    return {"start_line": number, "start_offset": utf16(line[:start]), "end_line": number,
+            "end_offset": utf16(line[:start + len(exact)]), "exact": exact, "label": "Milk"}
+
+
+def _open_times(page, base: str, code: str, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        page.goto("about:blank")
+        start = time.perf_counter()
+        page.goto(f"{base}/interviews/{code}/1/transcript")
+        page.wait_for_function(f"({SELECT_FIRST_LINE})().length > 0", timeout=30_000)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def run(quick: bool) -> list[dict]:
+    if not CHROMIUM.exists():
+        return [missed("transcript page in Chromium", "< 1 s", f"{CHROMIUM} is missing (apt-get install chromium)")]
+    from playwright.sync_api import sync_playwright
+
+    opens, applies = (3, 20) if quick else (7, 100)
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        study_dir = Path(tmp) / "study"
+        shown = _build(study_dir)
+        server = subprocess.Popen([sys.executable, "-m", "reverie.cli", "serve", str(study_dir), "--port",
+                                   str(_free_port()), "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, cwd=Path(__file__).resolve().parents[1])
+        try:
+            url = server.stdout.readline().strip()
+            if not url.startswith("http://127.0.0.1:"):
+                server.kill()
+                return [missed("transcript page in Chromium", "< 1 s",
+                               f"serve printed {url!r}: {server.stderr.read().strip()[-300:]}")]
+            base = url.split("/?")[0]
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                page = browser.new_context().new_page()
+                page.goto(url)  # trades the token for the session cookie
+                _open_times(page, base, "P1", 1)  # first load: templates, static files, browser caches
+                for code, goal in OPEN_GOALS.items():
+                    times = _open_times(page, base, code, opens)
+                    median = statistics.median(times)
+                    with_codings = f"with {CODINGS:,} codings" if code == "P2" else "no codings"
+                    out.append(row(f"transcript page: first selectable line, {LINES:,} lines, {with_codings}",
+                                   median, None, f"< {goal:.0f} s", median < goal,
+                                   f"median of {opens} loads, headless Chromium"))
+                numbers = sorted(shown)
+                bodies = [_selection(n, shown[n]) for n in numbers[::len(numbers) // applies][:applies]]
+                times = []
+                for body in bodies:
+                    start = time.perf_counter()
+                    response = page.request.post(f"{base}/interviews/P2/1/codings", data=json.dumps(body),
+                                                 headers={"Content-Type": "application/json"})
+                    times.append(time.perf_counter() - start)
+                    if not response.ok:
+                        raise RuntimeError(f"applying a code answered {response.status}: {response.text()[:200]}")
+                browser.close()
+            p95 = percentile(times, 95)
+            out.append(row(f"apply a code to a selection (p95, {LINES:,}-line transcript)", p95, None,
+                           f"< {APPLY_GOAL * 1000:.0f} ms", p95 < APPLY_GOAL,
+                           f"{len(times)} POSTs to /codings through the page's session"))
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    return out
