@@ -33,8 +33,11 @@ def is_htmx(request: Request) -> bool:
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A template rendered with the request and the study's title (for the header)."""
-    title = get_study(current_study(request)).title
+    """A template rendered with the request and, for a whole page, the study's title (for the header).
+
+    Fragments (templates named ``_*.html``) have no header, so they skip reading the title.
+    """
+    title = "" if template.startswith("_") else get_study(current_study(request)).title
     return templates.TemplateResponse(request, template, {"study_title": title, **context}, status_code=status_code)
 
 

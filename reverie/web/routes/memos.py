@@ -67,27 +67,41 @@ def editor(request: Request, study: CurrentStudy, handle: str, object: str | Non
                   facets=FACETS, history=history, version=version, positioning_fields=POSITIONING_FIELDS)
 
 
+def _shown_as_json(path: str, value: Any) -> bool:
+    """Whether the editor shows this field as JSON (positioning records, structured constructions)."""
+    return path == "positioning" or (value not in (None, "", [], {}) and as_text(value).startswith(("[", "{")))
+
+
+def _put(facets: dict[str, Any], path: str, value: Any) -> None:
+    head, *rest = path.split(".")
+    if not rest:
+        facets[head] = value
+        return
+    target = facets.setdefault(head, {})
+    for key in rest[:-1]:
+        target = target.setdefault(key, {})
+    target[rest[-1]] = value
+
+
 def _facets(form: dict[str, str], previous: dict[str, Any]) -> dict[str, Any]:
-    """Memo facets from the form: filled fields, and emptied ones cleared (lists to [], text to "")."""
-    paths = [path for path, _ in memo_paths()] + ["summary"]
-    filled = [f"{path}={form[path]}" for path in paths if path != "positioning" and form.get(path, "").strip()]
-    facets = facets_from_assignments(filled)
-    for path in paths:
-        if path != "positioning" and not form.get(path, "").strip() and previous.get(path) not in (None, "", [], {}):
-            head, *rest = path.split(".")
-            empty = [] if isinstance(previous[path], list) else False if isinstance(previous[path], bool) else ""
-            if not rest:
-                facets[head] = empty
-                continue
-            target = facets.setdefault(head, {})
-            for key in rest[:-1]:
-                target = target.setdefault(key, {})
-            target[rest[-1]] = empty
-    raw = form.get("positioning", "").strip()
-    try:
-        facets["positioning"] = json.loads(raw) if raw else []
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"positioning must be a JSON list of records ({exc.msg} at line {exc.lineno})") from None
+    """Memo facets for the fields the researcher changed; every other field keeps its stored value."""
+    assignments, direct = [], []
+    for path in [path for path, _ in memo_paths()] + ["summary"]:
+        before, text = previous.get(path), form.get(path)
+        if text is None or text.strip() == as_text(before).strip():
+            continue
+        if _shown_as_json(path, before):
+            try:
+                direct.append((path, json.loads(text) if text.strip() else []))
+            except json.JSONDecodeError as exc:
+                raise InvalidInput(f"{path} must be JSON, as shown ({exc.msg} at line {exc.lineno})") from None
+        elif text.strip():
+            assignments.append(f"{path}={text}")
+        else:
+            direct.append((path, [] if isinstance(before, list) else False if isinstance(before, bool) else ""))
+    facets = facets_from_assignments(assignments)
+    for path, value in direct:
+        _put(facets, path, value)
     return facets
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from reverie.services.reflexivity import Anchor, add_entry, list_entries, study_template, template_fields
+from reverie.services.reflexivity import Anchor, add_entry, list_entries
 from reverie.web.deps import CurrentStudy, render
 from reverie.web.selection import Selection, resolve
 
@@ -31,5 +31,4 @@ def note_on_selection(study: CurrentStudy, code: str, round_no: int, body: NoteI
 
 @router.get("/log", name="log")
 def log_page(request: Request, study: CurrentStudy):
-    template = study_template(study)
-    return render(request, "log.html", entries=list_entries(study), fields=dict(template_fields(template)))
+    return render(request, "log.html", entries=list_entries(study))
