@@ -35,7 +35,10 @@ def serve_study(directory: Path, *, port: int = 0, open_browser: bool = True, ho
     if open_browser:
         webbrowser.open(url)
     config = uvicorn.Config(create_app(directory, token, study=study), log_level="warning", access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a researcher stops the workbench; uvicorn has already shut down cleanly.
 
 
 @app.command("serve")

@@ -124,7 +124,7 @@ def test_overview_to_coded_extract_memo_and_provenance(page: Page):
     with page.expect_download() as download:
         page.get_by_role("button", name="Write and download the report").click()
     assert download.value.suggested_filename == "report-v1.md"
-    assert "Table 1" in open(download.value.path(), encoding="utf-8").read()
+    assert "Table 1" in download.value.path().read_text(encoding="utf-8")
 
 
 def test_search_opens_the_transcript_at_the_line(page: Page):

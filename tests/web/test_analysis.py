@@ -59,7 +59,7 @@ def test_an_emoji_selection_spanning_lines_is_coded_whole(client):
 
 def test_a_selection_from_the_reading_view_is_found_by_its_words(client):
     study = client.app.state.study
-    number, text = find_line(study, "psychology")
+    number, _ = find_line(study, "psychology")
     body = {"start_line": number, "start_offset": 0, "end_line": number, "end_offset": 5,
             "exact": "psychology or tablets", "label": "medical model", "kind": "discursive_object"}
     assert client.post("/interviews/P1/1/codings", json=body).status_code == 200

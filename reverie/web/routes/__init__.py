@@ -1,7 +1,17 @@
 """One router per resource; the app includes each of :data:`ROUTERS`."""
 
 from reverie.web.routes import (
-    affect, codings, consultations, corrections, extracts, jobs, memos, overview, reflexivity, reports, search,
+    affect,
+    codings,
+    consultations,
+    corrections,
+    extracts,
+    jobs,
+    memos,
+    overview,
+    reflexivity,
+    reports,
+    search,
     transcripts,
 )
 

@@ -9,7 +9,13 @@ from fastapi.responses import FileResponse
 
 from reverie.core.vocab import CONSULTATION_KINDS, DISPOSITIONS, RESPONSE_TARGETS, RESPONSE_TYPES
 from reverie.services.consultations import (
-    add_consultation, add_ppi_group, add_response, get_consultation, list_consultations, list_groups, set_disposition,
+    add_consultation,
+    add_ppi_group,
+    add_response,
+    get_consultation,
+    list_consultations,
+    list_groups,
+    set_disposition,
     show_extract,
 )
 from reverie.services.extracts import list_extracts

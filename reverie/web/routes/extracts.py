@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
+from pydantic import Field
 
 from reverie.core.status import EXTRACT_TRANSITIONS
 from reverie.core.vocab import EXTRACT_STATUSES
@@ -21,7 +22,7 @@ MOVES = {status: [to for to in EXTRACT_STATUSES if to in EXTRACT_TRANSITIONS[sta
 class ExtractIn(Selection):
     why: str
     title: str = ""
-    sources: list[str] = []
+    sources: list[str] = Field(default_factory=list)
 
 
 @router.post("/interviews/{code}/{round_no}/extracts", name="add_extract")

@@ -15,7 +15,13 @@ from reverie.core.errors import InvalidInput, NotFound
 from reverie.services.decisions import parse_evidence_ref
 from reverie.services.extracts import get_extract
 from reverie.services.memos import (
-    POSITIONING_FIELDS, facets_from_assignments, memo_diff, memo_history, memo_paths, save_memo, show_memo,
+    POSITIONING_FIELDS,
+    facets_from_assignments,
+    memo_diff,
+    memo_history,
+    memo_paths,
+    save_memo,
+    show_memo,
 )
 from reverie.web.deps import CurrentStudy, render
 

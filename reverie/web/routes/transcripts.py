@@ -15,8 +15,8 @@ from fastapi.responses import FileResponse
 
 from reverie.core.errors import NotFound
 from reverie.core.vocab import CODE_KINDS, SELECTION_SOURCES
-from reverie.services.context import OpenStudy
 from reverie.services.coding import list_codes
+from reverie.services.context import OpenStudy
 from reverie.services.interviews import recording_for
 from reverie.services.reflexivity import study_template, template_fields
 from reverie.services.transcripts import set_status, show_lines, version_info
