@@ -71,6 +71,12 @@ def build_analysis(study: OpenStudy) -> None:
               anchors=[Anchor(participant="P3", lines=lines["P3", "room"])])  # E5
     add_extract(study, "P5", *lines["P5", "evidence"], why="Risk as a discursive object; a sceptical voice.",
                 selection_sources=["discursive_object"], objects=["risk"])  # E6
+    add_entry(study, {"observation": "A long silence before \"I don't think we measure that anywhere\"; her voice "
+                                     "dropped.",
+                      "interpretation": "What matters most in the peer role is what the service cannot count.",
+                      "emotional_response": "A pang of sadness, and recognition."},
+              stage="transcription", affect_intensity=2,
+              anchors=[Anchor(participant="P4", lines=passage_lines(study, "P4", "I don't think we measure that"))])
     add_entry(study, {"observation": "P5 spoke fast and formally about evidence.",
                       "emotional_response": "I felt defensive on the peers' behalf and noticed it."},
               stage="analysis", affect_intensity=1, tags=["methodological_decision"])

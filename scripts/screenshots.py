@@ -1,0 +1,66 @@
+"""Save PNGs of the workbench's main pages to docs/screenshots/, from the demo study.
+
+Builds the demo (`reverie demo DIR --no-serve`), starts the real `reverie serve` on a free port,
+and photographs each page with Debian's Chromium (the same browser the e2e tests drive).
+Usage: scripts/screenshots [OUTPUT_DIR]
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REVERIE = ROOT / ".venv" / "bin" / "reverie"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# (file name, path, what to wait for before the picture)
+PAGES = (
+    ("overview", "/", "#jobs"),
+    ("transcript", "/interviews/P1/1/transcript#L40", "#L40"),
+    ("affect-timeline", "/interviews/P4/1/affect", "svg.affect"),
+    ("recorded-transcript", "/interviews/P4/1/transcript#L2", "#L2"),
+    ("correction-editor", "/interviews/P1/1/correct", "#corrections"),
+    ("search", "/search?q=milk", "ol.kwic"),
+    ("extracts-board", "/extracts", "#board"),
+    ("extract-provenance", "/extracts/E1", ".timeline"),
+    ("memo", "/extracts/E1/memo", "#memo"),
+    ("reflexive-log", "/log", "main"),
+    ("consultations", "/consultations", "main"),
+    ("consultation", "/consultations/1", "#responses-heading"),
+    ("report", "/report", "main"),
+)
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        study = Path(tmp) / "demo"
+        subprocess.run([str(REVERIE), "demo", str(study), "--no-serve"], check=True)
+        server = subprocess.Popen([str(REVERIE), "serve", str(study), "--no-browser"], stdout=subprocess.PIPE, text=True)
+        try:
+            url = server.stdout.readline().strip()
+            base = url.split("/?")[0]
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1360, "height": 900})
+                page.goto(url)
+                for name, path, ready in PAGES:
+                    page.goto(base + path)
+                    page.wait_for_selector(ready)
+                    page.screenshot(path=out / f"{name}.png", full_page=name not in ("transcript", "recorded-transcript"))
+                    print(out / f"{name}.png")
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
