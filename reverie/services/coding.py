@@ -156,13 +156,14 @@ def apply_code(study: OpenStudy, code: str, participant: str, *, round_no: int =
         if record.status != "active":
             raise Conflict(f"code {code!r} is {record.status}; apply the code it was merged into")
         version = locked_version(s, study, participant, round_no)
-        numbered = version_lines(study, version.id)
         if lines is not None:
+            numbered = version_lines(study, version.id, *lines)
             start, end = offsets_for_lines(numbered, *lines)
         else:
             start, end = span
             if not 0 <= start < end <= len(version.text):
                 raise InvalidInput(f"span {start}-{end} is outside the transcript (0-{len(version.text)}) or empty")
+            numbered = lines_touching(study, version.id, start, end)
         first, last = line_range_for_span(numbered, start, end)
         coding = Coding(guid=str(uuid.uuid4()), code_id=record.id, version_id=version.id, start_offset=start,
                         end_offset=end, start_line=first, end_line=last,

@@ -123,7 +123,7 @@ def add_extract(study: OpenStudy, participant: str, first: int, last: int, *, wh
                                "sources": sources}
     with study.write("extract.add", target=f"participant:{participant}", why=why, payload=payload) as s:
         version = locked_version(s, study, participant, round_no)
-        lines = version_lines(study, version.id)
+        lines = version_lines(study, version.id, first, last)
         start, end = offsets_for_lines(lines, first, last)
         snapshot = version.text[start:end]
         if display_text:
@@ -269,8 +269,7 @@ def extract_problems(study: OpenStudy, handle: str) -> list[str]:
         if version.status != "locked":
             problems.append(f"its transcript version {version.number} is {version.status}, not locked")
         try:
-            lines = version_lines(study, version.id)
-            lines_in_range(lines, extract.start_line, extract.end_line)
+            lines = version_lines(study, version.id, extract.start_line, extract.end_line)
             start, end = offsets_for_lines(lines, extract.start_line, extract.end_line)
         except InvalidInput as exc:
             problems.append(str(exc))

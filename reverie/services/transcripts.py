@@ -239,12 +239,53 @@ def version_text(study: OpenStudy, version_id: int) -> str:
         return row.text
 
 
-def version_lines(study: OpenStudy, version_id: int) -> list[Line]:
-    """The numbered lines of a version, as the core's :class:`Line` objects."""
+def version_lines(study: OpenStudy, version_id: int, first: int | None = None,
+                  last: int | None = None) -> list[Line]:
+    """The numbered lines of a version as core :class:`Line` objects.
+
+    With ``first`` and ``last`` only those lines are read (by index, so citing or coding in a
+    20,000-line transcript does not load it all), and a range the version lacks is refused.
+    """
+    columns = (TranscriptLine.number, TranscriptLine.start_offset, TranscriptLine.end_offset,
+               TranscriptLine.turn_seq, TranscriptLine.first_of_turn)
+    query = select(*columns).where(TranscriptLine.version_id == version_id)
     with study.read() as s:
+        if first is not None and last is not None:
+            if last < first:
+                raise InvalidInput(f"line range {first}-{last} ends before it starts")
+            low, high = s.execute(select(func.min(TranscriptLine.number), func.max(TranscriptLine.number))
+                                  .where(TranscriptLine.version_id == version_id)).one()
+            described = f"line {first}" if first == last else f"line range {first}-{last}"
+            if low is None:
+                raise InvalidInput("the transcript has no lines")
+            if first < low or last > high:
+                raise InvalidInput(f"{described} is outside the transcript (lines {low}-{high})")
+            query = query.where(TranscriptLine.number >= first, TranscriptLine.number <= last)
+        rows = s.execute(query.order_by(TranscriptLine.number)).all()
+    if first is not None and not rows:
+        raise InvalidInput(f"the transcript has no line {first}" + (f"-{last}" if last != first else ""))
+    return [Line(*row) for row in rows]
+
+
+def lines_touching(study: OpenStudy, version_id: int, start: int, end: int) -> list[Line]:
+    """The lines around a text span (enough to number it), read by index rather than all of them."""
+    with study.read() as s:
+        def number_at(offset: int):
+            return s.execute(select(func.max(TranscriptLine.number)).where(
+                TranscriptLine.version_id == version_id, TranscriptLine.start_offset <= offset)).scalar()
+
+        first = number_at(start)
+        last = number_at(end)
+        if first is None:
+            first = s.execute(select(func.min(TranscriptLine.number)).where(
+                TranscriptLine.version_id == version_id)).scalar()
+        if first is None:
+            raise InvalidInput("the transcript has no lines")
         rows = s.execute(select(TranscriptLine.number, TranscriptLine.start_offset, TranscriptLine.end_offset,
                                 TranscriptLine.turn_seq, TranscriptLine.first_of_turn)
-                         .where(TranscriptLine.version_id == version_id).order_by(TranscriptLine.number)).all()
+                         .where(TranscriptLine.version_id == version_id, TranscriptLine.number >= first,
+                                TranscriptLine.number <= (last if last is not None else first) + 1)
+                         .order_by(TranscriptLine.number)).all()
     return [Line(*row) for row in rows]
 
 
@@ -260,7 +301,7 @@ def show_lines(study: OpenStudy, code: str, round_no: int, *, first: int | None 
     if first is not None or last is not None:
         first = info.first_line if first is None else first
         last = info.last_line if last is None else last
-        lines_in_range(version_lines(study, info.id), first, last)
+        version_lines(study, info.id, first, last)
     with study.read() as s:
         query = select(TranscriptLine).where(TranscriptLine.version_id == info.id)
         if first is not None:
@@ -371,7 +412,7 @@ def cite(study: OpenStudy, code: str, first: int, last: int, *, round_no: int | 
         if interview is None:
             raise NotFound(f"{code} has no transcript to cite" + (f" in round {round_no}" if round_no else ""))
         info = _version_info(s, interview, code)
-    lines_in_range(version_lines(study, info.id), first, last)
+    version_lines(study, info.id, first, last)
     return cite_inline(code, first, last, style)
 
 

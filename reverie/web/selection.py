@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from reverie.core.errors import InvalidInput
-from reverie.core.layout import line_range_for_span, lines_in_range
+from reverie.core.layout import line_range_for_span
 from reverie.core.offsets import utf16_to_cp
 from reverie.services.context import OpenStudy
 from reverie.services.transcripts import version_info, version_lines, version_text
@@ -50,8 +50,7 @@ def resolve(study: OpenStudy, code: str, round_no: int, selection: Selection) ->
         raise InvalidInput("the selection is empty; select some words of the transcript")
     info = version_info(study, code, round_no)
     text = version_text(study, info.id)
-    numbered = version_lines(study, info.id)
-    chosen = lines_in_range(numbered, selection.start_line, selection.end_line)
+    chosen = version_lines(study, info.id, selection.start_line, selection.end_line)
     first, last = chosen[0], chosen[-1]
     try:
         start = first.start + utf16_to_cp(text[first.start:first.end], selection.start_offset)
@@ -60,7 +59,7 @@ def resolve(study: OpenStudy, code: str, round_no: int, selection: Selection) ->
         start = end = -1
     if not (0 <= start < end and _squash(text[start:end]) == _squash(selection.exact)):
         start, end = _find_quote(text, first.start, last.end, selection.exact, near=max(start, first.start))
-    return Span(start, end, *line_range_for_span(numbered, start, end))
+    return Span(start, end, *line_range_for_span(chosen, start, end))
 
 
 def _find_quote(text: str, lo: int, hi: int, exact: str, near: int) -> tuple[int, int]:
