@@ -24,7 +24,7 @@ from reverie.services.context import OpenStudy
 from reverie.services.decisions import record_decision
 from reverie.services.interviews import find_interview
 from reverie.services.participants import ensure_not_withdrawn
-from reverie.services.transcripts import version_lines
+from reverie.services.transcripts import lines_touching, version_lines
 from reverie.store.models import Code, Coding, Transcript, TranscriptVersion
 
 _COLOUR = re.compile(r"^(#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?)?$")
@@ -173,6 +173,65 @@ def apply_code(study: OpenStudy, code: str, participant: str, *, round_no: int =
         s.flush()
         payload.update(id=coding.id, lines=[first, last], version=version.number)
     return coding
+
+
+
+# Drawn for a code that has no colour of its own (most do not): distinct, readable on white, and
+# the same for a code wherever it is shown, because it is chosen by the code's id.
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f00",
+           "#393b79")
+_HEX = re.compile(r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")
+
+
+@dataclass(frozen=True)
+class AppliedCode:
+    """A coding as the reader and the timeline draw it: the code, its colour, where it lies, who coded it."""
+
+    id: int
+    code_id: int
+    label: str
+    kind: str
+    color: str
+    start_line: int
+    end_line: int
+    start_offset: int
+    end_offset: int
+    coder: str
+    note: str
+
+
+def current_version_id(session, study: OpenStudy, participant: str, round_no: int) -> int:
+    """The id of the interview's current transcript version, whatever its status."""
+    interview = find_interview(session, study, participant, round_no)
+    version_id = session.execute(select(Transcript.current_version_id)
+                                 .where(Transcript.interview_id == interview.id)).scalar_one_or_none()
+    if version_id is None:
+        raise NotFound(f"{participant} round {round_no} has no transcript; import one with `reverie transcript import`")
+    return version_id
+
+
+def code_colour(code_id: int, stored: str) -> str:
+    """The code's own colour when it is a valid hex colour (imports may carry anything), else one from the palette."""
+    return stored if _HEX.match(stored or "") else PALETTE[code_id % len(PALETTE)]
+
+
+def list_codings(study: OpenStudy, participant: str, round_no: int = 1, *, lines: tuple[int, int] | None = None,
+                 kinds: tuple[str, ...] | None = None) -> list[AppliedCode]:
+    """The codings on the interview's current transcript version, in text order.
+
+    ``lines`` keeps the codings that touch that line range (a reader's window); ``kinds`` keeps the
+    codes of those kinds (``("discursive_object",)`` for the affect timeline).
+    """
+    with study.read() as s:
+        version_id = current_version_id(s, study, participant, round_no)
+        query = (select(Coding, Code).join(Code, Code.id == Coding.code_id).where(Coding.version_id == version_id)
+                 .order_by(Coding.start_offset, Coding.id))
+        if lines is not None:
+            query = query.where(Coding.start_line <= lines[1], Coding.end_line >= lines[0])
+        if kinds is not None:
+            query = query.where(Code.kind.in_(kinds))
+        return [AppliedCode(g.id, c.id, c.label, c.kind, code_colour(c.id, c.color), g.start_line, g.end_line,
+                            g.start_offset, g.end_offset, g.coder, g.note) for g, c in s.execute(query).all()]
 
 
 def rename_code(study: OpenStudy, code: str, new_label: str, *, rationale: str) -> int:

@@ -243,6 +243,24 @@ def job_status(study: OpenStudy, job_id: int) -> JobStatus:
                          sum(counts.values()), counts.get("done", 0), counts.get("failed", 0))
 
 
+
+def list_jobs(study: OpenStudy, limit: int = 20) -> list[JobStatus]:
+    """The study's latest jobs, newest first, each with its chunk counts."""
+    if limit < 1:
+        raise InvalidInput("list at least one job")
+    with study.read() as s:
+        jobs = s.execute(select(Job).where(Job.study_id == study.study_id).order_by(Job.id.desc())
+                         .limit(limit)).scalars().all()
+        counts: dict[int, dict[str, int]] = {}
+        for job_id, state, n in s.execute(select(JobChunk.job_id, JobChunk.state, func.count())
+                                          .where(JobChunk.job_id.in_([j.id for j in jobs]))
+                                          .group_by(JobChunk.job_id, JobChunk.state)).all():
+            counts.setdefault(job_id, {})[state] = n
+        return [JobStatus(j.id, j.kind, j.state, j.progress, j.message, j.error, dict(j.result or {}),
+                          sum(counts.get(j.id, {}).values()), counts.get(j.id, {}).get("done", 0),
+                          counts.get(j.id, {}).get("failed", 0)) for j in jobs]
+
+
 def chunk_results(study: OpenStudy, job_id: int) -> list[dict]:
     """The stored result of every finished chunk, in chunk order."""
     with study.read() as s:

@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 
 from reverie.services.context import OpenStudy
-from reverie.store.models import Job
+from reverie.services.jobs import JobStatus, list_jobs
 from reverie.web.deps import CurrentStudy, render
 
 router = APIRouter(tags=["jobs"])
 
-ACTIVE = ("queued", "running")
+SHOWN = 20
 
 
-def recent_jobs(study: OpenStudy, limit: int = 20) -> list[Job]:
-    """The latest jobs, newest first.
-
-    Read here only until the services layer has a jobs module; it is a plain read of the jobs table.
-    """
-    with study.read() as s:
-        rows = s.execute(select(Job).where(Job.study_id == study.study_id)
-                         .order_by(Job.id.desc()).limit(limit)).scalars().all()
-        for row in rows:
-            s.expunge(row)
-        return list(rows)
+def recent_jobs(study: OpenStudy) -> list[JobStatus]:
+    """The jobs the table shows, newest first; the overview embeds the same table on first load."""
+    return list_jobs(study, limit=SHOWN)
 
 
 @router.get("/jobs", name="jobs")
