@@ -14,6 +14,7 @@ from reverie.cli import serve as _serve  # noqa: F401
 from reverie.cli import ops as _ops  # noqa: F401
 from reverie.cli import speech as _speech  # noqa: F401
 from reverie.cli import privacy as _privacy  # noqa: F401
+from reverie.cli import team as _team  # noqa: F401
 
 
 def main() -> None:

@@ -10,13 +10,19 @@ from reverie.store import migrate
 from reverie.store.database import make_engine
 
 
+def _previous_head() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(migrate._config()).get_revision(migrate.head_revision()).down_revision
+
+
 def _study_at_previous_head(root):
     root.mkdir()
     (root / "media").mkdir()
     (root / "backups").mkdir()
     (root / "study.toml").write_text(Manifest().dump(), encoding="utf-8")
     engine = make_engine(f"sqlite:///{root / 'study.db'}")
-    migrate.upgrade(engine, "0001")
+    migrate.upgrade(engine, _previous_head())
     with engine.begin() as connection:
         connection.exec_driver_sql(
             "INSERT INTO studies (title, research_question, objectives, approaches, paradigm, setting, sites, "
@@ -33,10 +39,11 @@ def test_older_study_is_backed_up_then_migrated(tmp_path):
     _study_at_previous_head(root)
     study = open_study(root)
     assert migrate.current_revision(study.engine) == migrate.head_revision()
-    backups = list((root / "backups").glob("study-before-migration-from-0001-*.db"))
+    previous = _previous_head()
+    backups = list((root / "backups").glob(f"study-before-migration-from-{previous}-*.db"))
     assert len(backups) == 1
     with sqlite3.connect(backups[0]) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] == previous
         assert connection.execute("SELECT title FROM studies").fetchone()[0] == "Old study"
     study.close()
 

@@ -1,8 +1,9 @@
 """An interview's affect timeline: pauses, pace, pitch and loudness with the researcher's feelings.
 
 Drawn along the transcript's lines as inline SVG: measured prosody (``reverie prosody``), the
-affect the reflexive log recorded on lines, and the passages chosen as extracts, so the moments
-that moved the researcher can be read against how the words were spoken.
+affect the reflexive log recorded on lines, the non-verbal impressions annotated on them, the
+discursive objects coded there and the passages chosen as extracts, so the moments that moved the
+researcher can be read against how the words were spoken and what was being talked about.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from reverie.core.errors import NotFound
+from reverie.services.annotations import list_annotations
+from reverie.services.coding import list_codings
 from reverie.services.extracts import list_extracts
 from reverie.services.prosody import stored_prosody
 from reverie.services.reflexivity import affect_lines
@@ -43,4 +46,5 @@ def timeline(request: Request, study: CurrentStudy, code: str, round_no: int):
     marks = [a for a in affect_lines(study) if (a.participant, a.round) == (code, round_no)]
     chosen = [e for e in list_extracts(study) if (e.participant, e.round) == (code, round_no)]
     return render(request, "affect.html", info=info, tracks=tracks, measured=bool(prosody), marks=marks,
-                  extracts=chosen)
+                  extracts=chosen, nonverbal=list_annotations(study, code, round_no, kinds=("nonverbal",)),
+                  objects=list_codings(study, code, round_no, kinds=("discursive_object",)))

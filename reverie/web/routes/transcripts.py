@@ -1,8 +1,10 @@
 """The transcript reader: numbered lines fetched in windows, the interview's audio, verify and lock.
 
 A 20,000-line transcript is never sent whole: the page carries the line bounds and the browser
-asks for windows of :data:`WINDOW` lines around where the reader is, so opening it and jumping to
-a line stay well under a second.
+asks for windows of :data:`WINDOW` lines around where the reader is (or around the moment the
+recording is playing), so opening it and jumping to a line stay well under a second. Each window
+carries the codes and the non-verbal and reported-speech annotations on its lines; both kinds of
+annotation are made here from a selection.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse
 
 from reverie.core.errors import NotFound
-from reverie.core.vocab import CODE_KINDS, SELECTION_SOURCES
+from reverie.core.vocab import CODE_KINDS, NONVERBAL_KINDS, SELECTION_SOURCES
+from reverie.services.annotations import NONVERBAL_SOURCES, add_nonverbal, add_reported_speech, reader_window
 from reverie.services.coding import list_codes
 from reverie.services.context import OpenStudy
 from reverie.services.interviews import recording_for
 from reverie.services.reflexivity import study_template, template_fields
-from reverie.services.transcripts import set_status, show_lines, version_info
+from reverie.services.transcripts import set_status, version_info
 from reverie.store.models import Recording
 from reverie.web.deps import CurrentStudy, redirect, render
+from reverie.web.selection import Selection, resolve
 
 router = APIRouter(prefix="/interviews/{code}/{round_no}", tags=["transcripts"])
 
@@ -42,19 +46,49 @@ def reader(request: Request, study: CurrentStudy, code: str, round_no: int, view
     info = version_info(study, code, round_no)
     return render(request, "transcript.html", info=info, view=view, window=WINDOW,
                   recording=optional_recording(study, code, round_no), codes=list_codes(study),
-                  note_fields=template_fields(study_template(study)), code_kinds=CODE_KINDS, sources=SELECTION_SOURCES)
+                  note_fields=template_fields(study_template(study)), code_kinds=CODE_KINDS, sources=SELECTION_SOURCES,
+                  nonverbal_kinds=NONVERBAL_KINDS, nonverbal_sources=NONVERBAL_SOURCES)
 
 
 @router.get("/lines", name="lines")
 def lines_window(request: Request, study: CurrentStudy, code: str, round_no: int,
-                 first: int = Query(..., description="first line number of the window"),
+                 first: int | None = Query(None, description="first line number of the window"),
+                 at: float | None = Query(None, ge=0, description="or: seconds into the recording to centre on"),
                  count: int = Query(WINDOW, ge=1, le=2000), view: View = "analysis"):
-    """One window of numbered lines as HTML (clamped to the transcript's own numbers)."""
-    info = version_info(study, code, round_no)
-    first = max(first, info.first_line)
-    last = min(first + count - 1, info.last_line)
-    lines = show_lines(study, code, round_no, first=first, last=last, view=view) if first <= last else []
-    return render(request, "_lines.html", lines=lines)
+    """One window of numbered lines with their codes and annotations, as HTML."""
+    marked = reader_window(study, code, round_no, first=first, at=at, count=count, view=view)
+    return render(request, "_lines.html", marked=marked)
+
+
+class NonverbalIn(Selection):
+    kind: str
+    description: str
+    source: str = "recording"
+    timecode: tuple[float, float] | None = None
+
+
+class ReportedSpeechIn(Selection):
+    voiced_figure: str
+
+
+@router.post("/nonverbal", name="add_nonverbal")
+def nonverbal_on_selection(study: CurrentStudy, code: str, round_no: int, body: NonverbalIn) -> dict:
+    """A non-verbal annotation (tone, posture, silence…) on the selected words."""
+    span = resolve(study, code, round_no, body)
+    note = add_nonverbal(study, code, round_no=round_no, span=(span.start, span.end), kind=body.kind,
+                         description=body.description, source=body.source, timecode=body.timecode)
+    return {"message": f"noted {note.data['kind']} on {code} lines {note.start_line}-{note.end_line}",
+            "lines": [note.start_line, note.end_line]}
+
+
+@router.post("/reported-speech", name="add_reported_speech")
+def reported_speech_on_selection(study: CurrentStudy, code: str, round_no: int, body: ReportedSpeechIn) -> dict:
+    """Mark the selected words as reported speech voiced by a figure."""
+    span = resolve(study, code, round_no, body)
+    note = add_reported_speech(study, code, round_no=round_no, span=(span.start, span.end),
+                               voiced_figure=body.voiced_figure)
+    return {"message": f"marked {code} lines {note.start_line}-{note.end_line} as reported speech voiced by "
+                       f"{note.data['voiced_figure']}", "lines": [note.start_line, note.end_line]}
 
 
 @router.get("/audio", name="audio")

@@ -1,9 +1,11 @@
 /* Reverie workbench: the little JavaScript HTMX does not cover.
  *
- * - the transcript reader: line windows fetched as the reader scrolls, #L978 anchors, j/k keys,
- *   audio that plays from a clicked line and highlights the line being played;
+ * - the transcript reader: line windows fetched as the reader scrolls (only a few kept in the
+ *   page), #L978 anchors, j/k keys, audio that plays from a clicked line and highlights the line
+ *   being played (fetching its window when it is not in the page), code bars and annotation marks;
  * - the selection menu: a mouse selection becomes line numbers plus UTF-16 offsets within each
- *   line's text (the server turns them into code points on the stored version);
+ *   line's text (the server turns them into code points on the stored version), then a code, an
+ *   extract, a note, a non-verbal annotation or reported speech;
  * - the correction editor's transcription keys.
  * Transcript text is only ever set with textContent or parsed from server-escaped HTML.
  */
@@ -50,6 +52,25 @@
 
   /* ---- the reader ---------------------------------------------------------------------- */
 
+  // Windows of lines kept in the page at once: enough to scroll smoothly both ways, few enough that a
+  // long read never piles up thousands of lines. Far windows are dropped and fetched again on return.
+  const MAX_WINDOWS = 3;
+  const MISSING = Symbol("the line is in a window that is not loaded");
+
+  function seconds(clockText) {
+    const parts = clockText.trim().split(":").map(Number);
+    return parts.reduce((total, part) => total * 60 + part, 0);
+  }
+
+  // The next or previous line, across the boundary between two windows.
+  function adjacent(el, direction) {
+    const sibling = direction > 0 ? el.nextElementSibling : el.previousElementSibling;
+    if (sibling && sibling.classList.contains("line")) return sibling;
+    const box = direction > 0 ? el.parentElement.nextElementSibling : el.parentElement.previousElementSibling;
+    if (!box || !box.classList.contains("window")) return null;
+    return direction > 0 ? box.firstElementChild : box.lastElementChild;
+  }
+
   function reader(root) {
     const first = Number(root.dataset.first);
     const last = Number(root.dataset.last);
@@ -61,21 +82,51 @@
     root.append(top, bottom);
     let lo = null;
     let hi = null;
-    let busy = false;
-    let focused = null;
     let timed = [];
-    let playing = null;
+    // Lines are remembered by number, because a window fetched again brings new elements.
+    let placeN = null; // the line that holds the reader's place (the one Tab reaches)
+    let targetN = null; // the line of the #L anchor
+    let playingN = null; // the line being played
+    let timeMiss = null; // the loaded range for which a time had no line, so it is not asked for again
+    let running = 0;
+    let chain = Promise.resolve();
 
-    async function fetchWindow(from, count) {
-      const view = root.dataset.view;
-      const response = await ask(`${root.dataset.linesUrl}?first=${from}&count=${count}&view=${view}`);
-      const template = document.createElement("template");
-      template.innerHTML = await response.text();
-      return template.content;
+    const line = (n) => (n === null ? null : document.getElementById(`L${n}`));
+    const lines = () => root.querySelectorAll(".line");
+    const windows = () => Array.from(root.querySelectorAll(":scope > .window"));
+
+    // One fetch at a time, in order. Scrolling asks often, so its requests are dropped while one
+    // runs; going to a line, stepping and refreshing after a save wait their turn instead.
+    function exclusive(work, { wait = false } = {}) {
+      if (running && !wait) return Promise.resolve();
+      running += 1;
+      const run = chain.then(work).catch((error) => say(error.message, "error")).finally(() => { running -= 1; });
+      chain = run;
+      return run;
     }
 
-    function lines() {
-      return root.querySelectorAll(".line");
+    async function fetchWindow(query) {
+      const params = new URLSearchParams({ count: size, ...query, view: root.dataset.view });
+      const response = await ask(`${root.dataset.linesUrl}?${params}`);
+      const template = document.createElement("template");
+      template.innerHTML = await response.text();
+      const own = template.content.querySelectorAll(".line");
+      if (!own.length) return null;
+      const box = document.createElement("div");
+      box.className = "window";
+      box.setAttribute("role", "none");
+      box.dataset.first = own[0].dataset.n;
+      box.dataset.last = own[own.length - 1].dataset.n;
+      box.append(template.content);
+      return box;
+    }
+
+    // The place line, and its annotation marks, are the ones Tab reaches (a roving tabindex).
+    function rove(el) {
+      root.querySelectorAll('[tabindex="0"]').forEach((other) => { other.tabIndex = -1; });
+      if (!el) return;
+      el.tabIndex = 0;
+      el.querySelectorAll(".note-mark").forEach((mark) => { mark.tabIndex = 0; });
     }
 
     function settle() {
@@ -83,54 +134,72 @@
       lo = all.length ? Number(all[0].dataset.n) : null;
       hi = all.length ? Number(all[all.length - 1].dataset.n) : null;
       timed = Array.from(root.querySelectorAll(".line[data-t]"), (el) => [Number(el.dataset.t), el]);
-      if (!focused || !root.contains(focused)) {
-        focused = all[0] || null;
-        if (focused) focused.tabIndex = 0;
+      line(targetN)?.classList.add("target");
+      line(playingN)?.classList.add("playing");
+      rove(line(placeN) || all[0] || null);
+    }
+
+    function firstInView() {
+      const edge = root.getBoundingClientRect().top;
+      return Array.from(lines()).find((el) => el.getBoundingClientRect().bottom > edge) || null;
+    }
+
+    // Dropping the window that holds the keyboard focus would leave focus nowhere: move it to a line in view.
+    function drop(boxes) {
+      const lost = boxes.some((box) => box.contains(document.activeElement));
+      boxes.forEach((box) => box.remove());
+      if (!lost) return;
+      const el = firstInView();
+      if (el) {
+        placeN = Number(el.dataset.n);
+        rove(el);
+        el.focus({ preventScroll: true });
       }
     }
 
-    async function loadAround(n) {
-      const content = await fetchWindow(Math.max(first, n - Math.floor(size / 2)), size);
-      lines().forEach((el) => el.remove());
-      focused = null;
-      top.after(content);
+    async function replaceAll(query) {
+      const box = await fetchWindow(query);
+      windows().forEach((old) => old.remove());
+      if (box) top.after(box);
       settle();
     }
 
-    async function guarded(work) {
-      if (busy) return;
-      busy = true;
-      try {
-        await work();
-      } catch (error) {
-        say(error.message, "error");
-      } finally {
-        busy = false;
-      }
-    }
+    const loadAround = (n) => replaceAll({ first: Math.max(first, n - Math.floor(size / 2)) });
 
-    const loadAfter = () => guarded(async () => {
+    async function append() {
       if (hi === null || hi >= last) return;
-      bottom.before(await fetchWindow(hi + 1, size));
+      const box = await fetchWindow({ first: hi + 1 });
+      if (!box) return;
+      bottom.before(box);
+      const boxes = windows();
+      if (boxes.length > MAX_WINDOWS) {
+        // Removing lines above the view moves it: keep what the reader was looking at where it was.
+        const keep = boxes[boxes.length - MAX_WINDOWS];
+        const before = keep.getBoundingClientRect().top;
+        drop(boxes.slice(0, boxes.length - MAX_WINDOWS));
+        root.scrollTop += keep.getBoundingClientRect().top - before;
+      }
       settle();
-    });
+    }
 
-    const loadBefore = () => guarded(async () => {
+    async function prepend() {
       if (lo === null || lo <= first) return;
       const from = Math.max(first, lo - size);
+      const box = await fetchWindow({ first: from, count: lo - from });
+      if (!box) return;
       const anchor = lines()[0];
       const before = anchor.getBoundingClientRect().top;
-      top.after(await fetchWindow(from, lo - from));
-      // Keep what the reader was looking at where it was.
+      top.after(box);
       root.scrollTop += anchor.getBoundingClientRect().top - before;
+      drop(windows().slice(MAX_WINDOWS));
       settle();
-    });
+    }
 
     async function fill() {
       const margin = root.clientHeight;
-      if (root.scrollTop < margin && lo !== null && lo > first) await loadBefore();
+      if (root.scrollTop < margin && lo !== null && lo > first) await exclusive(prepend);
       if (root.scrollHeight - root.scrollTop - root.clientHeight < margin && hi !== null && hi < last) {
-        await loadAfter();
+        await exclusive(append);
       }
     }
 
@@ -142,23 +211,27 @@
     });
 
     function focusLine(el) {
-      if (focused && focused !== el) focused.tabIndex = -1;
-      focused = el;
-      el.tabIndex = 0;
+      placeN = Number(el.dataset.n);
+      rove(el);
       el.focus();
     }
 
-    async function goTo(n) {
-      let el = document.getElementById(`L${n}`);
-      if (!el) {
-        await guarded(() => loadAround(n));
-        el = document.getElementById(`L${n}`);
+    root.addEventListener("focusin", (event) => {
+      if (event.target.classList.contains("line")) {
+        placeN = Number(event.target.dataset.n);
+        rove(event.target);
       }
+    });
+
+    async function goTo(n) {
+      if (!line(n)) await exclusive(() => loadAround(n), { wait: true });
+      const el = line(n);
       if (!el) {
         say(`this transcript has no line ${n} (lines ${first}-${last})`, "error");
         return;
       }
-      root.querySelectorAll(".target").forEach((t) => t.classList.remove("target"));
+      line(targetN)?.classList.remove("target");
+      targetN = n;
       el.classList.add("target");
       el.scrollIntoView({ block: "center" });
       focusLine(el);
@@ -166,12 +239,16 @@
     }
 
     async function step(direction) {
-      let next = focused && (direction > 0 ? focused.nextElementSibling : focused.previousElementSibling);
-      if (!next || !next.classList.contains("line")) {
-        await (direction > 0 ? loadAfter() : loadBefore());
-        next = focused && (direction > 0 ? focused.nextElementSibling : focused.previousElementSibling);
+      const from = line(placeN);
+      if (!from) return;
+      let next = adjacent(from, direction);
+      if (!next) {
+        await exclusive(async () => {
+          if (!adjacent(from, direction)) await (direction > 0 ? append() : prepend());
+        }, { wait: true });
+        next = from.isConnected && adjacent(from, direction);
       }
-      if (next && next.classList.contains("line")) {
+      if (next) {
         focusLine(next);
         next.scrollIntoView({ block: "nearest" });
         fill();
@@ -188,35 +265,76 @@
       audio.play();
     }
 
+    // The loaded line being spoken at `now`, null for none, MISSING when it is in a window not loaded.
+    function spokenAt(now) {
+      if (!timed.length) return lo > first || hi < last ? MISSING : null;
+      let low = 0;
+      let high = timed.length - 1;
+      let found = -1;
+      while (low <= high) {
+        const mid = (low + high) >> 1;
+        if (timed[mid][0] <= now) { found = mid; low = mid + 1; } else { high = mid - 1; }
+      }
+      if (found < 0) return lo > first ? MISSING : null;
+      const el = timed[found][1];
+      if (found === timed.length - 1 && hi < last && !(now <= Number(el.dataset.te))) return MISSING;
+      return el;
+    }
+
+    function highlight(el) {
+      const n = el ? Number(el.dataset.n) : null;
+      if (n === playingN && (!el || el.classList.contains("playing"))) return;
+      root.querySelectorAll(".playing").forEach((other) => other.classList.remove("playing"));
+      playingN = n;
+      if (el) {
+        el.classList.add("playing");
+        if (!audio.paused) el.scrollIntoView({ block: "nearest" });
+      }
+    }
+
+    // The recording has moved to lines not in the page: fetch the window around that moment.
+    function seek(now) {
+      if (running || timeMiss === `${lo}-${hi}`) return;
+      exclusive(async () => {
+        await replaceAll({ at: now.toFixed(2) });
+        const el = spokenAt(now);
+        if (!el || el === MISSING) {
+          timeMiss = `${lo}-${hi}`;
+          return;
+        }
+        timeMiss = null;
+        highlight(el);
+        el.scrollIntoView({ block: "center" });
+      }).then(fill);
+    }
+
     if (audio) {
       audio.addEventListener("timeupdate", () => {
-        const now = audio.currentTime;
-        let low = 0;
-        let high = timed.length - 1;
-        let found = -1;
-        while (low <= high) {
-          const mid = (low + high) >> 1;
-          if (timed[mid][0] <= now) { found = mid; low = mid + 1; } else { high = mid - 1; }
-        }
-        const el = found >= 0 ? timed[found][1] : null;
-        if (el === playing) return;
-        if (playing) playing.classList.remove("playing");
-        playing = el;
-        if (el) {
-          el.classList.add("playing");
-          if (!audio.paused) el.scrollIntoView({ block: "nearest" });
-        }
+        const el = spokenAt(audio.currentTime);
+        if (el === MISSING) seek(audio.currentTime);
+        else highlight(el);
       });
     }
 
+    // A mark shows its annotation while hovered or focused; a click pins it open until Escape.
+    function collapseMarks() {
+      root.querySelectorAll('.note-mark[aria-expanded="true"]').forEach((mark) => mark.setAttribute("aria-expanded", "false"));
+    }
+
     root.addEventListener("click", (event) => {
+      const mark = event.target.closest(".note-mark");
+      if (mark) {
+        mark.setAttribute("aria-expanded", String(mark.getAttribute("aria-expanded") !== "true"));
+        return;
+      }
       const el = event.target.closest(".line");
-      if (!el || !getSelection().isCollapsed) return;
+      if (!el || event.target.closest(".margin") || !getSelection().isCollapsed) return;
       focusLine(el);
       playFrom(el);
     });
 
     root.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") collapseMarks();
       if (typing(event)) return;
       const el = event.target.closest(".line");
       if (event.key === "j" || event.key === "ArrowDown") { event.preventDefault(); step(1); }
@@ -225,7 +343,25 @@
       else if (event.key === "c" && el) { event.preventDefault(); selection.codeLine(el); }
     });
 
-    const selection = selectionMenu(root);
+    // After a save, the windows holding the lines it touched are fetched again to show the new marks.
+    async function refresh(from, to) {
+      await exclusive(async () => {
+        for (const box of windows()) {
+          const a = Number(box.dataset.first);
+          const b = Number(box.dataset.last);
+          if (b < from || a > to) continue;
+          const fresh = await fetchWindow({ first: a, count: b - a + 1 });
+          if (!fresh) continue;
+          const focused = box.contains(document.activeElement);
+          box.replaceWith(fresh);
+          if (focused) line(placeN)?.focus({ preventScroll: true });
+        }
+        settle();
+      }, { wait: true });
+      for (let n = from; n <= to; n += 1) line(n)?.classList.add("marked");
+    }
+
+    const selection = selectionMenu(root, refresh);
 
     window.addEventListener("hashchange", () => {
       const match = /^#L(\d+)$/.exec(location.hash);
@@ -242,12 +378,13 @@
     }
 
     const match = /^#L(\d+)$/.exec(location.hash);
-    guarded(() => loadAround(match ? Number(match[1]) : first)).then(() => (match ? goTo(Number(match[1])) : fill()));
+    exclusive(() => loadAround(match ? Number(match[1]) : first), { wait: true })
+      .then(() => (match ? goTo(Number(match[1])) : fill()));
   }
 
-  /* ---- selecting text to code, extract or note --------------------------------------- */
+  /* ---- selecting text to code, extract, note or annotate ------------------------------ */
 
-  function selectionMenu(root) {
+  function selectionMenu(root, refresh) {
     const menu = document.getElementById("selection-menu");
     let pending = null;
 
@@ -272,14 +409,11 @@
       let a = sel.a;
       let b = sel.b;
       // A drag that ends at the very start of a line ends, in fact, on the line before.
-      if (b.offset === 0 && b.line !== a.line && b.line.previousElementSibling?.classList.contains("line")) {
-        const previous = b.line.previousElementSibling;
-        b = { line: previous, offset: previous.querySelector(".tx").textContent.length };
-      }
+      const previous = b.offset === 0 && b.line !== a.line ? adjacent(b.line, -1) : null;
+      if (previous) b = { line: previous, offset: previous.querySelector(".tx").textContent.length };
       if (a.line === b.line && a.offset >= b.offset) return null;
       const parts = [];
-      for (let el = a.line; el; el = el.nextElementSibling) {
-        if (!el.classList.contains("line")) continue;
+      for (let el = a.line; el; el = adjacent(el, 1)) {
         const text = el.querySelector(".tx").textContent;
         parts.push(text.slice(el === a.line ? a.offset : 0, el === b.line ? b.offset : text.length));
         if (el === b.line) break;
@@ -338,14 +472,18 @@
     function body(form) {
       const data = new FormData(form);
       const out = { ...pending };
+      const times = [];
       for (const [key, value] of data) {
         if (key.startsWith("parts.")) (out.parts ||= {})[key.slice(6)] = value;
         else if (key === "sources") (out.sources ||= []).push(value);
         else if (key === "flags_extract_candidate") out[key] = true;
         else if (key === "affect_intensity") { if (value !== "") out[key] = Number(value); }
+        else if (key === "time_from" || key === "time_to") { if (value.trim()) times.push(seconds(value)); }
         else out[key] = value;
       }
-      if ("kind" in out) {
+      // One time given is a moment; two are a stretch of the recording.
+      if (times.length) out.timecode = [times[0], times[times.length - 1]];
+      if ("label" in out && "kind" in out) {
         const known = Array.from(document.querySelectorAll("#code-list option"), (o) => o.value);
         if (known.includes(out.label)) delete out.kind;
       }
@@ -364,17 +502,16 @@
           });
           const answer = await response.json();
           say(answer.message);
-          if (sent.kind) {
+          if ("label" in sent && sent.kind) {
             const option = document.createElement("option");
             option.value = sent.label;
             document.getElementById("code-list").append(option);
           }
-          for (let n = sent.start_line; n <= sent.end_line; n += 1) {
-            document.getElementById(`L${n}`)?.classList.add("marked");
-          }
           form.reset();
           dialog.close();
           getSelection().removeAllRanges();
+          const [from, to] = answer.lines || [sent.start_line, sent.end_line];
+          await refresh(from, to);
         } catch (error) {
           say(error.message, "error");
           dialog.close();

@@ -1,0 +1,138 @@
+"""``reverie server`` (the team server) and ``reverie users`` (accounts and roles in a study)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tomllib
+from pathlib import Path
+
+import typer
+
+from reverie.cli.app import app, err, handles_errors, open_dir, out
+from reverie.core import vocab
+from reverie.core.errors import InvalidInput
+
+users_app = typer.Typer(help="Team accounts: who may sign in to the team server, in which role.",
+                        no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _names_redis(settings) -> bool:
+    """Whether team.toml names a Redis server (then jobs go to Dramatiq workers, else run in this process)."""
+    return settings.source is not None and "redis" in tomllib.loads(settings.source.read_text(encoding="utf-8"))
+
+
+def run_server(config: Path) -> None:
+    """Serve the configured study to the team until interrupted; the first line printed is its URL."""
+    import uvicorn
+
+    from reverie.services import jobs
+    from reverie.services.accounts import open_team_study
+    from reverie.services.config import load_settings
+    from reverie.web.team.app import create_team_app
+
+    settings = load_settings(config)
+    study = open_team_study(settings)
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        sock.close()
+        study.close()
+        raise InvalidInput(f"cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
+                           "change `port` in the settings") from None
+    sock.listen(128)
+    app = create_team_app(settings, study=study)
+    print(f"http://{settings.host}:{settings.port}/", flush=True)
+    if app.state.secure_cookies:
+        err.print("cookies are Secure: serve this address through an HTTPS reverse proxy")
+    if _names_redis(settings):
+        from reverie.jobs.worker import DramatiqQueue
+
+        jobs.configure_queue(study, DramatiqQueue(settings))
+        err.print(f"jobs go to the workers on {settings.namespace} (start them with `reverie worker --config`)")
+    else:
+        jobs.configure_queue(study, jobs.InProcessQueue(study))
+        err.print("jobs run in this process (name `redis` in the settings to use workers)")
+    # The proxy's X-Forwarded-Proto/-For are trusted from this machine only (uvicorn's default).
+    server_config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=True)
+    try:
+        uvicorn.Server(server_config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C stops the server; uvicorn has already shut down cleanly.
+
+
+@app.command("server")
+@handles_errors
+def server_command(
+    config: Path = typer.Option(..., "--config", help="The team.toml naming the study, host, port and Redis."),
+):
+    """Serve a PostgreSQL study to a team: accounts, roles, CSRF protection, every read audited."""
+    run_server(config)
+
+
+def _password() -> str:
+    password = os.environ.get("REVERIE_PASSWORD")
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@users_app.command("add")
+@handles_errors
+def users_add(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    username: str = typer.Option(..., "--username", help="The name they sign in with (letters, digits, . _ -)."),
+    role: str = typer.Option("analyst", "--role", help=f"Their role: {', '.join(vocab.TEAM_ROLES)}."),
+    participant: str = typer.Option(None, "--participant",
+                                    help="For a participant_reviewer: the participant whose packet they review (e.g. P1)."),
+    group: str = typer.Option(None, "--group", help="For a ppi_member: their PPI group's label (e.g. PPI-A)."),
+    display_name: str = typer.Option("", "--display-name", help="The name shown on their pages (default: the username)."),
+):
+    """Add an account with its role in the study (password from REVERIE_PASSWORD or a prompt)."""
+    from reverie.services.accounts import add_user
+
+    study = open_dir(directory)
+    try:
+        member = add_user(study, username, _password(), role=role, participant=participant, group=group,
+                          display_name=display_name)
+    finally:
+        study.close()
+    tied = f" for {member.participant or member.group}" if member.participant or member.group else ""
+    out.print(f"added {member.username} as {member.role}{tied}")
+
+
+@users_app.command("list")
+@handles_errors
+def users_list(directory: Path = typer.Argument(..., help="The study folder.")):
+    """List the study's accounts: username, role, who they review for, and whether disabled."""
+    from reverie.services.accounts import list_members
+
+    study = open_dir(directory)
+    try:
+        members = list_members(study)
+    finally:
+        study.close()
+    for m in members:
+        tied = m.participant or m.group or ""
+        out.print("\t".join([m.username, m.role, tied, "disabled" if m.disabled else "active", m.display_name]))
+
+
+@users_app.command("disable")
+@handles_errors
+def users_disable(
+    directory: Path = typer.Argument(..., help="The study folder."),
+    username: str = typer.Option(..., "--username", help="The account to disable."),
+    why: str = typer.Option("", "--why", help="Why, for the audit log."),
+):
+    """Stop an account signing in; its open sessions end at their next request."""
+    from reverie.services.accounts import disable_user
+
+    study = open_dir(directory)
+    try:
+        member = disable_user(study, username, why=why)
+    finally:
+        study.close()
+    out.print(f"disabled {member.username}")

@@ -1,0 +1,77 @@
+"""The team workbench: the same routers as local mode, behind accounts, roles, CSRF and read auditing.
+
+``create_team_app`` builds what ``reverie server --config team.toml`` serves: every router of
+:data:`reverie.web.routes.ROUTERS` included with the policy guard of its section, the reviewer
+portal, and the sign-in pages, all behind :class:`~reverie.web.team.guard.TeamGuard`. Routes ask
+for the current study as in local mode; here they are given a copy whose audit actor is the
+signed-in user.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import tempfile
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from reverie.services.accounts import LoginThrottle, Sessions, open_team_study
+from reverie.services.config import TeamSettings
+from reverie.services.context import OpenStudy
+from reverie.web.deps import HERE, current_study
+from reverie.web.errors import install_error_handlers
+from reverie.web.routes import ROUTERS
+from reverie.web.team import auth, portal
+from reverie.web.team.guard import TeamGuard, acting_study, guard, install_team_handlers
+from reverie.web.team.policy import section_of
+
+
+def cookies_must_be_secure(settings: TeamSettings) -> bool:
+    """Secure cookies unless the server listens on this machine only.
+
+    Bound to another address, the server belongs behind an HTTPS reverse proxy (health data never
+    crosses a network in clear), so its cookies are Secure whatever scheme the proxy forwards.
+    """
+    if settings.host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(settings.host).is_loopback
+    except ValueError:
+        return True
+
+
+def create_team_app(settings: TeamSettings, *, study: OpenStudy | None = None,
+                    secure_cookies: bool | None = None) -> FastAPI:
+    """The team workbench for the configured study; pass ``study`` when it is already open."""
+    study = study or open_team_study(settings)
+    secure = cookies_must_be_secure(settings) if secure_cookies is None else secure_cookies
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # As in local mode: recordings decrypted to be played live here, removed at shutdown.
+        app.state.media_dir = Path(tempfile.mkdtemp(prefix="reverie-media-"))
+        try:
+            yield
+        finally:
+            study.close()
+            shutil.rmtree(app.state.media_dir, ignore_errors=True)
+
+    app = FastAPI(title="Reverie team", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.study = study
+    app.state.sessions = Sessions()
+    app.state.throttle = LoginThrottle()
+    app.state.secure_cookies = secure
+    app.add_middleware(TeamGuard, study=study, sessions=app.state.sessions, secure=secure)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/team-static", StaticFiles(directory=HERE / "templates" / "team" / "static"), name="team_static")
+    for router in ROUTERS:
+        app.include_router(router, dependencies=[guard(section_of(router))])
+    app.include_router(portal.router, dependencies=[guard(section_of(portal.router))])
+    app.include_router(auth.router)
+    install_error_handlers(app)
+    install_team_handlers(app)
+    app.dependency_overrides[current_study] = acting_study
+    return app

@@ -1,0 +1,236 @@
+"""Team-mode access control: who is asking, is the change really theirs, may they see this, and the audit.
+
+Three layers, each failing closed:
+
+1. :class:`TeamGuard`, a pure ASGI middleware in front of everything (pages, fragments, audio,
+   static files): no live session → a redirect to ``/login`` (GET) or 401; a change (any method
+   but GET/HEAD) without the session's CSRF token, in the ``X-CSRF-Token`` header or a
+   ``csrf_token`` form field → 403; reviewers never get the workbench's static files. It also
+   hands routes a copy of the study whose audit actor is the signed-in user.
+2. :func:`guard`, a dependency on every included router, applies :mod:`.policy` to the route's
+   section: reviewers are told a refused page does not exist (404), staff are told no (403).
+3. The same dependency writes an audit event for every read it allows (action ``read``, target
+   the path) through the study's one write path, so reads join the hash chain with the changes.
+
+The workbench's pages were written for local mode and carry no CSRF field, so for staff the
+guard adds the token and ``team.js`` to every full HTML page; the script puts the token on
+HTMX requests, plain form posts and ``fetch`` calls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import secrets
+
+from fastapi import Depends, FastAPI, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.requests import cookie_parser
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reverie.services.accounts import Member, Sessions, active_member
+from reverie.services.context import OpenStudy
+from reverie.web.deps import templates
+from reverie.web.errors import message_response
+from reverie.web.team.policy import POLICY, SAFE_METHODS
+
+SESSION_COOKIE = "reverie_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+PUBLIC_PATHS = frozenset({"/login"})
+STATIC_PREFIXES = ("/static/", "/team-static/")
+
+
+class Refused(Exception):
+    """A signed-in user asked for something their role does not allow."""
+
+    def __init__(self, status_code: int):
+        self.status_code = status_code
+
+
+def set_cookie(response: Response, name: str, value: str, *, secure: bool, path: str = "/") -> None:
+    response.set_cookie(name, value, httponly=True, samesite="strict", secure=secure, path=path)
+
+
+class TeamGuard:
+    """Sessions, CSRF and static-file rules in front of every request (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, *, study: OpenStudy, sessions: Sessions, secure: bool) -> None:
+        self.app, self.study, self.sessions, self.secure = app, study, sessions, secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+            await self.app(scope, receive, send)
+            return
+        held = cookie_parser(Headers(scope=scope).get("cookie", "")).get(SESSION_COOKIE)
+        session = self.sessions.get(held)
+        member = await run_in_threadpool(active_member, self.study, session.user_id) if session else None
+        if member is None:
+            if session is not None:
+                self.sessions.end(session.id)
+            await self._anonymous(scope)(scope, receive, send)
+            return
+        if scope["method"] not in SAFE_METHODS:
+            body = await _read_body(receive)
+            if not await _carries_token(scope, body, session.csrf):
+                await PlainTextResponse("403: this change did not carry the page's CSRF token; reload the page "
+                                        "and try again", status_code=403)(scope, receive, send)
+                return
+            receive = _replay(body, receive)
+        if scope["path"].startswith(STATIC_PREFIXES) and not POLICY["static"].allows(member.role, scope["method"]):
+            await _not_found(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state.update(member=member, session=session, study=dataclasses.replace(self.study, actor=member.username))
+        await self.app(scope, receive, send if member.is_reviewer else _with_token(send, session.csrf))
+
+    def _anonymous(self, scope: Scope) -> Response:
+        if scope["method"] in SAFE_METHODS:
+            response: Response = RedirectResponse("/login", status_code=303)
+        else:
+            response = PlainTextResponse("401: sign in first", status_code=401)
+        if SESSION_COOKIE in Headers(scope=scope).get("cookie", ""):
+            response.delete_cookie(SESSION_COOKIE, path="/", secure=self.secure, httponly=True, samesite="strict")
+        return response
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the route the body the guard already read, then waits as the real one."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _carries_token(scope: Scope, body: bytes, expected: str) -> bool:
+    headers = Headers(scope=scope)
+    given = headers.get(CSRF_HEADER)
+    if given is None and headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await Request(scope, _replay(body, _nothing_more)).form()
+        try:
+            value = form.get(CSRF_FIELD)
+            given = value if isinstance(value, str) else None
+        finally:
+            await form.close()
+    return given is not None and secrets.compare_digest(given.encode(), expected.encode())
+
+
+async def _nothing_more() -> Message:
+    return {"type": "http.disconnect"}
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    await PlainTextResponse("404: no such page", status_code=404)(scope, receive, send)
+
+
+def _with_token(send: Send, token: str) -> Send:
+    """Add the CSRF token and ``team.js`` to full HTML pages (those with a ``</head>``)."""
+    snippet = (f'<meta name="reverie-csrf" content="{html.escape(token)}">'
+               '<script src="/team-static/team.js" defer></script></head>').encode()
+    start: Message | None = None
+    chunks: list[bytes] = []
+
+    async def send_with_token(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            if Headers(raw=message["headers"]).get("content-type", "").startswith("text/html"):
+                start = message
+                return
+        elif message["type"] == "http.response.body" and start is not None:
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks).replace(b"</head>", snippet, 1)
+            headers = MutableHeaders(raw=list(start["headers"]))
+            headers["content-length"] = str(len(body))
+            await send({**start, "headers": headers.raw})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await send(message)
+
+    return send_with_token
+
+
+# --- in the routes ---------------------------------------------------------------------------
+
+def signed_in(request: Request) -> Member:
+    return request.state.member
+
+
+def acting_study(request: Request) -> OpenStudy:
+    """The study as the signed-in user: their username is the actor of every audit event they cause."""
+    return request.state.study
+
+
+def audit_access(request: Request, action: str) -> None:
+    path = request.url.path[:300]
+    payload = {"method": request.method, **({"query": request.url.query} if request.url.query else {})}
+    with acting_study(request).write(action, target=path, payload=payload):
+        pass
+
+
+def guard(section: str):
+    """The dependency that applies the policy for ``section`` and audits what it lets through."""
+    rule = POLICY[section]
+
+    def check(request: Request) -> None:
+        member = signed_in(request)
+        if not rule.allows(member.role, request.method):
+            audit_access(request, "refused")
+            raise Refused(404 if member.is_reviewer else 403)
+        if request.method in SAFE_METHODS:
+            audit_access(request, "read")
+
+    return Depends(check)
+
+
+def install_team_handlers(app: FastAPI) -> None:
+    """Refusals and unknown pages: reviewers get a bare page that reveals nothing of the workbench."""
+
+    def bare(request: Request, status_code: int) -> Response:
+        message = "There is no such page." if status_code == 404 else "You may not do this here."
+        return templates.TemplateResponse(request, "team/refused.html", {"message": message},
+                                          status_code=status_code)
+
+    def is_reviewer(request: Request) -> bool:
+        member = request.scope.get("state", {}).get("member")
+        return member is None or member.is_reviewer
+
+    async def refused(request: Request, exc: Refused) -> Response:
+        if is_reviewer(request):
+            return bare(request, exc.status_code)
+        return message_response(request, "your role in this study does not allow this", exc.status_code)
+
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if is_reviewer(request):
+            return bare(request, exc.status_code)
+        message = "no such page in this workbench" if exc.status_code == 404 else str(exc.detail)
+        return message_response(request, message, exc.status_code)
+
+    app.add_exception_handler(Refused, refused)
+    app.add_exception_handler(HTTPException, http_error)
