@@ -86,7 +86,7 @@ def backup_study(study: OpenStudy, output: Path | str | None = None) -> BackupSu
         with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
             if study.is_sqlite:
                 snapshot = Path(work) / DB_NAME
-                _sqlite_snapshot(study.db_path, snapshot)
+                migrate.snapshot_sqlite(study.db_path, snapshot)
                 _add(tar, files, snapshot, DB_NAME)
                 hashes = _recording_hashes_sqlite(snapshot)
                 kind = "sqlite"
@@ -116,17 +116,6 @@ def backup_study(study: OpenStudy, output: Path | str | None = None) -> BackupSu
     partial.replace(output)
     size = sum(f["size"] for f in files.values())
     return BackupSummary(output, kind, sum(1 for n in files if n.startswith("media/")), size, events)
-
-
-def _sqlite_snapshot(db_path: Path, target: Path) -> None:
-    source = sqlite3.connect(db_path)
-    try:
-        dest = sqlite3.connect(target)
-        with dest:
-            source.backup(dest)
-        dest.close()
-    finally:
-        source.close()
 
 
 def _recording_hashes_sqlite(db: Path) -> set[str]:

@@ -43,6 +43,12 @@ def backup_sqlite(db_path: Path, backups: Path, label: str) -> Path:
     backups.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     target = backups / f"study-{label}-{stamp}.db"
+    snapshot_sqlite(db_path, target)
+    return target
+
+
+def snapshot_sqlite(db_path: Path, target: Path) -> None:
+    """A consistent copy of a live SQLite file, through the online backup API."""
     source = sqlite3.connect(db_path)
     try:
         dest = sqlite3.connect(target)
@@ -51,7 +57,6 @@ def backup_sqlite(db_path: Path, backups: Path, label: str) -> Path:
         dest.close()
     finally:
         source.close()
-    return target
 
 
 def ensure_current(engine: Engine, *, db_path: Path | None, backups: Path | None) -> Path | None:
