@@ -34,23 +34,35 @@ from sqlalchemy.exc import OperationalError
 
 from reverie.core import vocab
 from reverie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from reverie.services.config import TeamSettings, open_configured
 from reverie.core.reportmodel import Packet
+from reverie.services.config import TeamSettings, open_configured
 from reverie.services.consultations import (
-    ConsultationView, ResponseView, add_response, find_group, get_consultation,
+    ConsultationView,
+    ResponseView,
+    add_response,
+    find_group,
+    get_consultation,
 )
 from reverie.services.context import OpenStudy, connect, database_url, read_manifest
 from reverie.services.packets import build_packet
 from reverie.services.participants import consent_status, find_participant
 from reverie.services.reports import withheld_reason
 from reverie.store import migrate
-from reverie.store.models import Consultation, Membership, Participant, PPIGroup, Response, User
+from reverie.store.models import (
+    Consultation,
+    Membership,
+    Participant,
+    PPIGroup,
+    Response,
+    User,
+)
 
 MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
 SESSION_IDLE_SECONDS = 60 * 60
 SESSION_MAX_SECONDS = 12 * 60 * 60
 MIN_PASSWORD = 12
+MAX_TRACKED = 10_000  # failure records kept before stale ones are swept, so guessing names cannot fill memory
 MAX_PASSWORD = 1024  # Argon2 hashes anything; a cap stops a megabyte "password" costing the server
 REVIEWER_ROLES = ("participant_reviewer", "ppi_member")
 
@@ -208,6 +220,9 @@ class LoginThrottle:
         """Count a failure; True when this one starts a lock-out."""
         now = self.clock()
         with self._lock:
+            if len(self._failures) >= MAX_TRACKED:
+                self._failures = {key: r for key, r in self._failures.items()
+                                  if r.locked_until > now or now - r.first <= self.lock_seconds}
             record = self._failures.setdefault((username, address), _Failures(first=now))
             if now - record.first > self.lock_seconds:
                 record.count, record.first = 0, now
@@ -278,6 +293,7 @@ class Sessions:
         now = self.clock()
         session = Session(secrets.token_urlsafe(32), member.user_id, secrets.token_urlsafe(32), now, now)
         with self._lock:
+            self._sessions = {key: s for key, s in self._sessions.items() if not self._expired(s, now)}
             self._sessions[session.id] = session
         return session
 
@@ -290,11 +306,14 @@ class Sessions:
             session = self._sessions.get(session_id)
             if session is None:
                 return None
-            if now - session.seen > self.idle_seconds or now - session.started > self.max_seconds:
+            if self._expired(session, now):
                 del self._sessions[session_id]
                 return None
             session.seen = now
             return session
+
+    def _expired(self, session: Session, now: float) -> bool:
+        return now - session.seen > self.idle_seconds or now - session.started > self.max_seconds
 
     def end(self, session_id: str) -> None:
         with self._lock:

@@ -27,7 +27,7 @@ from reverie.core.vocab import ANNOTATION_KINDS, NONVERBAL_KINDS
 from reverie.services.coding import AppliedCode, current_version_id, list_codings, locked_version
 from reverie.services.context import OpenStudy
 from reverie.services.participants import ensure_not_withdrawn
-from reverie.services.transcripts import show_lines, version_info, version_lines
+from reverie.services.transcripts import lines_touching, show_lines, version_info, version_lines
 from reverie.store.models import Annotation, TranscriptLine
 
 NONVERBAL_SOURCES = ("recording", "interviewer_notes", "reflexive_log")
@@ -59,25 +59,22 @@ class AnnotationView:
         return self.kind.replace("_", " ")
 
 
-def _span(text: str, numbered, lines: tuple[int, int] | None, span: tuple[int, int] | None) -> tuple[int, int]:
-    if (lines is None) == (span is None):
-        raise InvalidInput("give either a line range or a character span to annotate")
-    if lines is not None:
-        return offsets_for_lines(numbered, *lines)
-    start, end = span
-    if not 0 <= start < end <= len(text):
-        raise InvalidInput(f"span {start}-{end} is outside the transcript (0-{len(text)}) or empty")
-    return start, end
-
-
 def _annotate(study: OpenStudy, participant: str, round_no: int, kind: str, data: dict[str, Any],
               lines: tuple[int, int] | None, span: tuple[int, int] | None) -> AnnotationView:
+    if (lines is None) == (span is None):
+        raise InvalidInput("give either a line range or a character span to annotate")
     ensure_not_withdrawn(study, participant)
     payload: dict[str, Any] = {"participant": participant, "round": round_no, **data}
     with study.write(f"annotation.{kind}", target=f"interview:{participant}/{round_no}", payload=payload) as s:
         version = locked_version(s, study, participant, round_no)
-        numbered = version_lines(study, version.id)
-        start, end = _span(version.text, numbered, lines, span)
+        if lines is not None:
+            numbered = version_lines(study, version.id, *lines)
+            start, end = offsets_for_lines(numbered, *lines)
+        else:
+            start, end = span
+            if not 0 <= start < end <= len(version.text):
+                raise InvalidInput(f"span {start}-{end} is outside the transcript (0-{len(version.text)}) or empty")
+            numbered = lines_touching(study, version.id, start, end)
         first, last = line_range_for_span(numbered, start, end)
         row = Annotation(version_id=version.id, kind=kind, start_offset=start, end_offset=end, data=data, note="",
                          selector=asdict(make_selector(version.text, start, end)), created_by=study.actor)
@@ -146,7 +143,8 @@ def list_annotations(study: OpenStudy, participant: str, round_no: int = 1, *, k
                   r.created_by) for r in rows]
     if not found:
         return []
-    numbered = version_lines(study, version_id)
+    # Only the lines the annotations lie on are read, not the whole transcript.
+    numbered = lines_touching(study, version_id, min(f[2] for f in found), max(f[3] for f in found))
     views = [AnnotationView(i, kind, *line_range_for_span(numbered, start, end), start, end, exact, data, author)
              for i, kind, start, end, exact, data, author in found]
     # The offset filter is generous at the edges (a span ending where the window starts); lines decide.

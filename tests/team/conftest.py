@@ -1,6 +1,6 @@
 """One PostgreSQL team study, its accounts, and the real ``reverie server`` process serving it.
 
-The study, the users and the server are made once per test module (starting a server and
+The study, the users and the server are made once for the whole of tests/team (starting a server and
 hashing passwords with Argon2 are the slow parts). The server is the real CLI command,
 ``python -m reverie.cli server --config team.toml``, run as a subprocess on a free port.
 
@@ -23,7 +23,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reverie.services import accounts, consultations, extracts, interviews, participants, studies, transcripts
+from reverie.services import (
+    accounts,
+    consultations,
+    extracts,
+    interviews,
+    participants,
+    studies,
+    transcripts,
+)
 from reverie.store.models import Study
 from tests.conftest import TM
 
@@ -52,7 +60,7 @@ class Team:
     ids: dict[str, int]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def team_schema(pg_server):
     import psycopg
 
@@ -114,7 +122,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def team(tmp_path_factory, team_schema):
     """The running team server (a subprocess) and what the tests need to know about its study."""
     base = tmp_path_factory.mktemp("team")
@@ -161,7 +169,7 @@ def sign_in(team: Team, username: str, password: str = PASSWORD) -> httpx.Client
     return client
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def clients(team):
     """One signed-in client per account of the served study."""
     made = {username: sign_in(team, username) for username in USERS if username != "locky"}

