@@ -1,7 +1,6 @@
 """Numbered lines derived from a version's text: fixed-width, per-turn and imported layouts."""
 
 import re
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -116,17 +115,16 @@ def test_ranges_outside_the_transcript_are_refused_with_the_valid_range():
         lines_in_range(gappy, 2, 4)
 
 
-def test_twenty_thousand_lines_lay_out_and_look_up_quickly():
+def test_twenty_thousand_lines_lay_out_and_look_up():
+    """Correctness at size; the speed is measured in bench/, not asserted here."""
     turns = [Turn("P1" if i % 2 else "I", "so I remember once a peer worker brought in milk " * 3)
              for i in range(10_000)]
     text, spans = assemble(turns)
-    began = time.perf_counter()
     lines = layout_lines(text, spans, LineLayout())
     for offset in range(0, len(text), 997):
         first, last = line_range_for_span(lines, offset, min(offset + 300, len(text)))
         offsets_for_lines(lines, first, last)
     assert len(lines) >= 20_000
-    assert time.perf_counter() - began < 2.0
 
 
 words = st.text(alphabet=st.sampled_from("abcdeé…-"), min_size=1, max_size=25)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -83,18 +82,6 @@ def test_mel_filterbank_matches_librosa_shape():
     bank = ge2e.mel_filterbank()
     assert bank.shape == (40, 201) and (bank >= 0).all()
     assert (bank.sum(axis=1) > 0).all()
-
-
-def test_diarisation_is_faster_than_60x_real_time(interview):
-    """CPU time, not wall time: the LSTM runs on one BLAS thread, so this is the speed on an idle
-    core, and the test does not fail when other jobs share the machine."""
-    recording, _ = interview
-    regions = speech_regions(recording.samples)
-    diariser = Ge2eDiariser()
-    diariser.diarise(recording.samples, regions, 2)  # load the weights once
-    began = time.process_time()
-    diariser.diarise(recording.samples, regions, 2)
-    assert recording.duration / (time.process_time() - began) >= 60
 
 
 def test_one_speaker_per_channel_skips_diarisation(interview, tmp_path, monkeypatch):
