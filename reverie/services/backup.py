@@ -32,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from reverie.core.errors import Conflict, InvalidInput
 from reverie.services.context import DB_NAME, MANIFEST, Manifest, OpenStudy, connect, database_url
+from reverie.services.encryption import MEDIA_KEY_FILE
 from reverie.store import audit, migrate
 from reverie.store.models import Base, Recording, Study
 
@@ -107,9 +108,15 @@ def backup_study(study: OpenStudy, output: Path | str | None = None) -> BackupSu
                     missing.append(sha)
             manifest = Manifest(database=DB_NAME, encrypted=False).dump().encode()
             add_bytes(tar, files, manifest, MANIFEST)
+            media_encrypted = study.media.cipher is not None
+            if media_encrypted:
+                # The media stay encrypted in the archive; the key travels with it so a restore can read
+                # them, which makes the archive as sensitive as the study folder itself.
+                _add(tar, files, study.root / MEDIA_KEY_FILE, MEDIA_KEY_FILE)
             with study.read() as s:
                 events = audit.verify(s, study.study_id).events
             index = {"format": FORMAT, "made_at": datetime.now(timezone.utc).isoformat(), "database": kind,
+                     "media_encrypted": media_encrypted,
                      "schema": migrate.head_revision(), "files": files, "missing_media": missing, "purged": [],
                      "audit_events": events}
             add_bytes(tar, {}, json.dumps(index, indent=1, sort_keys=True).encode(), INDEX)
@@ -228,7 +235,7 @@ def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
             continue
         if not member.isfile():
             raise InvalidInput(f"the archive holds a link or device ({name!r}); only plain files are restored")
-        if name not in (DB_NAME, ROWS, MANIFEST, INDEX) and not _MEDIA_NAME.match(name):
+        if name not in (DB_NAME, ROWS, MANIFEST, INDEX, MEDIA_KEY_FILE) and not _MEDIA_NAME.match(name):
             raise InvalidInput(f"the archive holds an unexpected file: {name!r}")
         if member.size > MAX_FILE_BYTES:
             raise InvalidInput(f"{name} is larger than {MAX_FILE_BYTES >> 30} GB")
@@ -308,7 +315,10 @@ def _restore_into(archive: Path, index: dict, root: Path, database: str | None) 
                 while block := src.read(1 << 20):
                     digest.update(block)
                     out.write(block)
-            media = _MEDIA_NAME.match(member.name)
+            if member.name == MEDIA_KEY_FILE:
+                dest.chmod(0o600)
+            # Plain media are named by their content's hash; encrypted ones by the hash before encryption.
+            media = None if index.get("media_encrypted") else _MEDIA_NAME.match(member.name)
             if digest.hexdigest() != expected["sha256"] or (media and media.group(2) != expected["sha256"]):
                 raise InvalidInput(f"{member.name} does not match its checksum: the archive is damaged")
     absent = [name for name in files if not (root / name).is_file()]

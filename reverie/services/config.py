@@ -46,6 +46,7 @@ HELP: dict[str, str] = {
     "study": "The study folder; its study.toml names the database (study.db or a PostgreSQL URL).",
     "database": "How this machine reaches the study's database, when not as study.toml says (a PostgreSQL URL).",
     "media": "Where this machine sees the study's media folder, when not <study>/media (shared storage).",
+    "media_key_file": "The key that encrypts the study's media at rest, when not <study>/media.key (keep it 0600).",
     "redis": "The Redis server that carries jobs to workers (redis://, rediss:// or unix://).",
     "namespace": "Prefix of every Redis key this deployment uses, so studies sharing a Redis never mix jobs.",
     "host": "Address the web server binds; 127.0.0.1 unless a reverse proxy on another machine forwards to it.",
@@ -80,6 +81,7 @@ class TeamSettings:
     study: Path
     database: str | None = None
     media: Path | None = None
+    media_key_file: Path | None = None
     redis: str = "redis://127.0.0.1:6379/0"
     namespace: str = "reverie"
     host: str = "127.0.0.1"
@@ -90,6 +92,10 @@ class TeamSettings:
     @property
     def media_dir(self) -> Path:
         return self.media or self.study / "media"
+
+    @property
+    def media_key(self) -> Path:
+        return self.media_key_file or self.study / "media.key"
 
 
 def load_settings(path: Path | str) -> TeamSettings:
@@ -113,6 +119,7 @@ def load_settings(path: Path | str) -> TeamSettings:
     try:
         settings = TeamSettings(
             study=_path(base, data.pop("study")), media=_path(base, data.pop("media")) if "media" in data else None,
+            media_key_file=_path(base, data.pop("media_key_file")) if "media_key_file" in data else None,
             worker=WorkerSettings(**{k: _number(path, f"worker.{k}", v) for k, v in worker.items()}),
             source=path, **{k: v for k, v in data.items()},
         )
@@ -227,5 +234,10 @@ def open_configured(settings: TeamSettings) -> OpenStudy:
         engine.dispose()
         raise InvalidInput(f"{root}: the study database holds no study")
     identity = (row.settings or {}).get("identity", {})
+    from reverie.services.encryption import media_encryption
+
+    # A team (PostgreSQL) study's media are encrypted at rest; a SQLite study served locally is not.
+    encrypted = not url.startswith("sqlite") or settings.media_key.exists()
+    cipher = media_encryption(settings.media_key) if encrypted else None
     return OpenStudy(root=root, url=url, engine=engine, study_id=row.id, actor=identity.get("initials", "R"),
-                     media=MediaStore(settings.media_dir), manifest=manifest)
+                     media=MediaStore(settings.media_dir, cipher), manifest=manifest)

@@ -7,6 +7,7 @@ when the study is opened, before anything is read or written.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from reverie.core.errors import InvalidInput
 from reverie.services.context import DB_NAME, Manifest, OpenStudy
 
 KEY_FILE = "study.key.json"
+MEDIA_KEY_FILE = "media.key"
 
 
 class MediaEncryption:
@@ -71,3 +73,32 @@ def init_encrypted_study(root: Path | str, passphrase: str, *, title: str = "", 
     unlocked = _unlocked(root, key)
     return init_study(root, title=title, identity=identity, creator=unlocked.creator, dbapi_module=unlocked.module,
                       manifest=Manifest(encrypted=True), cipher=unlocked.cipher, allow_files={KEY_FILE})
+
+
+def create_media_key(path: Path) -> None:
+    """A random media key for a team study, readable by its owner only (0600)."""
+    import secrets
+
+    if path.exists():
+        raise InvalidInput(f"{path}: a media key already exists; it is never replaced")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+
+
+def media_encryption(path: Path) -> MediaEncryption:
+    """The cipher for a team study's media, from its key file (refused when others can read it)."""
+    import stat
+
+    if not path.is_file():
+        raise InvalidInput(f"{path}: the study's media key is missing; copy it from the server "
+                           "(or set media_key_file in team.toml)")
+    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise InvalidInput(f"{path}: others can read the media key; run `chmod 600 {path}`")
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (ValueError, UnicodeDecodeError):
+        key = b""
+    if len(key) != 32:
+        raise InvalidInput(f"{path}: not a media key (64 hexadecimal characters)")
+    return MediaEncryption(key)

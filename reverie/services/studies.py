@@ -68,6 +68,12 @@ def init_study(root: Path | str, *, title: str = "", database: str | None = None
     root.mkdir(parents=True, exist_ok=True)
     (root / "media").mkdir(exist_ok=True)
     (root / "backups").mkdir(exist_ok=True)
+    if not url.startswith("sqlite"):
+        # A team study's recordings are encrypted at rest too (AES-GCM with a random study key).
+        from reverie.services.encryption import MEDIA_KEY_FILE, create_media_key, media_encryption
+
+        create_media_key(root / MEDIA_KEY_FILE)
+        cipher = media_encryption(root / MEDIA_KEY_FILE)
     engine = connect(url, creator, dbapi_module)
     try:
         if not url.startswith("sqlite") and migrate.current_revision(engine) is not None:
@@ -112,6 +118,12 @@ def open_study(root: Path | str, *, passphrase: str | None = None, migrate_now: 
 
         unlocked = unlock(root, passphrase)
         creator, dbapi_module, cipher = unlocked.creator, unlocked.module, unlocked.cipher
+    else:
+        from reverie.services.encryption import MEDIA_KEY_FILE, media_encryption
+
+        # A team study (and a SQLite study restored from one) keeps its media encrypted with this key.
+        if not url.startswith("sqlite") or (root / MEDIA_KEY_FILE).exists():
+            cipher = media_encryption(root / MEDIA_KEY_FILE)
     engine = connect(url, creator, dbapi_module)
     try:
         if migrate_now:

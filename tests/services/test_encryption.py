@@ -42,3 +42,27 @@ def test_encrypted_study_hides_text_and_refuses_a_wrong_passphrase(tmp_path):
     assert plain.read_bytes() == recording.read_bytes()
     assert studies.verify_audit(reopened).ok
     reopened.close()
+
+
+@pytest.mark.postgres
+def test_team_study_media_are_encrypted_at_rest(tmp_path, pg_schema_url):
+    import stat
+
+    root = tmp_path / "team"
+    study = studies.init_study(root, title="Team", database=pg_schema_url, identity=studies.Identity("T", "TM"))
+    key = root / "media.key"
+    assert key.is_file() and not key.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)
+    participants.add_participant(study, "P1")
+    recording = tmp_path / "p1.wav"
+    recording.write_bytes(b"RIFF" + PHRASE.encode() * 50)
+    interviews.add_interview(study, "P1", 1, recording=recording)
+    study.close()
+    stored = list((root / "media").glob("??/*"))
+    assert len(stored) == 1 and PHRASE.encode() not in stored[0].read_bytes()
+    reopened = studies.open_study(root)
+    plain = reopened.media.open_plain(interviews.recording_for(reopened, "P1", 1).sha256, tmp_path)
+    assert plain.read_bytes() == recording.read_bytes()
+    reopened.close()
+    key.unlink()
+    with pytest.raises(InvalidInput, match="media key is missing"):
+        studies.open_study(root)
