@@ -56,7 +56,7 @@ def main() -> None:
             Path(f"bench/out/{module_name.split('.')[-1]}.log").write_text(log.getvalue())
     print(f"machine: {platform.machine()}, {platform.processor() or platform.system()}, python {platform.python_version()}"
           f"{' (quick)' if args.quick else ''}")
-    print(f"| benchmark | ours | baseline | ratio | goal | met | note |")
+    print("| benchmark | ours | baseline | ratio | goal | met | note |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         ratio = f"{r['ratio']:.2f}×" if r.get("ratio") is not None else "-"

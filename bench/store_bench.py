@@ -49,7 +49,7 @@ def _raw(db: Path, interviews):
     connection.execute("CREATE VIRTUAL TABLE IF NOT EXISTS lines_fts USING fts5(text, content='lines', "
                        "content_rowid='id', tokenize=\"unicode61 remove_diacritics 2\")")
     with connection:
-        rows, fts = [], []
+        rows = []
         for version, (code, turns) in enumerate(interviews):
             text, spans = assemble([Turn(s, t) for s, t in turns])
             for line in layout_lines(text, spans, LineLayout()):

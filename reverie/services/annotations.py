@@ -22,12 +22,12 @@ from sqlalchemy import func, select
 
 from reverie.core.anchoring import make_selector
 from reverie.core.errors import InvalidInput
-from reverie.core.layout import line_range_for_span, offsets_for_lines
+from reverie.core.layout import line_range_for_span
 from reverie.core.vocab import ANNOTATION_KINDS, NONVERBAL_KINDS
 from reverie.services.coding import AppliedCode, current_version_id, list_codings, locked_version
 from reverie.services.context import OpenStudy
 from reverie.services.participants import ensure_not_withdrawn
-from reverie.services.transcripts import lines_touching, show_lines, version_info, version_lines
+from reverie.services.transcripts import lines_touching, resolve_target, show_lines, version_info
 from reverie.store.models import Annotation, TranscriptLine
 
 NONVERBAL_SOURCES = ("recording", "interviewer_notes", "reflexive_log")
@@ -67,15 +67,7 @@ def _annotate(study: OpenStudy, participant: str, round_no: int, kind: str, data
     payload: dict[str, Any] = {"participant": participant, "round": round_no, **data}
     with study.write(f"annotation.{kind}", target=f"interview:{participant}/{round_no}", payload=payload) as s:
         version = locked_version(s, study, participant, round_no)
-        if lines is not None:
-            numbered = version_lines(study, version.id, *lines)
-            start, end = offsets_for_lines(numbered, *lines)
-        else:
-            start, end = span
-            if not 0 <= start < end <= len(version.text):
-                raise InvalidInput(f"span {start}-{end} is outside the transcript (0-{len(version.text)}) or empty")
-            numbered = lines_touching(study, version.id, start, end)
-        first, last = line_range_for_span(numbered, start, end)
+        start, end, first, last = resolve_target(study, version, lines, span)
         row = Annotation(version_id=version.id, kind=kind, start_offset=start, end_offset=end, data=data, note="",
                          selector=asdict(make_selector(version.text, start, end)), created_by=study.actor)
         s.add(row)

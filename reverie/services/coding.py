@@ -19,12 +19,11 @@ from sqlalchemy import func, select, text, update
 from reverie.core import vocab
 from reverie.core.anchoring import make_selector
 from reverie.core.errors import Conflict, InvalidInput, NotFound
-from reverie.core.layout import line_range_for_span, offsets_for_lines
 from reverie.services.context import OpenStudy
 from reverie.services.decisions import record_decision
 from reverie.services.interviews import find_interview
 from reverie.services.participants import ensure_not_withdrawn
-from reverie.services.transcripts import lines_touching, version_lines
+from reverie.services.transcripts import resolve_target
 from reverie.store.models import Code, Coding, Transcript, TranscriptVersion
 
 _COLOUR = re.compile(r"^(#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?)?$")
@@ -156,15 +155,7 @@ def apply_code(study: OpenStudy, code: str, participant: str, *, round_no: int =
         if record.status != "active":
             raise Conflict(f"code {code!r} is {record.status}; apply the code it was merged into")
         version = locked_version(s, study, participant, round_no)
-        if lines is not None:
-            numbered = version_lines(study, version.id, *lines)
-            start, end = offsets_for_lines(numbered, *lines)
-        else:
-            start, end = span
-            if not 0 <= start < end <= len(version.text):
-                raise InvalidInput(f"span {start}-{end} is outside the transcript (0-{len(version.text)}) or empty")
-            numbered = lines_touching(study, version.id, start, end)
-        first, last = line_range_for_span(numbered, start, end)
+        start, end, first, last = resolve_target(study, version, lines, span)
         coding = Coding(guid=str(uuid.uuid4()), code_id=record.id, version_id=version.id, start_offset=start,
                         end_offset=end, start_line=first, end_line=last,
                         selector=asdict(make_selector(version.text, start, end)), coder=study.actor, note=note,

@@ -155,7 +155,7 @@ def line_maps(study: OpenStudy, code: str, round_no: int) -> list[LineMap]:
 def current_turns(study: OpenStudy, code: str, round_no: int) -> list[Turn]:
     """The current version's turns (with word times where recognised), to edit and correct."""
     from reverie.core.transcript import Word as CoreWord
-    from reverie.store.models import SpeakerTurn, Word
+    from reverie.store.models import Word
 
     with study.read() as s:
         interview = find_interview(s, study, code, round_no)

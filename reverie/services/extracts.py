@@ -19,7 +19,7 @@ from reverie.core import vocab
 from reverie.core.anchoring import make_selector
 from reverie.core.citation import cite_inline
 from reverie.core.errors import Conflict, InvalidInput, NotFound
-from reverie.core.layout import lines_in_range, offsets_for_lines
+from reverie.core.layout import offsets_for_lines
 from reverie.core.status import check_extract_move
 from reverie.services.coding import find_code, locked_version
 from reverie.services.context import OpenStudy

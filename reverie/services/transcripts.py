@@ -16,7 +16,9 @@ from sqlalchemy import func, select, text as sql
 
 from reverie.core.citation import CitationStyle, cite_inline
 from reverie.core.errors import Conflict, InvalidInput, NotFound
-from reverie.core.layout import Line, LineLayout, layout_lines, lines_in_range, parse_layout_name
+from reverie.core.layout import (
+    Line, LineLayout, layout_lines, line_range_for_span, offsets_for_lines, parse_layout_name,
+)
 from reverie.core.notation import parse_profile_name, reading_text
 from reverie.core.transcript import ParsedTranscript, TurnSpan, assemble
 from reverie.services.context import OpenStudy
@@ -281,6 +283,22 @@ def version_lines(study: OpenStudy, version_id: int, first: int | None = None,
     if first is not None and not rows:
         raise InvalidInput(f"the transcript has no line {first}" + (f"-{last}" if last != first else ""))
     return [Line(*row) for row in rows]
+
+
+def resolve_target(study: OpenStudy, version: TranscriptVersion, lines: tuple[int, int] | None,
+                   span: tuple[int, int] | None) -> tuple[int, int, int, int]:
+    """(start, end, first line, last line) of what a coding or annotation points at: lines or a span."""
+    if (lines is None) == (span is None):
+        raise InvalidInput("give either a line range or a character span")
+    if lines is not None:
+        numbered = version_lines(study, version.id, *lines)
+        start, end = offsets_for_lines(numbered, *lines)
+    else:
+        start, end = span
+        if not 0 <= start < end <= len(version.text):
+            raise InvalidInput(f"span {start}-{end} is outside the transcript (0-{len(version.text)}) or empty")
+        numbered = lines_touching(study, version.id, start, end)
+    return (start, end, *line_range_for_span(numbered, start, end))
 
 
 def lines_touching(study: OpenStudy, version_id: int, start: int, end: int) -> list[Line]:

@@ -22,9 +22,8 @@ from reverie.web.routes import ROUTERS
 from reverie.web.security import TokenGuard
 
 
-def create_app(study_dir: Path | str, token: str, *, study: OpenStudy | None = None) -> FastAPI:
-    """The workbench app for the study in ``study_dir``; pass ``study`` when it is already open (unlocked)."""
-    study = study or open_study(Path(study_dir))
+def study_lifespan(study: OpenStudy):
+    """The app's life: the study stays open while it serves and is closed after."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -36,7 +35,13 @@ def create_app(study_dir: Path | str, token: str, *, study: OpenStudy | None = N
             study.close()
             shutil.rmtree(app.state.media_dir, ignore_errors=True)
 
-    app = FastAPI(title="Reverie", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    return lifespan
+
+
+def create_app(study_dir: Path | str, token: str, *, study: OpenStudy | None = None) -> FastAPI:
+    """The workbench app for the study in ``study_dir``; pass ``study`` when it is already open (unlocked)."""
+    study = study or open_study(Path(study_dir))
+    app = FastAPI(title="Reverie", lifespan=study_lifespan(study), docs_url=None, redoc_url=None, openapi_url=None)
     app.state.study = study
     app.add_middleware(TokenGuard, token=token)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

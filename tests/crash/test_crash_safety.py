@@ -4,7 +4,6 @@ change that was reported committed is there."""
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import sqlite3

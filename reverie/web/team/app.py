@@ -10,10 +10,6 @@ signed-in user.
 from __future__ import annotations
 
 import ipaddress
-import shutil
-import tempfile
-from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -22,6 +18,7 @@ from reverie.services.accounts import LoginThrottle, Sessions, open_team_study
 from reverie.services.config import TeamSettings
 from reverie.services.context import OpenStudy
 from reverie.web.deps import HERE, current_study
+from reverie.web.app import study_lifespan
 from reverie.web.errors import install_error_handlers
 from reverie.web.routes import ROUTERS
 from reverie.web.team import auth, portal
@@ -49,17 +46,7 @@ def create_team_app(settings: TeamSettings, *, study: OpenStudy | None = None,
     study = study or open_team_study(settings)
     secure = cookies_must_be_secure(settings) if secure_cookies is None else secure_cookies
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        # As in local mode: recordings decrypted to be played live here, removed at shutdown.
-        app.state.media_dir = Path(tempfile.mkdtemp(prefix="reverie-media-"))
-        try:
-            yield
-        finally:
-            study.close()
-            shutil.rmtree(app.state.media_dir, ignore_errors=True)
-
-    app = FastAPI(title="Reverie team", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="Reverie team", lifespan=study_lifespan(study), docs_url=None, redoc_url=None, openapi_url=None)
     app.state.study = study
     app.state.sessions = Sessions()
     app.state.throttle = LoginThrottle()
