@@ -12,20 +12,19 @@ Three layers, each failing closed:
 3. The same dependency writes an audit event for every read it allows (action ``read``, target
    the path) through the study's one write path, so reads join the hash chain with the changes.
 
-The workbench's pages were written for local mode and carry no CSRF field, so for staff the
-guard adds the token and ``team.js`` to every full HTML page; the script puts the token on
-HTMX requests, plain form posts and ``fetch`` calls.
+The workbench's pages carry no CSRF field of their own: for staff the guard puts the session's
+token in the request state, ``base.html`` writes it into a meta tag with ``team.js``, and the
+script puts it on HTMX requests, plain form posts and ``fetch`` calls.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import html
 import secrets
 
 from fastapi import Depends, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import cookie_parser
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -93,7 +92,9 @@ class TeamGuard:
             return
         state = scope.setdefault("state", {})
         state.update(member=member, session=session, study=dataclasses.replace(self.study, actor=member.username))
-        await self.app(scope, receive, send if member.is_reviewer else _with_token(send, session.csrf))
+        if not member.is_reviewer:
+            state["csrf_token"] = session.csrf  # base.html adds it and team.js to staff pages
+        await self.app(scope, receive, send)
 
     def _anonymous(self, scope: Scope) -> Response:
         if scope["method"] in SAFE_METHODS:
@@ -151,34 +152,6 @@ async def _nothing_more() -> Message:
 
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
     await PlainTextResponse("404: no such page", status_code=404)(scope, receive, send)
-
-
-def _with_token(send: Send, token: str) -> Send:
-    """Add the CSRF token and ``team.js`` to full HTML pages (those with a ``</head>``)."""
-    snippet = (f'<meta name="reverie-csrf" content="{html.escape(token)}">'
-               '<script src="/team-static/team.js" defer></script></head>').encode()
-    start: Message | None = None
-    chunks: list[bytes] = []
-
-    async def send_with_token(message: Message) -> None:
-        nonlocal start
-        if message["type"] == "http.response.start":
-            if Headers(raw=message["headers"]).get("content-type", "").startswith("text/html"):
-                start = message
-                return
-        elif message["type"] == "http.response.body" and start is not None:
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            body = b"".join(chunks).replace(b"</head>", snippet, 1)
-            headers = MutableHeaders(raw=list(start["headers"]))
-            headers["content-length"] = str(len(body))
-            await send({**start, "headers": headers.raw})
-            await send({"type": "http.response.body", "body": body})
-            return
-        await send(message)
-
-    return send_with_token
 
 
 # --- in the routes ---------------------------------------------------------------------------
