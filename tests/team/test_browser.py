@@ -1,0 +1,41 @@
+"""The team workbench in Debian's Chromium: sign in, code a line, move an extract (CSRF via team.js)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.team.conftest import PASSWORD
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_an_analyst_signs_in_and_codes_with_the_csrf_token(browser, team):
+    from playwright.sync_api import expect
+
+    page = browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    page.goto(team.url + "/login")
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    expect(page.locator("meta[name=reverie-csrf]")).to_have_count(1)
+    page.goto(team.url + "/interviews/P1/1/transcript")
+    page.locator("#L2").click()
+    page.keyboard.press("c")
+    dialog = page.locator("#dlg-code")
+    dialog.get_by_label("Code label (new or existing)").fill("held in mind")
+    dialog.get_by_role("button", name="Apply code").click()
+    expect(page.locator("#messages")).to_contain_text("coded P1 lines 2-2")
+    page.goto(team.url + "/review")
+    expect(page.locator("body")).to_contain_text("your role in this study does not allow this")
