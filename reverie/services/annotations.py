@@ -15,12 +15,11 @@ with the codes and annotations on it, found by line number or by a moment of the
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
-from reverie.core.anchoring import make_selector
 from reverie.core.errors import InvalidInput
 from reverie.core.layout import line_range_for_span
 from reverie.core.vocab import ANNOTATION_KINDS, NONVERBAL_KINDS
@@ -67,13 +66,14 @@ def _annotate(study: OpenStudy, participant: str, round_no: int, kind: str, data
     payload: dict[str, Any] = {"participant": participant, "round": round_no, **data}
     with study.write(f"annotation.{kind}", target=f"interview:{participant}/{round_no}", payload=payload) as s:
         version = locked_version(s, study, participant, round_no)
-        start, end, first, last = resolve_target(study, version, lines, span)
+        target = resolve_target(study, s, version.id, lines, span)
+        start, end, first, last = target.start, target.end, target.first_line, target.last_line
         row = Annotation(version_id=version.id, kind=kind, start_offset=start, end_offset=end, data=data, note="",
-                         selector=asdict(make_selector(version.text, start, end)), created_by=study.actor)
+                         selector=target.selector, created_by=study.actor)
         s.add(row)
         s.flush()
         payload.update(id=row.id, lines=[first, last], version=version.number)
-    return AnnotationView(row.id, kind, first, last, start, end, version.text[start:end], data, study.actor)
+    return AnnotationView(row.id, kind, first, last, start, end, target.exact, data, study.actor)
 
 
 def add_nonverbal(study: OpenStudy, participant: str, *, kind: str, description: str, source: str,

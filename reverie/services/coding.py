@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import defer
 
 from reverie.core import vocab
-from reverie.core.anchoring import make_selector
 from reverie.core.errors import Conflict, InvalidInput, NotFound
 from reverie.services.context import OpenStudy
 from reverie.services.decisions import record_decision
@@ -83,7 +83,8 @@ def locked_version(session, study: OpenStudy, code: str, round_no: int) -> Trans
     transcript = session.execute(select(Transcript).where(Transcript.interview_id == interview.id)).scalar_one_or_none()
     if transcript is None or transcript.current_version_id is None:
         raise NotFound(f"{code} round {round_no} has no transcript; import one with `reverie transcript import`")
-    version = session.get(TranscriptVersion, transcript.current_version_id)
+    # The text (a megabyte for a long transcript) is read only if a caller needs it.
+    version = session.get(TranscriptVersion, transcript.current_version_id, options=[defer(TranscriptVersion.text)])
     if version.status != "locked":
         raise Conflict(f"{code} round {round_no} transcript version {version.number} is {version.status}, not locked; "
                        "lock it (`reverie transcript lock`) before coding or citing it, so its line numbers "
@@ -155,14 +156,14 @@ def apply_code(study: OpenStudy, code: str, participant: str, *, round_no: int =
         if record.status != "active":
             raise Conflict(f"code {code!r} is {record.status}; apply the code it was merged into")
         version = locked_version(s, study, participant, round_no)
-        start, end, first, last = resolve_target(study, version, lines, span)
-        coding = Coding(guid=str(uuid.uuid4()), code_id=record.id, version_id=version.id, start_offset=start,
-                        end_offset=end, start_line=first, end_line=last,
-                        selector=asdict(make_selector(version.text, start, end)), coder=study.actor, note=note,
+        target = resolve_target(study, s, version.id, lines, span)
+        coding = Coding(guid=str(uuid.uuid4()), code_id=record.id, version_id=version.id, start_offset=target.start,
+                        end_offset=target.end, start_line=target.first_line, end_line=target.last_line,
+                        selector=target.selector, coder=study.actor, note=note,
                         created_by=study.actor)
         s.add(coding)
         s.flush()
-        payload.update(id=coding.id, lines=[first, last], version=version.number)
+        payload.update(id=coding.id, lines=[target.first_line, target.last_line], version=version.number)
     return coding
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text as sql
 
+from reverie.core.anchoring import make_selector
 from reverie.core.citation import CitationStyle, cite_inline
 from reverie.core.errors import Conflict, InvalidInput, NotFound
 from reverie.core.layout import (
@@ -285,20 +286,46 @@ def version_lines(study: OpenStudy, version_id: int, first: int | None = None,
     return [Line(*row) for row in rows]
 
 
-def resolve_target(study: OpenStudy, version: TranscriptVersion, lines: tuple[int, int] | None,
-                   span: tuple[int, int] | None) -> tuple[int, int, int, int]:
-    """(start, end, first line, last line) of what a coding or annotation points at: lines or a span."""
+@dataclass(frozen=True)
+class Target:
+    """What a coding or annotation points at: offsets, line numbers and its quote selector."""
+
+    start: int
+    end: int
+    first_line: int
+    last_line: int
+    selector: dict
+
+    @property
+    def exact(self) -> str:
+        return self.selector["exact"]
+
+
+def text_window(session, version_id: int, start: int, end: int) -> str:
+    """``text[start:end]`` of a version, cut out by the database (a long transcript is not read whole)."""
+    return session.execute(select(func.substr(TranscriptVersion.text, start + 1, max(end - start, 0)))
+                           .where(TranscriptVersion.id == version_id)).scalar() or ""
+
+
+def resolve_target(study: OpenStudy, session, version_id: int, lines: tuple[int, int] | None,
+                   span: tuple[int, int] | None, context: int = 32) -> Target:
+    """Where a coding or annotation lands, given lines or a span, with its quote selector."""
     if (lines is None) == (span is None):
         raise InvalidInput("give either a line range or a character span")
+    length = session.execute(select(func.length(TranscriptVersion.text))
+                             .where(TranscriptVersion.id == version_id)).scalar() or 0
     if lines is not None:
-        numbered = version_lines(study, version.id, *lines)
+        numbered = version_lines(study, version_id, *lines)
         start, end = offsets_for_lines(numbered, *lines)
     else:
         start, end = span
-        if not 0 <= start < end <= len(version.text):
-            raise InvalidInput(f"span {start}-{end} is outside the transcript (0-{len(version.text)}) or empty")
-        numbered = lines_touching(study, version.id, start, end)
-    return (start, end, *line_range_for_span(numbered, start, end))
+        if not 0 <= start < end <= length:
+            raise InvalidInput(f"span {start}-{end} is outside the transcript (0-{length}) or empty")
+        numbered = lines_touching(study, version_id, start, end)
+    low, high = max(0, start - context), min(length, end + context)
+    window = text_window(session, version_id, low, high)
+    selector = make_selector(window, start - low, end - low, context)
+    return Target(start, end, *line_range_for_span(numbered, start, end), asdict(selector))
 
 
 def lines_touching(study: OpenStudy, version_id: int, start: int, end: int) -> list[Line]:

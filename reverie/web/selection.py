@@ -19,7 +19,7 @@ from reverie.core.errors import InvalidInput
 from reverie.core.layout import line_range_for_span
 from reverie.core.offsets import utf16_to_cp
 from reverie.services.context import OpenStudy
-from reverie.services.transcripts import version_info, version_lines, version_text
+from reverie.services.transcripts import text_window, version_info, version_lines
 
 
 class Selection(BaseModel):
@@ -49,17 +49,19 @@ def resolve(study: OpenStudy, code: str, round_no: int, selection: Selection) ->
     if (selection.end_line, selection.end_offset) <= (selection.start_line, selection.start_offset):
         raise InvalidInput("the selection is empty; select some words of the transcript")
     info = version_info(study, code, round_no)
-    text = version_text(study, info.id)
     chosen = version_lines(study, info.id, selection.start_line, selection.end_line)
     first, last = chosen[0], chosen[-1]
+    base = first.start
+    with study.read() as session:  # only the selected lines' stretch of the text, not all of it
+        text = text_window(session, info.id, base, last.end)
     try:
-        start = first.start + utf16_to_cp(text[first.start:first.end], selection.start_offset)
-        end = last.start + utf16_to_cp(text[last.start:last.end], selection.end_offset)
+        start = utf16_to_cp(text[:first.end - base], selection.start_offset)
+        end = last.start - base + utf16_to_cp(text[last.start - base:], selection.end_offset)
     except InvalidInput:
         start = end = -1
     if not (0 <= start < end and _squash(text[start:end]) == _squash(selection.exact)):
-        start, end = _find_quote(text, first.start, last.end, selection.exact, near=max(start, first.start))
-    return Span(start, end, *line_range_for_span(chosen, start, end))
+        start, end = _find_quote(text, 0, len(text), selection.exact, near=max(start, 0))
+    return Span(base + start, base + end, *line_range_for_span(chosen, base + start, base + end))
 
 
 def _find_quote(text: str, lo: int, hi: int, exact: str, near: int) -> tuple[int, int]:
