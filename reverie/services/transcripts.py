@@ -216,7 +216,6 @@ class VersionInfo:
     status: str
     layout: dict
     notation_profile: str
-    line_count: int
     first_line: int
     last_line: int
     code: str
@@ -243,10 +242,10 @@ def _version_info(s, interview: Interview, code: str, number: int | None = None)
                                                         TranscriptVersion.number == number)).scalar_one_or_none()
         if row is None:
             raise NotFound(f"{code} round {interview.round} has no transcript version {number}")
-    count, first, last = s.execute(select(func.count(), func.min(TranscriptLine.number),
-                                          func.max(TranscriptLine.number))
-                                   .where(TranscriptLine.version_id == row.id)).one()
-    return VersionInfo(row.id, row.number, row.status, row.line_layout, transcript.notation_profile, count,
+    # Two single-aggregate queries: each is one index probe, where count/min/max together scan every line.
+    first = s.execute(select(func.min(TranscriptLine.number)).where(TranscriptLine.version_id == row.id)).scalar()
+    last = s.execute(select(func.max(TranscriptLine.number)).where(TranscriptLine.version_id == row.id)).scalar()
+    return VersionInfo(row.id, row.number, row.status, row.line_layout, transcript.notation_profile,
                        first or 0, last or 0, code, interview.round, interview.id, row.transcriber, row.origin)
 
 
@@ -312,18 +311,16 @@ def resolve_target(study: OpenStudy, session, version_id: int, lines: tuple[int,
     """Where a coding or annotation lands, given lines or a span, with its quote selector."""
     if (lines is None) == (span is None):
         raise InvalidInput("give either a line range or a character span")
-    length = session.execute(select(func.length(TranscriptVersion.text))
-                             .where(TranscriptVersion.id == version_id)).scalar() or 0
     if lines is not None:
         numbered = version_lines(study, version_id, *lines)
         start, end = offsets_for_lines(numbered, *lines)
     else:
         start, end = span
-        if not 0 <= start < end <= length:
-            raise InvalidInput(f"span {start}-{end} is outside the transcript (0-{length}) or empty")
-        numbered = lines_touching(study, version_id, start, end)
-    low, high = max(0, start - context), min(length, end + context)
-    window = text_window(session, version_id, low, high)
+        numbered = lines_touching(study, version_id, start, end) if 0 <= start < end else []
+    low = max(0, start - context)
+    window = text_window(session, version_id, low, end + context)  # shorter near the end of the text
+    if not (0 <= start < end and end - low <= len(window)):
+        raise InvalidInput(f"span {start}-{end} is outside the transcript or empty")
     selector = make_selector(window, start - low, end - low, context)
     return Target(start, end, *line_range_for_span(numbered, start, end), asdict(selector))
 

@@ -81,6 +81,7 @@ class TranscriptLine(Base):
     __table_args__ = (
         UniqueConstraint("version_id", "number"),
         CheckConstraint("start_offset <= end_offset", name="span"),
+        Index("ix_transcript_lines_version_offset", "version_id", "start_offset"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
