@@ -4,8 +4,8 @@ selected, with and without 1,000 codings on it, and the time to apply a code to 
 The real server (``python -m reverie.cli serve``) on a free port, driven with Playwright by
 Debian's Chromium (never a downloaded browser). "Selectable" means the first line's text is in
 the page and a DOM range over it yields the text, i.e. a researcher could start selecting. The
-code is applied through the same JSON endpoint the page posts to, over the browser's own
-authenticated connection. Goals are absolute; there is no baseline.
+code is applied through the same JSON endpoint the page posts to, with the page's own fetch,
+timed in the browser. Goals are absolute; there is no baseline.
 """
 
 from __future__ import annotations
@@ -27,6 +27,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 LINES, CODINGS = 20_000, 1_000
+APPLY_JS = """async ([url, body]) => {
+  const began = performance.now();
+  const response = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body});
+  await response.json();
+  return [response.status, performance.now() - began];
+}"""
 OPEN_GOALS = {"P1": 1.0, "P2": 2.0}  # P1 has no codings, P2 has CODINGS of them
 APPLY_GOAL = 0.050
 SELECT_FIRST_LINE = """() => {
@@ -155,17 +161,16 @@ def run(quick: bool) -> list[dict]:
                 bodies = [_selection(n, shown[n]) for n in numbers[::len(numbers) // applies][:applies]]
                 times = []
                 for body in bodies:
-                    start = time.perf_counter()
-                    response = page.request.post(f"{base}/interviews/P2/1/codings", data=json.dumps(body),
-                                                 headers={"Content-Type": "application/json"})
-                    times.append(time.perf_counter() - start)
-                    if not response.ok:
-                        raise RuntimeError(f"applying a code answered {response.status}: {response.text()[:200]}")
+                    # Timed inside the page, as the reader's own fetch sees it (no driver round trip).
+                    status, elapsed_ms = page.evaluate(APPLY_JS, [f"{base}/interviews/P2/1/codings", json.dumps(body)])
+                    if status != 200:
+                        raise RuntimeError(f"applying a code answered {status}")
+                    times.append(elapsed_ms / 1000)
                 browser.close()
             p95 = percentile(times, 95)
             out.append(row(f"apply a code to a selection (p95, {LINES:,}-line transcript)", p95, None,
                            f"< {APPLY_GOAL * 1000:.0f} ms", p95 < APPLY_GOAL,
-                           f"{len(times)} POSTs to /codings through the page's session"))
+                           f"{len(times)} POSTs to /codings from the page (fetch, timed in the browser)"))
         finally:
             server.terminate()
             try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import tomllib
 from pathlib import Path
 
@@ -30,20 +29,16 @@ def run_server(config: Path) -> None:
     from reverie.services import jobs
     from reverie.services.accounts import open_team_study
     from reverie.services.config import load_settings
+    from reverie.cli.serve import listening_socket
     from reverie.web.team.app import create_team_app
 
     settings = load_settings(config)
     study = open_team_study(settings)
-    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((settings.host, settings.port))
-    except OSError as exc:
-        sock.close()
+        sock = listening_socket(settings.host, settings.port, "change `port` in the settings")
+    except InvalidInput:
         study.close()
-        raise InvalidInput(f"cannot listen on {settings.host}:{settings.port} ({exc.strerror}); "
-                           "change `port` in the settings") from None
-    sock.listen(128)
+        raise
     app = create_team_app(settings, study=study)
     print(f"http://{settings.host}:{settings.port}/", flush=True)
     if app.state.secure_cookies:
