@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.team.conftest import PASSWORD
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+from tests.team.conftest import PASSWORD, team, team_schema  # noqa: F401 (fixtures)
 
 
 def test_an_analyst_signs_in_and_codes_with_the_csrf_token(browser, team):
