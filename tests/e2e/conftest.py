@@ -11,12 +11,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
 import pytest
 
 from reverie.services import interviews, participants, studies, transcripts
+from tests.web.conftest import silent_wav
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -45,15 +45,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def _wav(path: Path, seconds: float = 2.0) -> Path:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\x00\x00" * int(8000 * seconds))
-    return path
-
-
 def build_study(root: Path, scratch: Path) -> Path:
     """P1: a short locked interview with a recording; P2: a locked 20,000-line interview."""
     study = studies.init_study(root, title="Peer support study", identity=studies.Identity("Test Researcher", "TR"))
@@ -61,7 +52,7 @@ def build_study(root: Path, scratch: Path) -> Path:
                                  setting="Community", years_band="10-15", status="consented")
     participants.add_participant(study, "P2", gender="Male", profession="Nurse", setting="Inpatient",
                                  years_band="5-10", status="consented")
-    interviews.add_interview(study, "P1", 1, held_on="2019-03-01", duration_min=62, recording=_wav(scratch / "p1.wav"))
+    interviews.add_interview(study, "P1", 1, held_on="2019-03-01", duration_min=62, recording=silent_wav(scratch / "p1.wav", 2.0))
     interviews.add_interview(study, "P2", 1, held_on="2019-03-08", duration_min=80)
     small = scratch / "p1.txt"
     small.write_text(P1_TEXT, encoding="utf-8")
