@@ -1,6 +1,6 @@
 """Code frequencies, co-occurrence and a crosstab on many codings, against the same SQL run directly.
 
-The statistics in :mod:`reverie.services.coding` are plain SQL; what they may add is the session,
+The statistics in :mod:`reverie.services.analysis.coding` are plain SQL; what they may add is the session,
 the parameter binding and the result objects. Baseline, pinned: the very same SQL text
 (``FREQUENCY_SQL``, ``COOCCURRENCE_SQL``, ``crosstab_sql``) with the same parameters on a bare
 ``sqlite3`` connection to the same study file, rows fetched. Medians of alternating runs.
@@ -30,13 +30,20 @@ def coded_study(root: Path, n: int, words: int, codings: int, seed: int = 11):
     """An open study of ``n`` locked transcripts and ``codings`` codings spread over them (set-up, not timed)."""
     from dataclasses import asdict
 
+    from reverie.services.transcripts.versions.versions import (
+        set_status,
+        store_parsed,
+        version_info,
+        version_lines,
+        version_text,
+    )
     from sqlalchemy import insert, select
 
     from reverie.core.anchoring import make_selector
     from reverie.core.layout import line_range_for_span
     from reverie.core.transcript import ParsedTranscript, Turn
-    from reverie.services import coding, interviews, participants, studies
-    from reverie.services.transcripts import set_status, store_parsed, version_info, version_lines, version_text
+    from reverie.services.analysis import coding
+    from reverie.services.study import interviews, participants, studies
     from reverie.store.models import Code, Coding
 
     study = studies.init_study(root, title="Analytics bench", identity=studies.Identity("Bench", "BB"))
@@ -73,7 +80,7 @@ def coded_study(root: Path, n: int, words: int, codings: int, seed: int = 11):
 
 
 def run(quick: bool) -> list[dict]:
-    from reverie.services import coding
+    from reverie.services.analysis import coding
 
     n, words, codings, runs = (20, 2000, 2000, 11) if quick else (1000, 10000, 50_000, 7)
     out = []

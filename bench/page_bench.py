@@ -61,14 +61,21 @@ def _build(root: Path) -> dict[int, str]:
     """P1 and P2 with the same locked 20,000-line transcript; CODINGS codings on P2's. Returns P2's lines."""
     from dataclasses import asdict
 
+    from reverie.services.transcripts.versions.versions import (
+        set_status,
+        show_lines,
+        store_parsed,
+        version_info,
+        version_lines,
+        version_text,
+    )
     from sqlalchemy import insert
 
     from reverie.core.anchoring import make_selector
     from reverie.core.layout import line_range_for_span
     from reverie.core.transcript import ParsedTranscript, Turn
-    from reverie.services import coding, interviews, participants, studies
-    from reverie.services.transcripts import set_status, show_lines, store_parsed, version_info, version_lines
-    from reverie.services.transcripts import version_text
+    from reverie.services.analysis import coding
+    from reverie.services.study import interviews, participants, studies
     from reverie.store.models import Coding
 
     study = studies.init_study(root, title="Page bench", identity=studies.Identity("Bench", "BB"))

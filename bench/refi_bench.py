@@ -30,17 +30,18 @@ def _build(root: Path, n: int, words: int, codings_each: int) -> None:
     """A study of ``n`` locked transcripts with codings (set-up, not timed)."""
     from dataclasses import asdict
 
-    from sqlalchemy import insert, select
-
-    from reverie.core.anchoring import make_selector
-    from reverie.core.layout import line_range_for_span
-    from reverie.services import coding, interviews, participants, studies
-    from reverie.services.transcripts import (
+    from reverie.services.transcripts.versions.versions import (
         set_status,
         store_parsed,
         version_info,
         version_lines,
     )
+    from sqlalchemy import insert, select
+
+    from reverie.core.anchoring import make_selector
+    from reverie.core.layout import line_range_for_span
+    from reverie.services.analysis import coding
+    from reverie.services.study import interviews, participants, studies
     from reverie.store.models import Code, Coding, TranscriptVersion
 
     study = studies.init_study(root, title="REFI bench", identity=studies.Identity("Bench", "BB"))
@@ -80,8 +81,8 @@ def _child(study_dir: str, target: str) -> None:
 
     from reverie.formats.refi import write_qdpx
     from reverie.formats.refi.validate import Schema, schema_problems
-    from reverie.services.exchange import export_qdpx, study_as_project
-    from reverie.services.studies import open_study
+    from reverie.services.output.refi_export import export_qdpx, study_as_project
+    from reverie.services.study.studies import open_study
 
     study = open_study(Path(study_dir))
     schema_problems(etree.Element("warm-up"), Schema.PROJECT)  # compile the schema outside both timings

@@ -29,12 +29,16 @@ def _add_final_extracts(study, extracts: int, themes: int) -> None:
     """Final extracts of 2 to 8 lines, spread over ``themes`` themes (set-up, not timed)."""
     from dataclasses import asdict
 
+    from reverie.services.transcripts.versions.versions import (
+        version_info,
+        version_lines,
+        version_text,
+    )
     from sqlalchemy import insert, select
 
     from reverie.core.anchoring import make_selector
     from reverie.core.layout import offsets_for_lines
-    from reverie.services.themes import add_theme
-    from reverie.services.transcripts import version_info, version_lines, version_text
+    from reverie.services.analysis.themes import add_theme
     from reverie.store.models import Extract, Participant
 
     theme_ids = [add_theme(study, label).id for label in THEMES[:themes]]
@@ -62,8 +66,8 @@ def _add_final_extracts(study, extracts: int, themes: int) -> None:
 
 def _child(study_dir: str, target: str, fmt: str) -> None:
     """Write one report in this process; print seconds, peak memory and size as JSON (run by :func:`run`)."""
-    from reverie.services.reports import write_report
-    from reverie.services.studies import open_study
+    from reverie.services.output.reports import write_report
+    from reverie.services.study.studies import open_study
 
     study = open_study(Path(study_dir))
     start = time.perf_counter()

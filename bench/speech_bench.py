@@ -58,7 +58,6 @@ def _row(name, value, baseline, goal, met, note, ratio=None):
 
 def _make_audio(folder: Path, quick: bool):
     import numpy as np
-
     import speech_synth
 
     recording = speech_synth.interview(speech_synth.HibariVoice())
@@ -68,9 +67,9 @@ def _make_audio(folder: Path, quick: bool):
 
 
 def _recognition_rows(path: Path, model_dir: Path, runs: int) -> list[dict]:
+    import speech_synth
     from faster_whisper import WhisperModel
 
-    import speech_synth
     from reverie.speech.recognise import transcribe
 
     bare_model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=2)

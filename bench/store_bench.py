@@ -14,7 +14,6 @@ from pathlib import Path
 
 from bench.corpus import corpus
 from bench.timing import percentile, row
-
 from reverie.core.layout import LineLayout, layout_lines
 from reverie.core.transcript import ParsedTranscript, Turn, assemble
 
@@ -24,7 +23,8 @@ def _parsed(turns):
 
 
 def _make_study(root: Path, interviews):
-    from reverie.services import interviews as iv, participants, studies
+    from reverie.services.study import interviews as iv
+    from reverie.services.study import participants, studies
 
     study = studies.init_study(root, title="bench", identity=studies.Identity("Bench", "BB"))
     for code, _ in interviews:
@@ -34,7 +34,7 @@ def _make_study(root: Path, interviews):
 
 
 def _ours(study, interviews):
-    from reverie.services.transcripts import store_parsed
+    from reverie.services.transcripts.versions.versions import store_parsed
 
     for code, turns in interviews:
         store_parsed(study, code, 1, _parsed(turns), layout="fixed-width", width=80, notation=None,
@@ -89,7 +89,7 @@ def run(quick: bool) -> list[dict]:
         _ours(study, interviews)
         raw_db = tmp / "search-raw.db"
         _raw(raw_db, interviews)
-        from reverie.services.search import search
+        from reverie.services.transcripts.versions.search import search
 
         queries = ["milk", "peer support", "disch*", '"care plan"', "ward AND NOT doctor", "café", "fridge OR kitchen"]
         mine_t, raw_t = [], []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reverie.services.studies import Identity, init_study
+from reverie.services.study.studies import Identity, init_study
 
 PG_URL = os.environ.get("REVERIE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -112,7 +112,8 @@ def transcript_file(tmp_path) -> Path:
 @pytest.fixture
 def populated(study, transcript_file):
     """A study with P1 (round 1 transcribed and locked) and P2 (no interview yet)."""
-    from reverie.services import interviews, participants, transcripts
+    from reverie.services.study import interviews, participants
+    from reverie.services.transcripts import versions as transcripts
 
     participants.add_participant(study, "P1", gender="F", profession="Occupational Therapist", setting="Acute Care",
                                  years_band=">15", recruitment_channel="email")

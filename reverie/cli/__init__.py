@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from reverie.cli.app import app
-from reverie.cli import study as _study  # noqa: F401  (registers commands)
-from reverie.cli import transcripts as _transcripts  # noqa: F401
-from reverie.cli import exchange as _exchange  # noqa: F401
 from reverie.cli import analysis as _analysis  # noqa: F401
+from reverie.cli import exchange as _exchange  # noqa: F401
+from reverie.cli import ops as _ops  # noqa: F401
+from reverie.cli import privacy as _privacy  # noqa: F401
 from reverie.cli import reports as _reports  # noqa: F401
 from reverie.cli import serve as _serve  # noqa: F401
-from reverie.cli import ops as _ops  # noqa: F401
 from reverie.cli import speech as _speech  # noqa: F401
-from reverie.cli import privacy as _privacy  # noqa: F401
+from reverie.cli import study as _study  # noqa: F401  (registers commands)
 from reverie.cli import team as _team  # noqa: F401
+from reverie.cli import transcripts as _transcripts  # noqa: F401
+from reverie.cli.app import app
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ EVIDENCE_HELP = "Evidence for the decision as KIND:ID (response:4, log:12, memo:
 
 
 def _evidence(values: list[str] | None) -> list[dict]:
-    from reverie.services.decisions import parse_evidence_ref
+    from reverie.services.analysis.decisions import parse_evidence_ref
 
     return [parse_evidence_ref(v) for v in values or []]
 
@@ -60,7 +60,7 @@ def codes_add(
     parent: str = typer.Option(None, "--parent", help="The parent code's label, to nest this code."),
 ):
     """Add a code to the codebook."""
-    from reverie.services.coding import add_code
+    from reverie.services.analysis.coding import add_code
 
     code = add_code(open_dir(directory), label, kind=kind, definition=definition, color=color, parent=parent)
     out.print(f"added code {code.label} ({code.kind}) {code.guid}")
@@ -71,7 +71,7 @@ def codes_add(
 def codes_list(directory: Path = DIRECTORY,
                merged: bool = typer.Option(False, "--merged", help="Also list codes merged into others.")):
     """List the codebook with how many codings each code has."""
-    from reverie.services.coding import list_codes
+    from reverie.services.analysis.coding import list_codes
 
     for code in list_codes(open_dir(directory), include_merged=merged):
         parent = f" < {code.parent}" if code.parent else ""
@@ -91,7 +91,7 @@ def codes_apply(
     note: str = typer.Option("", "--note", help="A note on this coding."),
 ):
     """Apply a code to lines or a character span of a locked transcript."""
-    from reverie.services.coding import apply_code
+    from reverie.services.analysis.coding import apply_code
 
     coding = apply_code(open_dir(directory), code, participant, round_no=round_no,
                         lines=parse_range(lines) if lines else None, span=_span(span) if span else None, note=note)
@@ -107,7 +107,7 @@ def codes_rename(
     rationale: str = typer.Option(..., "--rationale", help="Why the code is renamed (recorded as a decision)."),
 ):
     """Rename a code, recording the decision."""
-    from reverie.services.coding import rename_code
+    from reverie.services.analysis.coding import rename_code
 
     decision = rename_code(open_dir(directory), code, new_label, rationale=rationale)
     out.print(f"renamed {code} to {new_label} (decision {decision})")
@@ -122,7 +122,7 @@ def codes_merge(
     rationale: str = typer.Option(..., "--rationale", help="Why the codes are merged (recorded as a decision)."),
 ):
     """Merge one code into another; its codings move over."""
-    from reverie.services.coding import merge_code
+    from reverie.services.analysis.coding import merge_code
 
     decision = merge_code(open_dir(directory), source, into, rationale=rationale)
     out.print(f"merged {source} into {into} (decision {decision})")
@@ -133,7 +133,11 @@ def codes_merge(
 def codes_stats(directory: Path = DIRECTORY,
                 by: str = typer.Option("profession", "--by", help="Participant attribute for the crosstab.")):
     """Code frequencies, co-occurrence on the same transcript, and a crosstab by a participant attribute."""
-    from reverie.services.coding import code_frequencies, cooccurrence, crosstab
+    from reverie.services.analysis.coding import (
+        code_frequencies,
+        cooccurrence,
+        crosstab,
+    )
 
     study = open_dir(directory)
     out.print("frequencies (code, kind, codings, participants, interviews)")
@@ -173,7 +177,7 @@ def log_add(
     flag_extract: bool = typer.Option(False, "--flag-extract", help="Flag the anchored lines as an extract candidate."),
 ):
     """Write a reflexive log entry (append-only)."""
-    from reverie.services.reflexivity import Anchor, add_entry
+    from reverie.services.analysis.reflexivity import Anchor, add_entry
 
     parts = {k: v for k, v in (("observation", observation), ("interpretation", interpretation),
                                ("emotional_response", emotional_response)) if v}
@@ -198,7 +202,7 @@ def log_list(directory: Path = DIRECTORY,
              all_versions: bool = typer.Option(False, "--all-versions", help="Also show superseded versions."),
              tag: str = typer.Option(None, "--tag", help="Only entries with this tag.")):
     """List the reflexive log in the order it was written."""
-    from reverie.services.reflexivity import list_entries
+    from reverie.services.analysis.reflexivity import list_entries
 
     for entry in list_entries(open_dir(directory), include_superseded=all_versions, tag=tag):
         affect = "" if entry.affect_intensity is None else f" affect {entry.affect_intensity}"
@@ -212,7 +216,7 @@ def log_list(directory: Path = DIRECTORY,
 @handles_errors
 def log_affect(directory: Path = DIRECTORY):
     """The lines your feelings flagged, strongest first."""
-    from reverie.services.reflexivity import affect_lines
+    from reverie.services.analysis.reflexivity import affect_lines
 
     for line in affect_lines(open_dir(directory)):
         extract = f" {line.extract}" if line.extract else ""
@@ -238,7 +242,7 @@ def extracts_add(
     evidence: list[str] = typer.Option(None, "--evidence", help=EVIDENCE_HELP),
 ):
     """Select lines of a locked transcript as a candidate extract."""
-    from reverie.services.extracts import add_extract
+    from reverie.services.analysis.extracts import add_extract
 
     first, last = parse_range(lines)
     view = add_extract(open_dir(directory), participant, first, last, why=why, round_no=round_no,
@@ -253,7 +257,7 @@ def extracts_list(directory: Path = DIRECTORY,
                   status: str = typer.Option(None, "--status", help="Only extracts with this status."),
                   text: bool = typer.Option(False, "--text", help="Print each extract's display text.")):
     """List extracts with their citation, status and theme."""
-    from reverie.services.extracts import list_extracts
+    from reverie.services.analysis.extracts import list_extracts
 
     for view in list_extracts(open_dir(directory), status=status):
         theme = f"\t{view.theme}" if view.theme else ""
@@ -273,7 +277,7 @@ def extracts_move(
     evidence: list[str] = typer.Option(None, "--evidence", help=EVIDENCE_HELP),
 ):
     """Move an extract to a new status, recording the decision and its evidence."""
-    from reverie.services.extracts import move_extract
+    from reverie.services.analysis.extracts import move_extract
 
     moved = move_extract(open_dir(directory), extract, status, reason=reason, evidence_refs=_evidence(evidence))
     out.print(f"{moved.handle}: {moved.from_status} -> {moved.to_status} (decision {moved.decision_id})")
@@ -285,7 +289,7 @@ def extracts_history(directory: Path = DIRECTORY,
                      extract: str = typer.Argument(..., help="The extract handle, e.g. E3."),
                      diffs: bool = typer.Option(False, "--diffs", help="Show memo diffs between versions.")):
     """The whole life of an extract: flagged, moved, shown, responded to, revised."""
-    from reverie.services.provenance import extract_history
+    from reverie.services.analysis.provenance import extract_history
 
     history = extract_history(open_dir(directory), extract)
     out.print(f"{history.handle} {history.participant} lines {history.lines[0]}-{history.lines[1]} ({history.status})")
@@ -311,7 +315,7 @@ def memo_edit(
     evidence: list[str] = typer.Option(None, "--evidence", help=EVIDENCE_HELP),
 ):
     """Save a new memo version (fields not given keep their value; incomplete memos are fine)."""
-    from reverie.services.memos import facets_from_assignments, save_memo
+    from reverie.services.analysis.memos import facets_from_assignments, save_memo
 
     facets = facets_from_assignments(field or [])
     if json_file is not None:
@@ -341,7 +345,7 @@ def memo_show(
     version: int = typer.Option(None, "--version", help="A version number (default: the latest)."),
 ):
     """Show a memo version, with the guiding prompt for each empty field."""
-    from reverie.services.memos import show_memo
+    from reverie.services.analysis.memos import show_memo
 
     view = show_memo(open_dir(directory), extract, object_code=object_code, version=version)
     decision = f" (decision {view.decision_id})" if view.decision_id else ""
@@ -367,7 +371,7 @@ def consult_group(
     stage: list[str] = typer.Option(None, "--stage", help="A stage the group is involved in (design, analysis…)."),
 ):
     """Add a PPI group."""
-    from reverie.services.consultations import add_ppi_group
+    from reverie.services.involvement.consultations import add_ppi_group
 
     add_ppi_group(open_dir(directory), label, composition_summary=composition, size=size, stages=stage or [])
     out.print(f"added PPI group {label}")
@@ -390,7 +394,10 @@ def consult_add(
     show: list[str] = typer.Option(None, "--show", help="An extract shown (frozen with its memo), e.g. E1; repeat."),
 ):
     """Record a member reflection or PPI session, and freeze what was shown."""
-    from reverie.services.consultations import add_consultation, show_extract
+    from reverie.services.involvement.consultations import (
+        add_consultation,
+        show_extract,
+    )
 
     study = open_dir(directory)
     consultation = add_consultation(study, kind, participant=participant, group=group, round_no=round_no,
@@ -421,7 +428,7 @@ def consult_respond(
     rationale: str = typer.Option("", "--rationale", help="Why (required unless pending or incorporated)."),
 ):
     """Record a response from a consultation, and optionally what became of it."""
-    from reverie.services.consultations import add_response
+    from reverie.services.involvement.consultations import add_response
 
     response = add_response(open_dir(directory), consultation, summary=summary, types=response_type, target=target,
                             extract=extract, detail=detail, respondent=respondent, resonance=resonance,
@@ -439,7 +446,7 @@ def consult_dispose(
     rationale: str = typer.Option("", "--rationale", help="Why (required unless pending or incorporated)."),
 ):
     """Say what became of a response (audited)."""
-    from reverie.services.consultations import set_disposition
+    from reverie.services.involvement.consultations import set_disposition
 
     set_disposition(open_dir(directory), response, disposition, rationale=rationale)
     out.print(f"response {response}: {disposition}")
@@ -450,7 +457,10 @@ def consult_dispose(
 def consult_show(directory: Path = DIRECTORY,
                  consultation: int = typer.Argument(None, help="A consultation's id (default: list them all).")):
     """List consultations, or show one: the frozen materials and the responses."""
-    from reverie.services.consultations import get_consultation, list_consultations
+    from reverie.services.involvement.consultations import (
+        get_consultation,
+        list_consultations,
+    )
 
     study = open_dir(directory)
     if consultation is None:

@@ -63,13 +63,13 @@ def handles_errors(func: F) -> F:
 
 def open_dir(path: Path):
     """Open a study folder for a command (asking for the passphrase of an encrypted study)."""
-    from reverie.services.studies import open_study
+    from reverie.services.study.studies import open_study
 
     return open_study(path, **_unlock_args(path))
 
 
 def _unlock_args(path: Path) -> dict:
-    from reverie.services.context import read_manifest
+    from reverie.services.study.context import read_manifest
 
     manifest = read_manifest(path)
     if not manifest.encrypted:

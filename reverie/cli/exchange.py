@@ -10,7 +10,7 @@ import typer
 from reverie.cli.app import app, err, fail, handles_errors, open_dir, out
 
 if TYPE_CHECKING:
-    from reverie.services.exchange import ExportSummary
+    from reverie.services.output.refi_export import ExportSummary
 
 refi = typer.Typer(help="Exchange with NVivo, ATLAS.ti, MAXQDA, QualCoder and others (REFI-QDA).",
                    no_args_is_help=True)
@@ -32,7 +32,7 @@ def refi_export(
     output: Path = typer.Option(..., "-o", "--output", help="The .qdpx file to write (replaced if it exists)."),
 ):
     """Export the whole study as a REFI-QDA project (.qdpx)."""
-    from reverie.services.exchange import export_qdpx
+    from reverie.services.output.refi_export import export_qdpx
 
     if output.suffix.lower() != ".qdpx":
         fail(f"{output.name}: a REFI-QDA project file ends in .qdpx")
@@ -49,7 +49,7 @@ def refi_export_codebook(
     output: Path = typer.Option(..., "-o", "--output", help="The .qdc file to write (replaced if it exists)."),
 ):
     """Export the codebook (codes, hierarchy, colours, definitions; themes as sets) as REFI-QDA (.qdc)."""
-    from reverie.services.exchange import export_codebook_qdc
+    from reverie.services.output.refi_export import export_codebook_qdc
 
     if output.suffix.lower() != ".qdc":
         fail(f"{output.name}: a REFI-QDA codebook file ends in .qdc")
@@ -63,7 +63,7 @@ def refi_import(
     new_dir: Path = typer.Argument(..., help="A new folder for the study the import makes (never an existing study)."),
 ):
     """Make a new study from a REFI-QDA file, and say what was repaired, warned about and mapped."""
-    from reverie.services.exchange_import import import_qdc, import_qdpx
+    from reverie.services.output.refi_import import import_qdc, import_qdpx
 
     suffix = file.suffix.lower()
     if suffix not in (".qdpx", ".qdc"):

@@ -17,7 +17,7 @@ def worker_command(
 ):
     """Run job workers for a team server: they take transcription chunks from Redis until stopped."""
     from reverie.jobs.worker import run
-    from reverie.services.config import load_settings
+    from reverie.services.system.config import load_settings
 
     raise typer.Exit(run(load_settings(config), processes))
 
@@ -29,7 +29,7 @@ def backup_command(
     output: Path = typer.Option(None, "-o", "--output", help="The archive to write (default: backups/study-<time>.tar in the study)."),
 ):
     """Write one consistent archive of a study: database, study.toml and media."""
-    from reverie.services.backup import backup_study
+    from reverie.services.study.backup import backup_study
 
     study = open_dir(directory)
     try:
@@ -48,7 +48,7 @@ def restore_command(
     database: str = typer.Option(None, "--database", help="Restore into this empty PostgreSQL database instead of study.db (PostgreSQL backups only)."),
 ):
     """Restore a study from an archive into a new folder, checking every file and the audit chain."""
-    from reverie.services.backup import restore_study
+    from reverie.services.study.backup import restore_study
 
     summary = restore_study(archive, directory, database=database)
     out.print(f"restored {summary.root} ({summary.database}, {summary.rows} rows, {summary.media_files} media files); "
@@ -62,7 +62,7 @@ def retention_command(
     apply: bool = typer.Option(False, "--apply", help="Delete the recordings that are due (default: only list them)."),
 ):
     """List recordings due for deletion under the study's retention settings, and delete them with --apply."""
-    from reverie.services import retention
+    from reverie.services.study import retention
 
     study = open_dir(directory)
     try:

@@ -24,7 +24,7 @@ def deid_suggest(
     key: Path = typer.Option(None, "--key", help="The pseudonym key file (default: in your data folder, outside the study)."),
 ):
     """Suggest names, places, organisations, dates, numbers and addresses to replace."""
-    from reverie.services.deidentify import suggest_for
+    from reverie.services.transcripts.deidentify import suggest_for
 
     found = suggest_for(open_dir(directory), participant, round_no, key=key)
     if fmt == "json":
@@ -47,7 +47,7 @@ def deid_apply(
     key: Path = typer.Option(None, "--key", help="The pseudonym key file (default: in your data folder, outside the study)."),
 ):
     """Replace accepted suggestions with consistent pseudonyms, as a new transcript version."""
-    from reverie.services.deidentify import apply_suggestions
+    from reverie.services.transcripts.deidentify import apply_suggestions
 
     ids: list[int] = []
     for part in (accept or "").split(","):
@@ -75,7 +75,7 @@ def deid_destroy_key(
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ):
     """Destroy the pseudonym key (real names to pseudonyms) for good."""
-    from reverie.services.deidentify import destroy_key
+    from reverie.services.transcripts.deidentify import destroy_key
 
     if not yes and not typer.confirm("Destroy the key? Real names can then never be recovered"):
         fail("kept the key")

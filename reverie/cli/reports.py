@@ -34,7 +34,7 @@ def report_command(
     forbidden: Path = typer.Option(None, "--forbidden-terms", help=FORBIDDEN_HELP),
 ):
     """Write the findings report: Table 1, methods, themes with cited extracts, warnings."""
-    from reverie.services.reports import write_report
+    from reverie.services.output.reports import write_report
 
     study = open_dir(directory)
     try:
@@ -59,7 +59,7 @@ def packet_command(
     forbidden: Path = typer.Option(None, "--forbidden-terms", help=FORBIDDEN_HELP),
 ):
     """Write the review packet for one participant or one PPI group: their materials only."""
-    from reverie.services.packets import write_packet
+    from reverie.services.involvement.packets import write_packet
 
     study = open_dir(directory)
     try:
@@ -81,7 +81,7 @@ def checklist_command(
 ):
     """Show a reporting checklist filled from the records; items without data say MISSING."""
     from reverie.formats.report_writers import render_checklist
-    from reverie.services.reports import checklist
+    from reverie.services.output.reports import checklist
 
     study = open_dir(directory)
     try:

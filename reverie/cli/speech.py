@@ -45,7 +45,7 @@ def transcribe_command(
     """Transcribe an interview's recording on this machine; blocks until the draft is stored."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from reverie.services.transcription import transcribe_interview
+    from reverie.services.transcripts.transcription import transcribe_interview
 
     study = open_dir(directory)
     with Progress(TextColumn("transcribing"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
@@ -75,7 +75,7 @@ def prosody_command(
     measure: bool = typer.Option(False, "--measure", help="Measure again from the recording before printing."),
 ):
     """Per-line measures: pauses before and after, speech rate, pitch median and range, intensity, emphasis."""
-    from reverie.services.prosody import measure_prosody, stored_prosody
+    from reverie.services.transcripts.prosody import measure_prosody, stored_prosody
 
     study = open_dir(directory)
     if measure:

@@ -7,8 +7,18 @@ from pathlib import Path
 import typer
 
 from reverie.cli.app import (
-    app, audit_app, err, fail, handles_errors, identity_app, interviews_app, open_dir, out, participants_app,
-    schedule_app, write_text_output,
+    app,
+    audit_app,
+    err,
+    fail,
+    handles_errors,
+    identity_app,
+    interviews_app,
+    open_dir,
+    out,
+    participants_app,
+    schedule_app,
+    write_text_output,
 )
 
 
@@ -23,12 +33,12 @@ def init_command(
     encrypt: bool = typer.Option(False, "--encrypt", help="Encrypt the database and media with a passphrase (REVERIE_PASSPHRASE for scripts)."),
 ):
     """Create a study folder: study.db (SQLite, WAL), media/ and backups/."""
-    from reverie.services import studies
+    from reverie.services.study import studies
 
     identity = studies.default_identity()
     identity = studies.Identity(name=name or identity.name, initials=initials or identity.initials)
     if encrypt:
-        from reverie.services.encryption import init_encrypted_study
+        from reverie.services.study.encryption import init_encrypted_study
 
         passphrase = _new_passphrase()
         study = init_encrypted_study(directory, passphrase, title=title, identity=identity)
@@ -87,7 +97,7 @@ def identity_set(
     initials: str = typer.Option(..., "--initials", help="Your initials, e.g. TM."),
 ):
     """Change the researcher identity recorded on later events and codings."""
-    from reverie.services import studies
+    from reverie.services.study import studies
 
     study = open_dir(directory)
     studies.set_identity(study, studies.Identity(name=name, initials=initials))
@@ -108,7 +118,7 @@ def participants_add(
     status: str = typer.Option("consented", "--status", help="invited, declined, consented, withdrawn or completed."),
 ):
     """Add a participant."""
-    from reverie.services.participants import add_participant
+    from reverie.services.study.participants import add_participant
 
     study = open_dir(directory)
     add_participant(study, code, gender=gender, profession=profession, setting=setting, years_band=years,
@@ -126,7 +136,7 @@ def participants_table(
     """Print Table 1: Participant, Gender, Profession, Mental health work setting, Years post-qualification experience."""
     from rich.table import Table
 
-    from reverie.services.participants import participant_table
+    from reverie.services.study.participants import participant_table
 
     table = participant_table(open_dir(directory))
     if fmt == "csv":
@@ -156,7 +166,7 @@ def participants_consent(
     archiving: bool = typer.Option(False, "--archiving", help="The participant agreed to archiving."),
 ):
     """Record what a participant consented to."""
-    from reverie.services.participants import record_consent
+    from reverie.services.study.participants import record_consent
 
     record_consent(open_dir(directory), code, consented_on=date, anonymised_quotes=not no_quotes,
                    audio_recording=not no_audio, second_interview=not no_second_interview, archiving=archiving)
@@ -173,7 +183,7 @@ def participants_withdraw(
     remove_data: bool = typer.Option(False, "--remove-data", help="Data collected so far may not be kept."),
 ):
     """Record a participant's withdrawal."""
-    from reverie.services.participants import withdraw
+    from reverie.services.study.participants import withdraw
 
     withdraw(open_dir(directory), code, withdrawn_on=date, scope=scope, keep_data_collected=not remove_data)
     out.print(f"{code} withdrawn")
@@ -192,7 +202,7 @@ def interviews_add(
     recording: Path = typer.Option(None, "--recording", help="The recording to copy into the study."),
 ):
     """Record an interview and optionally attach its recording."""
-    from reverie.services.interviews import add_interview
+    from reverie.services.study.interviews import add_interview
 
     add_interview(open_dir(directory), participant, round_no, held_on=date, duration_min=duration_min,
                   purpose=purpose, location_type=location, recording=recording)
@@ -203,7 +213,7 @@ def interviews_add(
 @handles_errors
 def interviews_list(directory: Path = typer.Argument(..., help="The study folder.")):
     """List interviews by round with their status."""
-    from reverie.services.interviews import list_interviews
+    from reverie.services.study.interviews import list_interviews
 
     for row in list_interviews(open_dir(directory)):
         duration = f"{row.duration_min:g} min" if row.duration_min is not None else "-"
@@ -219,7 +229,7 @@ def interviews_attach(
     recording: Path = typer.Argument(..., help="The recording file."),
 ):
     """Attach a recording to an interview (copied into media/, stored once by SHA-256)."""
-    from reverie.services.interviews import attach_recording
+    from reverie.services.study.interviews import attach_recording
 
     attach_recording(open_dir(directory), participant, round_no, recording)
     out.print(f"attached {recording.name}")
@@ -232,7 +242,7 @@ def schedule_add(
     file: Path = typer.Argument(..., help="A text file with one question per line."),
 ):
     """Save a new schedule version from a text file (one question per line) and check it."""
-    from reverie.services.interviews import add_schedule
+    from reverie.services.study.interviews import add_schedule
 
     if not file.is_file():
         fail(f"{file}: no such file")
@@ -249,7 +259,7 @@ def schedule_check(
     version: int = typer.Option(None, "--version", help="Schedule version (default: the latest)."),
 ):
     """Advice for a free-association narrative interview: why-questions, closed, double-barrelled, leading."""
-    from reverie.services.interviews import check_schedule
+    from reverie.services.study.interviews import check_schedule
 
     for advice in check_schedule(open_dir(directory), version):
         mark = "ok " if not advice.findings else "!! "
@@ -262,7 +272,7 @@ def schedule_check(
 @handles_errors
 def audit_verify(directory: Path = typer.Argument(..., help="The study folder.")):
     """Prove the audit chain holds; exit 1 naming the first broken event when it does not."""
-    from reverie.services.studies import verify_audit
+    from reverie.services.study.studies import verify_audit
 
     check = verify_audit(open_dir(directory))
     if check.ok:
@@ -279,7 +289,7 @@ def audit_log(
     last: int = typer.Option(20, "--last", help="How many recent events to show."),
 ):
     """Show the most recent audit events: who, when, what, why."""
-    from reverie.services.auditing import recent_events
+    from reverie.services.system.auditing import recent_events
 
     for event in recent_events(open_dir(directory), last):
         why = f"  — {event.why}" if event.why else ""

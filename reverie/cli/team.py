@@ -26,10 +26,10 @@ def run_server(config: Path) -> None:
     """Serve the configured study to the team until interrupted; the first line printed is its URL."""
     import uvicorn
 
-    from reverie.services import jobs
-    from reverie.services.accounts import open_team_study
-    from reverie.services.config import load_settings
     from reverie.cli.serve import listening_socket
+    from reverie.services.system import jobs
+    from reverie.services.system.config import load_settings
+    from reverie.services.system.members import open_team_study
     from reverie.web.team.app import create_team_app
 
     settings = load_settings(config)
@@ -87,7 +87,7 @@ def users_add(
     display_name: str = typer.Option("", "--display-name", help="The name shown on their pages (default: the username)."),
 ):
     """Add an account with its role in the study (password from REVERIE_PASSWORD or a prompt)."""
-    from reverie.services.accounts import add_user
+    from reverie.services.system.members import add_user
 
     study = open_dir(directory)
     try:
@@ -103,7 +103,7 @@ def users_add(
 @handles_errors
 def users_list(directory: Path = typer.Argument(..., help="The study folder.")):
     """List the study's accounts: username, role, who they review for, and whether disabled."""
-    from reverie.services.accounts import list_members
+    from reverie.services.system.members import list_members
 
     study = open_dir(directory)
     try:
@@ -123,7 +123,7 @@ def users_disable(
     why: str = typer.Option("", "--why", help="Why, for the audit log."),
 ):
     """Stop an account signing in; its open sessions end at their next request."""
-    from reverie.services.accounts import disable_user
+    from reverie.services.system.members import disable_user
 
     study = open_dir(directory)
     try:

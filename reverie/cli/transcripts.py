@@ -8,7 +8,15 @@ from pathlib import Path
 
 import typer
 
-from reverie.cli.app import app, err, fail, handles_errors, open_dir, out, transcript_app
+from reverie.cli.app import (
+    app,
+    err,
+    fail,
+    handles_errors,
+    open_dir,
+    out,
+    transcript_app,
+)
 
 
 def _lines_option(value: str | None) -> tuple[int | None, int | None]:
@@ -33,7 +41,7 @@ def transcript_import(
     replace: bool = typer.Option(False, "--replace", help="Replace an existing draft with this file (a new version; the old one is kept)."),
 ):
     """Import a transcript as a new draft version of an interview's transcript."""
-    from reverie.services.transcripts import import_transcript
+    from reverie.services.transcripts.versions import import_transcript
 
     voice_map = {}
     for pair in voice:
@@ -57,7 +65,7 @@ def transcript_lock(
     round_no: int = typer.Option(1, "--round", help="Interview round."),
 ):
     """Lock the current version before analysis: its line numbers never change again."""
-    from reverie.services.transcripts import lock_transcript
+    from reverie.services.transcripts.versions import lock_transcript
 
     info = lock_transcript(open_dir(directory), participant, round_no)
     out.print(f"locked {participant} round {round_no} version {info.number} (lines {info.first_line}-{info.last_line})")
@@ -71,7 +79,7 @@ def transcript_verify(
     round_no: int = typer.Option(1, "--round", help="Interview round."),
 ):
     """Mark the current draft as checked against its recording."""
-    from reverie.services.transcripts import set_status
+    from reverie.services.transcripts.versions import set_status
 
     info = set_status(open_dir(directory), participant, round_no, "verified")
     out.print(f"verified {participant} round {round_no} version {info.number}")
@@ -89,7 +97,7 @@ def transcript_show(
     version: int = typer.Option(None, "--version", help="A version number (default: the current one)."),
 ):
     """Print a transcript with its line numbers, one transcript line per output line."""
-    from reverie.services.transcripts import show_lines
+    from reverie.services.transcripts.versions import show_lines
 
     first, last = _lines_option(lines)
     shown = show_lines(open_dir(directory), participant, round_no, first=first, last=last, view=view,
@@ -111,7 +119,7 @@ def transcript_export(
     view: str = typer.Option("analysis", "--view", help="reading or analysis."),
 ):
     """Export a transcript with its line numbers as real text (Word, plain text or HTML)."""
-    from reverie.services.transcripts import export_transcript
+    from reverie.services.transcripts.versions import export_transcript
 
     export_transcript(open_dir(directory), participant, round_no, fmt, output, view=view)
     out.print(f"wrote {output}")
@@ -128,7 +136,7 @@ def transcript_correct(
 ):
     """Store a corrected transcript as a new version; codings and extracts are carried over and reported."""
     from reverie.formats.transcripts import read_transcript
-    from reverie.services.corrections import correct_transcript
+    from reverie.services.transcripts.corrections import correct_transcript
 
     parsed = read_transcript(file, participant_code=participant)
     result = correct_transcript(open_dir(directory), participant, round_no, parsed.turns, why=why)
@@ -151,8 +159,8 @@ def cite_command(
     """Print the citation of a line range, e.g. (P1. Lines 978-81)."""
     from reverie.core.citation import CitationStyle
     from reverie.core.ranges import parse_range
-    from reverie.services.studies import citation_style
-    from reverie.services.transcripts import cite
+    from reverie.services.study.studies import citation_style
+    from reverie.services.transcripts.versions import cite
 
     study = open_dir(directory)
     first, last = parse_range(lines)
@@ -175,7 +183,7 @@ def search_command(
     limit: int = typer.Option(200, "--limit", help="At most this many hits."),
 ):
     """Search all transcripts; hits print as keyword-in-context lines with their citation."""
-    from reverie.services.search import search
+    from reverie.services.transcripts.search import search
 
     hits = search(open_dir(directory), query, participant=participant, round_no=round_no, speaker=speaker,
                   code=code, limit=limit)

@@ -2,7 +2,7 @@
 
 ``reverie worker --config team.toml`` (or ``python -m reverie.jobs.worker --config team.toml``)
 starts worker processes that take chunks from Redis. The server hands jobs over with
-:class:`DramatiqQueue` (a :class:`reverie.services.jobs.JobQueue`), only after the job's row is
+:class:`DramatiqQueue` (a :class:`reverie.services.system.jobs.JobQueue`), only after the job's row is
 committed. Messages carry (study folder, job id, chunk seq); the job's parameters and every
 result stay in the study database, so a message holds nothing about participants.
 
@@ -36,9 +36,14 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
 from reverie.core.errors import NotFound, ReverieError
-from reverie.services import jobs
-from reverie.services.config import POLL_MS, TeamSettings, load_settings, open_configured
-from reverie.services.context import OpenStudy
+from reverie.services.study.context import OpenStudy
+from reverie.services.system import jobs
+from reverie.services.system.config import (
+    POLL_MS,
+    TeamSettings,
+    load_settings,
+    open_configured,
+)
 
 QUEUE = "reverie-jobs"
 MAINTENANCE_SCALE = 1_000_000  # dramatiq's maintenance_chance is out of a million calls

@@ -19,7 +19,14 @@ from reverie.core.errors import InvalidInput
 from reverie.core.transcript import ParsedTranscript, Turn, Word
 from reverie.speech import audio as audio_io
 from reverie.speech.chunks import Chunk, ChunkPlan, ChunkResult
-from reverie.speech.diarise import Diariser, Ge2eDiariser, build_turns, share_warnings, speaker_labels, speaker_of
+from reverie.speech.diarise import (
+    Diariser,
+    Ge2eDiariser,
+    build_turns,
+    share_warnings,
+    speaker_labels,
+    speaker_of,
+)
 from reverie.speech.models import DEFAULT_MODEL, resolve_model
 from reverie.speech.pauses import Pause, SpeechRegion, pauses_between, speech_regions
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from reverie.services.context import OpenStudy
-from reverie.services.studies import open_study
+from reverie.services.study.context import OpenStudy
+from reverie.services.study.studies import open_study
 from reverie.web.deps import HERE
 from reverie.web.errors import install_error_handlers
 from reverie.web.routes import ROUTERS

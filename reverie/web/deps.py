@@ -14,8 +14,8 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from reverie.services.context import OpenStudy
-from reverie.services.studies import get_study
+from reverie.services.study.context import OpenStudy
+from reverie.services.study.studies import get_study
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")

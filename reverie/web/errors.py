@@ -14,7 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
-from reverie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ReverieError
+from reverie.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ReverieError,
+)
 from reverie.web.deps import is_htmx, templates
 
 log = logging.getLogger("reverie.web")

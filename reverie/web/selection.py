@@ -18,8 +18,12 @@ from pydantic import BaseModel, Field
 from reverie.core.errors import InvalidInput
 from reverie.core.layout import line_range_for_span
 from reverie.core.offsets import utf16_to_cp
-from reverie.services.context import OpenStudy
-from reverie.services.transcripts import text_window, version_info, version_lines
+from reverie.services.study.context import OpenStudy
+from reverie.services.transcripts.versions import (
+    text_window,
+    version_info,
+    version_lines,
+)
 
 
 class Selection(BaseModel):

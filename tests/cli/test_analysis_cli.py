@@ -8,8 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from reverie.cli import app
-from reverie.services import interviews, participants, transcripts
-from reverie.services.studies import init_study
+from reverie.services.study import interviews, participants
+from reverie.services.study.studies import init_study
+from reverie.services.transcripts import versions as transcripts
 from tests.conftest import INTERVIEW_TEXT, TM
 
 runner = CliRunner()

@@ -8,11 +8,26 @@ from datetime import date
 import pytest
 
 from reverie.core.checklists import (
-    ASSIST, AUTO, CHECKLISTS, MANUAL, MISSING, ConsultationFacts, PPIGroupFacts, RoundFacts, StudyFacts,
-    fill_checklist, fill_checklists, parse_checklist_name,
+    ASSIST,
+    AUTO,
+    CHECKLISTS,
+    MANUAL,
+    MISSING,
+    ConsultationFacts,
+    PPIGroupFacts,
+    RoundFacts,
+    StudyFacts,
+    fill_checklist,
+    fill_checklists,
+    parse_checklist_name,
 )
 from reverie.core.errors import InvalidInput
-from reverie.core.reportmodel import forbidden_hits, identifiability_warnings, methods_paragraph, plain_analysis
+from reverie.core.reportmodel import (
+    forbidden_hits,
+    identifiability_warnings,
+    methods_paragraph,
+    plain_analysis,
+)
 
 REFERENCE = StudyFacts(
     sampling_strategy="purposive", participants=5, interviewers=("TM",) * 10,

@@ -5,7 +5,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reverie.core.errors import InvalidInput
-from reverie.core.notation import PROFILES, parse_profile_name, reading_text, render_pause, tokenize
+from reverie.core.notation import (
+    PROFILES,
+    parse_profile_name,
+    reading_text,
+    render_pause,
+    tokenize,
+)
 
 
 def marks(text, profile="verbatim_health"):

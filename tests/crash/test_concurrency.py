@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from reverie.services import coding, studies
+from reverie.services.analysis import coding
+from reverie.services.study import studies
 from reverie.store.models import Coding
 
 ROOT = Path(__file__).resolve().parents[2]

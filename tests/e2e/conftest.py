@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from reverie.services import interviews, participants, studies, transcripts
+from reverie.services.study import interviews, participants, studies
+from reverie.services.transcripts import versions as transcripts
 from tests.web.conftest import silent_wav
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from reverie.services import interviews, studies, transcripts
+from reverie.services.study import interviews, studies
+from reverie.services.transcripts import versions as transcripts
 from reverie.store.models import TranscriptLine
 
 SELECT = """([line, words]) => {

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from reverie.services import jobs
-from reverie.services.config import load_settings
+from reverie.services.system import jobs
+from reverie.services.system.config import load_settings
 from reverie.store.models import AuditEvent, JobChunk
 
 REDIS_URL = os.environ.get("REVERIE_TEST_REDIS", "redis://127.0.0.1:6379/0")

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from reverie.core.errors import Conflict, InvalidInput, NotFound
-from reverie.services import coding
-from reverie.services.decisions import list_decisions
-from reverie.services.interviews import add_interview
-from reverie.services.participants import update_participant
-from reverie.services.transcripts import import_transcript, lock_transcript
+from reverie.services.analysis import coding
+from reverie.services.analysis.decisions import list_decisions
+from reverie.services.study.interviews import add_interview
+from reverie.services.study.participants import update_participant
+from reverie.services.transcripts.versions import import_transcript, lock_transcript
 from reverie.store.models import Coding
 
 

@@ -6,17 +6,28 @@ import pytest
 from sqlalchemy import select
 
 from reverie.core.errors import Conflict, InvalidInput
-from reverie.services.consultations import (
-    add_consultation, add_ppi_group, add_response, get_consultation, list_consultations, set_disposition,
+from reverie.services.analysis.decisions import decisions_citing
+from reverie.services.analysis.extracts import add_extract, move_extract
+from reverie.services.analysis.memos import save_memo
+from reverie.services.analysis.provenance import extract_history
+from reverie.services.analysis.reflexivity import Anchor, add_entry
+from reverie.services.analysis.themes import (
+    add_theme,
+    list_themes,
+    place_extract,
+    report_numbering,
+    set_theme_position,
+)
+from reverie.services.involvement.consultations import (
+    add_consultation,
+    add_ppi_group,
+    add_response,
+    get_consultation,
+    list_consultations,
+    set_disposition,
     show_extract,
 )
-from reverie.services.decisions import decisions_citing
-from reverie.services.extracts import add_extract, move_extract
-from reverie.services.interviews import list_interviews, response_notes
-from reverie.services.memos import save_memo
-from reverie.services.provenance import extract_history
-from reverie.services.reflexivity import Anchor, add_entry
-from reverie.services.themes import add_theme, list_themes, place_extract, report_numbering, set_theme_position
+from reverie.services.study.interviews import list_interviews, response_notes
 from reverie.store.models import ConsultationMaterial
 
 

@@ -6,15 +6,21 @@ import pytest
 from sqlalchemy import select
 
 from reverie.core.errors import Conflict, InvalidInput
-from reverie.services.coding import add_code
-from reverie.services.decisions import decisions_targeting
-from reverie.services.extracts import (
-    add_extract, add_objects, extract_problems, get_extract, list_extracts, move_extract, set_display_text,
+from reverie.services.analysis.coding import add_code
+from reverie.services.analysis.decisions import decisions_targeting
+from reverie.services.analysis.extracts import (
+    add_extract,
+    add_objects,
+    extract_problems,
+    get_extract,
+    list_extracts,
+    move_extract,
+    set_display_text,
 )
-from reverie.services.interviews import add_interview
-from reverie.services.memos import save_memo
-from reverie.services.themes import add_theme, place_extract
-from reverie.services.transcripts import import_transcript
+from reverie.services.analysis.memos import save_memo
+from reverie.services.analysis.themes import add_theme, place_extract
+from reverie.services.study.interviews import add_interview
+from reverie.services.transcripts.versions import import_transcript
 from reverie.store.models import Extract, ExtractStatusChange, TranscriptVersion
 
 

@@ -5,13 +5,24 @@ from __future__ import annotations
 import pytest
 
 from reverie.core.errors import Conflict, InvalidInput, NotFound
-from reverie.services.consultations import add_consultation, add_ppi_group, add_response, show_extract
-from reverie.services.decisions import list_decisions
-from reverie.services.extracts import add_extract
-from reverie.services.memos import (
-    PSYCHOSOCIAL_PROMPTS, WILLIG_PROMPTS, facets_from_assignments, memo_diff, memo_history, save_memo, show_memo,
+from reverie.services.analysis.decisions import list_decisions
+from reverie.services.analysis.extracts import add_extract
+from reverie.services.analysis.memos import (
+    PSYCHOSOCIAL_PROMPTS,
+    WILLIG_PROMPTS,
+    facets_from_assignments,
+    memo_diff,
+    memo_history,
+    save_memo,
+    show_memo,
 )
-from reverie.services.reflexivity import add_entry
+from reverie.services.analysis.reflexivity import add_entry
+from reverie.services.involvement.consultations import (
+    add_consultation,
+    add_ppi_group,
+    add_response,
+    show_extract,
+)
 
 POSITIONING = {"line_range": [3, 5], "positioner": "the peer", "positioned": "service users",
                "position_label": "voice of marginalised concerns", "speech_act": "advocacy", "mode": "interactive",

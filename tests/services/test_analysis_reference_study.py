@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from reverie.services.consultations import list_consultations, list_groups
-from reverie.services.extracts import extract_problems, list_extracts
-from reverie.services.interviews import list_interviews
-from reverie.services.participants import participant_table
-from reverie.services.provenance import extract_history
-from reverie.services.themes import list_themes, report_numbering
-from reverie.services.transcripts import show_lines
+from reverie.services.analysis.extracts import extract_problems, list_extracts
+from reverie.services.analysis.provenance import extract_history
+from reverie.services.analysis.themes import list_themes, report_numbering
+from reverie.services.involvement.consultations import list_consultations, list_groups
+from reverie.services.study.interviews import list_interviews
+from reverie.services.study.participants import participant_table
+from reverie.services.transcripts.versions import show_lines
 from reverie.store.models import Extract, Response
 from tests.fixtures.reference_study import build_reference_study
 

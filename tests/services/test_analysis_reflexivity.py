@@ -5,10 +5,16 @@ from __future__ import annotations
 import pytest
 
 from reverie.core.errors import Conflict, InvalidInput
-from reverie.services.decisions import list_decisions
-from reverie.services.extracts import add_extract, get_extract
-from reverie.services.reflexivity import (
-    Anchor, add_entry, affect_lines, list_entries, revise_entry, set_study_template, study_template,
+from reverie.services.analysis.decisions import list_decisions
+from reverie.services.analysis.extracts import add_extract, get_extract
+from reverie.services.analysis.reflexivity import (
+    Anchor,
+    add_entry,
+    affect_lines,
+    list_entries,
+    revise_entry,
+    set_study_template,
+    study_template,
 )
 
 FEELING = {"observation": "She lowered her voice.", "interpretation": "Milk stands for care.",

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from reverie.core.errors import Conflict, InvalidInput
-from reverie.services import annotations, coding, corrections, transcripts
-from reverie.services.interviews import add_interview
+from reverie.services.analysis import coding
+from reverie.services.study.interviews import add_interview
+from reverie.services.transcripts import annotations, corrections
+from reverie.services.transcripts import versions as transcripts
 from reverie.store.models import AuditEvent, TranscriptLine
 
 

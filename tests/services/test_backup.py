@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from reverie.core.errors import Conflict, InvalidInput, NotFound
-from reverie.services import backup, interviews, retention, studies, transcripts
+from reverie.services.study import backup, interviews, retention, studies
+from reverie.services.transcripts import versions as transcripts
 from reverie.store.models import Base, Recording
 
 
@@ -133,7 +134,7 @@ def test_retention_deletes_verified_recordings_and_purges_backups(recorded, tmp_
 
 
 def test_drafts_are_never_due(study, transcript_file, tmp_path):
-    from reverie.services import participants
+    from reverie.services.study import participants
 
     participants.add_participant(study, "P1")
     interviews.add_interview(study, "P1", 1)

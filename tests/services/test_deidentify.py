@@ -7,7 +7,9 @@ import pytest
 pytest.importorskip("presidio_analyzer")
 
 from reverie.core.errors import InvalidInput  # noqa: E402
-from reverie.services import deidentify, interviews, participants, transcripts  # noqa: E402
+from reverie.services.study import interviews, participants
+from reverie.services.transcripts import deidentify
+from reverie.services.transcripts import versions as transcripts
 
 TEXT = ("I: Can you tell me about the ward?\n"
         "P1: I was on Ward 42 at St Mary's Hospital in Leeds, and Dr McAllister was lovely.\n"

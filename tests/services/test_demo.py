@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from reverie.services import interviews, participants, studies, transcripts
 from reverie.services.demo import build_demo
+from reverie.services.study import interviews, participants, studies
+from reverie.services.transcripts import versions as transcripts
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +28,8 @@ def test_shaped_like_the_reference_study(demo):
 
 
 def test_milk_extract_tells_the_whole_story(demo):
-    from reverie.services.provenance import extract_history
-    from reverie.services.reflexivity import affect_lines
+    from reverie.services.analysis.provenance import extract_history
+    from reverie.services.analysis.reflexivity import affect_lines
 
     history = extract_history(demo, "E1")
     kinds = [event.kind for event in history.events]
@@ -40,7 +41,7 @@ def test_milk_extract_tells_the_whole_story(demo):
 
 
 def test_recorded_interview_keeps_pauses_and_prosody(demo):
-    from reverie.services.prosody import stored_prosody
+    from reverie.services.transcripts.prosody import stored_prosody
 
     info = transcripts.version_info(demo, "P4", 1)
     assert info.status == "locked" and info.number == 2  # the speech draft, then a correction
@@ -51,7 +52,7 @@ def test_recorded_interview_keeps_pauses_and_prosody(demo):
 
 
 def test_report_cites_extracts(demo, tmp_path):
-    from reverie.services.reports import write_report
+    from reverie.services.output.reports import write_report
 
     result = write_report(demo, tmp_path / "report.md", "md")
     text = (tmp_path / "report.md").read_text(encoding="utf-8")

@@ -8,8 +8,10 @@ pytest.importorskip("sqlcipher3")
 pytest.importorskip("cryptography")
 
 from reverie.core.errors import InvalidInput  # noqa: E402
-from reverie.services import interviews, participants, search, studies, transcripts  # noqa: E402
-from reverie.services.encryption import init_encrypted_study  # noqa: E402
+from reverie.services.study import interviews, participants, studies
+from reverie.services.study.encryption import init_encrypted_study  # noqa: E402
+from reverie.services.transcripts import search
+from reverie.services.transcripts import versions as transcripts
 
 PHRASE = "such a silly little thing about the milk"
 

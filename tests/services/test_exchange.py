@@ -11,12 +11,19 @@ from sqlalchemy import select
 
 from reverie.core.errors import Conflict, InvalidInput
 from reverie.formats.refi import QdaProject, read_qdc, read_qdpx
-from reverie.services import coding, extracts, interviews, memos, participants, reflexivity, themes, transcripts
-from reverie.services.auditing import recent_events
-from reverie.services.exchange import LAYOUT_VARIABLE, export_codebook_qdc, export_qdpx, study_as_project
-from reverie.services.exchange_import import import_qdc, import_qdpx
-from reverie.services.reflexivity import Anchor
-from reverie.services.studies import Identity, init_study, set_identity
+from reverie.services.analysis import coding, extracts, memos, reflexivity, themes
+from reverie.services.analysis.reflexivity import Anchor
+from reverie.services.output.refi_export import (
+    LAYOUT_VARIABLE,
+    export_codebook_qdc,
+    export_qdpx,
+    study_as_project,
+)
+from reverie.services.output.refi_import import import_qdc, import_qdpx
+from reverie.services.study import interviews, participants
+from reverie.services.study.studies import Identity, init_study, set_identity
+from reverie.services.system.auditing import recent_events
+from reverie.services.transcripts import versions as transcripts
 from reverie.store.models import Participant, SpeakerTurn, TranscriptLine
 from tests.conftest import TM
 
@@ -265,7 +272,7 @@ def test_unsafe_archive_creates_nothing(tmp_path):
 
 
 def test_failed_import_removes_the_half_made_study(analysed, tmp_path, monkeypatch):
-    from reverie.services import exchange_import
+    from reverie.services.output import refi_import as exchange_import
 
     export_qdpx(analysed, tmp_path / "study.qdpx")
 
@@ -284,7 +291,14 @@ def test_failed_import_removes_the_half_made_study(analysed, tmp_path, monkeypat
 
 
 def test_foreign_text_is_kept_exactly_even_when_not_nfc(tmp_path):
-    from reverie.formats.refi import Code, Coding, PlainTextSelection, TextSource, User, write_qdpx
+    from reverie.formats.refi import (
+        Code,
+        Coding,
+        PlainTextSelection,
+        TextSource,
+        User,
+        write_qdpx,
+    )
 
     text = "Cafe\u0301 talk\r\nsaved me"  # "é" as e + combining accent, and a CRLF
     decomposed = text.replace("\r\n", "\n")

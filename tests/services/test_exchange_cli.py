@@ -9,8 +9,10 @@ from typer.testing import CliRunner
 
 from reverie.cli import app
 from reverie.formats.refi import read_qdc, read_qdpx
-from reverie.services import coding, interviews, participants, transcripts
-from reverie.services.studies import init_study, open_study
+from reverie.services.analysis import coding
+from reverie.services.study import interviews, participants
+from reverie.services.study.studies import init_study, open_study
+from reverie.services.transcripts import versions as transcripts
 from tests.conftest import INTERVIEW_TEXT, TM
 
 runner = CliRunner()

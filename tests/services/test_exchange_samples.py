@@ -30,9 +30,9 @@ from reverie.formats.refi import (
     read_qdpx,
     write_qdpx,
 )
-from reverie.services.exchange import LAYOUT_VARIABLE, export_qdpx
-from reverie.services.exchange_import import import_qdpx
-from reverie.services.studies import Identity
+from reverie.services.output.refi_export import LAYOUT_VARIABLE, export_qdpx
+from reverie.services.output.refi_import import import_qdpx
+from reverie.services.study.studies import Identity
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "refi-qda" / "samples"
 NAMES = [

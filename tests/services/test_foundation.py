@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from reverie.core.errors import Conflict, InvalidInput, NotFound
-from reverie.services import interviews, participants, studies
+from reverie.services.study import interviews, participants, studies
 from reverie.store.models import AuditEvent, Participant, Recording
 
 

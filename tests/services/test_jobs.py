@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from reverie.core.errors import Conflict, InvalidInput
-from reverie.services import jobs
+from reverie.services.system import jobs
 from reverie.store.models import AuditEvent, JobChunk
 
 
@@ -77,7 +77,7 @@ def test_progress_ticks_are_not_audited_but_creation_and_completion_are(study):
         actions = [a for a in s.execute(select(AuditEvent.action).where(AuditEvent.target == f"job:{job_id}")).scalars()]
         created = s.execute(select(AuditEvent.action).where(AuditEvent.action == "job.create")).scalars().all()
     assert actions == ["job.done"] and len(created) == 1
-    from reverie.services.studies import verify_audit
+    from reverie.services.study.studies import verify_audit
 
     assert verify_audit(study).ok
 

@@ -10,10 +10,16 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from reverie.core.errors import InvalidInput, NotFound
-from reverie.services import participants
-from reverie.services.auditing import recent_events
-from reverie.services.reports import checklist, collect_report, reports, set_inline_quotes, write_report
-from reverie.services.studies import verify_audit
+from reverie.services.output.reports import (
+    checklist,
+    collect_report,
+    reports,
+    set_inline_quotes,
+    write_report,
+)
+from reverie.services.study import participants
+from reverie.services.study.studies import verify_audit
+from reverie.services.system.auditing import recent_events
 from reverie.store.models import Extract
 from tests.fixtures.reference_study import build_reference_study
 

@@ -7,10 +7,10 @@ import pytest
 from typer.testing import CliRunner
 
 from reverie.core.errors import Conflict, InvalidInput
-from reverie.services import participants
-from reverie.services.auditing import recent_events
-from reverie.services.consultations import list_consultations, show_extract
-from reverie.services.packets import build_packet, write_packet
+from reverie.services.involvement.consultations import list_consultations, show_extract
+from reverie.services.involvement.packets import build_packet, write_packet
+from reverie.services.study import participants
+from reverie.services.system.auditing import recent_events
 from reverie.store.models import Consultation
 from tests.fixtures.reference_study import build_reference_study
 

@@ -6,8 +6,10 @@ import pytest
 from docx import Document
 
 from reverie.core.errors import Conflict, InvalidInput, NotFound
-from reverie.services import corrections, interviews, participants, search, transcripts
 from reverie.core.transcript import Turn
+from reverie.services.study import interviews, participants
+from reverie.services.transcripts import corrections, search
+from reverie.services.transcripts import versions as transcripts
 
 NUMBERED = "\n".join([
     "976  I: And what did the peer do?",

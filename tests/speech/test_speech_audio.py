@@ -85,6 +85,7 @@ def test_text_file_is_not_audio(tmp_path):
 
 def test_silence_says_no_speech_found(tmp_path):
     import speech_synth
+
     from reverie.speech.recognise import transcribe
 
     quiet = speech_synth.write_wav(tmp_path / "quiet.wav", np.random.default_rng(0).normal(0, 1e-4, 16000 * 5))

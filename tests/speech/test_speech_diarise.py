@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 pytest.importorskip("faster_whisper")
@@ -11,7 +10,13 @@ pytest.importorskip("scipy")
 
 from reverie.core.transcript import Word  # noqa: E402
 from reverie.speech import ge2e  # noqa: E402
-from reverie.speech.diarise import Ge2eDiariser, SpeakerSegment, build_turns, share_warnings, speaker_of  # noqa: E402
+from reverie.speech.diarise import (  # noqa: E402
+    Ge2eDiariser,
+    SpeakerSegment,
+    build_turns,
+    share_warnings,
+    speaker_of,
+)
 from reverie.speech.pauses import speech_regions  # noqa: E402
 from reverie.speech.recognise import build_result, prepare  # noqa: E402
 
@@ -86,6 +91,7 @@ def test_mel_filterbank_matches_librosa_shape():
 
 def test_one_speaker_per_channel_skips_diarisation(interview, tmp_path, monkeypatch):
     import speech_synth
+
     from reverie.speech import diarise
     from reverie.speech.recognise import transcribe
 

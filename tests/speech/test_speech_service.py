@@ -8,15 +8,14 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import need_speech_stack
 
 
 @pytest.fixture(scope="module")
 def transcribed(interview, tmp_path_factory):
     need_speech_stack()
-    from reverie.services import interviews, participants, studies
-    from reverie.services.transcription import transcribe_interview
+    from reverie.services.study import interviews, participants, studies
+    from reverie.services.transcripts.transcription import transcribe_interview
 
     root = tmp_path_factory.mktemp("speech-study") / "study"
     study = studies.init_study(root, title="speech", identity=studies.Identity("T", "TM"))
@@ -28,7 +27,7 @@ def transcribed(interview, tmp_path_factory):
 
 
 def test_draft_has_turns_words_and_times(transcribed):
-    from reverie.services.transcripts import show_lines, version_info
+    from reverie.services.transcripts.versions import show_lines, version_info
 
     study, status, seen, _ = transcribed
     assert status.state == "done" and status.chunks_done == status.chunks >= 1
@@ -42,7 +41,7 @@ def test_draft_has_turns_words_and_times(transcribed):
 
 
 def test_pauses_render_per_notation(transcribed):
-    from reverie.services.transcripts import show_lines
+    from reverie.services.transcripts.versions import show_lines
 
     study, _, _, recording = transcribed
     jefferson = " ".join(line.text for line in show_lines(study, "P4", 1, notation="jefferson_lite"))
@@ -55,7 +54,7 @@ def test_pauses_render_per_notation(transcribed):
 
 
 def test_prosody_per_line(transcribed):
-    from reverie.services.prosody import stored_prosody
+    from reverie.services.transcripts.prosody import stored_prosody
 
     study, *_ = transcribed
     rows = stored_prosody(study, "P4", 1)
@@ -69,7 +68,7 @@ def test_prosody_per_line(transcribed):
 
 def test_a_second_transcription_asks_first(transcribed):
     from reverie.core.errors import Conflict
-    from reverie.services.transcription import start_transcription
+    from reverie.services.transcripts.transcription import start_transcription
 
     study, *_ = transcribed
     with pytest.raises(Conflict, match="--replace"):
@@ -78,7 +77,7 @@ def test_a_second_transcription_asks_first(transcribed):
 
 def test_bad_options_are_refused_before_any_work(transcribed):
     from reverie.core.errors import InvalidInput
-    from reverie.services.transcription import start_transcription
+    from reverie.services.transcripts.transcription import start_transcription
 
     study, *_ = transcribed
     with pytest.raises(InvalidInput, match="device"):

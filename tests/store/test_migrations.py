@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from reverie.services.context import Manifest
-from reverie.services.studies import open_study
+from reverie.services.study.context import Manifest
+from reverie.services.study.studies import open_study
 from reverie.store import migrate
 from reverie.store.database import make_engine
 

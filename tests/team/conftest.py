@@ -23,15 +23,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reverie.services import (
-    accounts,
-    consultations,
-    extracts,
-    interviews,
-    participants,
-    studies,
-    transcripts,
-)
+from reverie.services.analysis import extracts
+from reverie.services.involvement import consultations
+from reverie.services.study import interviews, participants, studies
+from reverie.services.system import members as accounts
+from reverie.services.transcripts import versions as transcripts
 from reverie.store.models import Study
 from tests.conftest import TM
 

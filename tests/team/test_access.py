@@ -12,8 +12,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from reverie.services.config import load_settings
-from reverie.services.studies import open_study
+from reverie.services.study.studies import open_study
+from reverie.services.system.config import load_settings
 from reverie.store.models import AuditEvent
 from reverie.web.routes import ROUTERS
 from reverie.web.team import auth, portal

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from reverie.cli import app
-from reverie.services.studies import init_study
+from reverie.services.study.studies import init_study
 from tests.conftest import TM
 from tests.team.conftest import PASSWORD
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reverie.services.studies import open_study
+from reverie.services.study.studies import open_study
 from reverie.store.models import AuditEvent, Response
 
 

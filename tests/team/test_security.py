@@ -6,8 +6,8 @@ import httpx
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from reverie.services import accounts
-from reverie.services.studies import open_study, verify_audit
+from reverie.services.study.studies import open_study, verify_audit
+from reverie.services.system import members as accounts
 from reverie.store.models import AuditEvent, User
 from tests.team.conftest import PASSWORD, USERS, login_form_token, sign_in
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from reverie.services import interviews, participants, studies, transcripts
+from reverie.services.study import interviews, participants, studies
+from reverie.services.transcripts import versions as transcripts
 from reverie.web.app import create_app
 
 TOKEN = "test-token-not-secret"

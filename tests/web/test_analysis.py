@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reverie.services import coding, extracts, memos, transcripts
+from reverie.services.analysis import coding, extracts, memos
+from reverie.services.transcripts import versions as transcripts
 from reverie.store.models import Coding
 from reverie.web.routes.memos import as_text
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from reverie.services import consultations, extracts, memos
+from reverie.services.analysis import extracts, memos
+from reverie.services.involvement import consultations
 
 
 def make_extract_with_memo(study) -> None:

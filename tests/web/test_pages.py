@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from reverie.services import corrections, studies, transcripts
+from reverie.services.study import studies
+from reverie.services.transcripts import corrections
+from reverie.services.transcripts import versions as transcripts
 
 
 def test_overview_shows_table1_interviews_by_round_and_jobs(client):
@@ -16,7 +18,7 @@ def test_overview_shows_table1_interviews_by_round_and_jobs(client):
 
 
 def test_jobs_fragment_polls_only_while_a_job_runs(client, study_dir):
-    from reverie.services.jobs import create_job
+    from reverie.services.system.jobs import create_job
 
     assert "hx-trigger" not in client.get("/jobs").text
     study = client.app.state.study

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reverie.services import annotations, coding, transcripts
+from reverie.services.analysis import coding
+from reverie.services.transcripts import annotations
+from reverie.services.transcripts import versions as transcripts
 from reverie.store.models import TranscriptLine
 
 

@@ -53,7 +53,12 @@ from reverie.formats.refi.safety import (
     open_archive,
     parse_xml,
 )
-from reverie.formats.refi.text import OffsetConvention, OffsetUnit, SourceText, detect_convention
+from reverie.formats.refi.text import (
+    OffsetConvention,
+    OffsetUnit,
+    SourceText,
+    detect_convention,
+)
 from reverie.formats.refi.validate import Schema, schema_problems
 
 _GUID = re.compile(r"^\{?([0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})\}?$")

@@ -17,8 +17,8 @@ import docx
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from reverie.formats.atomic import atomic_target
 from reverie.core.errors import InvalidInput
+from reverie.formats.atomic import atomic_target
 
 ExportFormat = Literal["docx", "txt", "html"]
 NumberedLine = tuple[int, str | None, str]

@@ -7,16 +7,26 @@ reflection and to a PPI group, whose responses extend its meaning before it is m
 from __future__ import annotations
 
 from reverie.core.layout import line_range_for_span
-from reverie.services import transcripts
-from reverie.services.coding import add_code, apply_code
-from reverie.services.consultations import add_consultation, add_ppi_group, add_response, show_extract, show_schedule
-from reverie.services.context import OpenStudy
+from reverie.services.analysis.coding import add_code, apply_code
+from reverie.services.analysis.extracts import (
+    add_extract,
+    move_extract,
+    set_display_text,
+)
+from reverie.services.analysis.memos import save_memo
+from reverie.services.analysis.reflexivity import Anchor, add_entry
+from reverie.services.analysis.themes import add_theme, place_extract
 from reverie.services.demo import content
-from reverie.services.extracts import add_extract, move_extract, set_display_text
-from reverie.services.memos import save_memo
-from reverie.services.reflexivity import Anchor, add_entry
-from reverie.services.reports import set_inline_quotes
-from reverie.services.themes import add_theme, place_extract
+from reverie.services.involvement.consultations import (
+    add_consultation,
+    add_ppi_group,
+    add_response,
+    show_extract,
+    show_schedule,
+)
+from reverie.services.output.reports import set_inline_quotes
+from reverie.services.study.context import OpenStudy
+from reverie.services.transcripts import versions as transcripts
 
 
 def passage_lines(study: OpenStudy, code: str, words: str) -> tuple[int, int]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from reverie.services import interviews, participants, studies, transcripts
-from reverie.services.context import MANIFEST, OpenStudy
 from reverie.services.demo import content
+from reverie.services.study import interviews, participants, studies
+from reverie.services.study.context import MANIFEST, OpenStudy
+from reverie.services.transcripts import versions as transcripts
 
 RESEARCHER = studies.Identity(name="Demo Researcher", initials="TM")
 
@@ -94,7 +95,11 @@ def _recorded_interview(study: OpenStudy) -> None:
     import json
 
     from reverie.core.transcript import ParsedTranscript, Turn, Word
-    from reverie.services.corrections import correct_transcript, current_turns, keep_word_times
+    from reverie.services.transcripts.corrections import (
+        correct_transcript,
+        current_turns,
+        keep_word_times,
+    )
     from reverie.store.models import Annotation
 
     results = json.loads((DATA / "p4-round1-excerpt.json").read_text(encoding="utf-8"))

@@ -11,12 +11,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from reverie.core.errors import NotFound
-from reverie.services.annotations import list_annotations
-from reverie.services.coding import list_codings
-from reverie.services.extracts import list_extracts
-from reverie.services.prosody import stored_prosody
-from reverie.services.reflexivity import affect_lines
-from reverie.services.transcripts import version_info
+from reverie.services.analysis.coding import list_codings
+from reverie.services.analysis.extracts import list_extracts
+from reverie.services.analysis.reflexivity import affect_lines
+from reverie.services.transcripts.annotations import list_annotations
+from reverie.services.transcripts.prosody import stored_prosody
+from reverie.services.transcripts.versions import version_info
 from reverie.web.deps import CurrentStudy, render
 
 router = APIRouter(prefix="/interviews/{code}/{round_no}", tags=["affect"])

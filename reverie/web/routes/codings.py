@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reverie.services.annotations import add_nonverbal, add_reported_speech
-from reverie.services.coding import add_code, apply_code
+from reverie.services.analysis.coding import add_code, apply_code
+from reverie.services.transcripts.annotations import add_nonverbal, add_reported_speech
 from reverie.web.deps import CurrentStudy
 from reverie.web.selection import Selection, resolve
 

@@ -7,8 +7,14 @@ from typing import Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse
 
-from reverie.core.vocab import CONSULTATION_KINDS, DISPOSITIONS, RESPONSE_TARGETS, RESPONSE_TYPES
-from reverie.services.consultations import (
+from reverie.core.vocab import (
+    CONSULTATION_KINDS,
+    DISPOSITIONS,
+    RESPONSE_TARGETS,
+    RESPONSE_TYPES,
+)
+from reverie.services.analysis.extracts import list_extracts
+from reverie.services.involvement.consultations import (
     add_consultation,
     add_ppi_group,
     add_response,
@@ -18,9 +24,8 @@ from reverie.services.consultations import (
     set_disposition,
     show_extract,
 )
-from reverie.services.extracts import list_extracts
-from reverie.services.packets import write_packet
-from reverie.services.participants import list_participants
+from reverie.services.involvement.packets import write_packet
+from reverie.services.study.participants import list_participants
 from reverie.web.deps import CurrentStudy, export_path, redirect, render
 
 router = APIRouter(tags=["consultations"])

@@ -9,8 +9,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 
 from reverie.core.errors import Conflict, InvalidInput
-from reverie.services.corrections import correct_transcript, current_turns, keep_word_times
-from reverie.services.transcripts import version_info
+from reverie.services.transcripts.corrections import (
+    correct_transcript,
+    current_turns,
+    keep_word_times,
+)
+from reverie.services.transcripts.versions import version_info
 from reverie.web.deps import CurrentStudy, redirect, render
 from reverie.web.routes.transcripts import optional_recording
 

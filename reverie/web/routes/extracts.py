@@ -7,9 +7,15 @@ from pydantic import Field
 
 from reverie.core.status import EXTRACT_TRANSITIONS
 from reverie.core.vocab import EXTRACT_STATUSES
-from reverie.services.context import OpenStudy
-from reverie.services.extracts import ExtractView, add_extract, get_extract, list_extracts, move_extract
-from reverie.services.provenance import extract_history
+from reverie.services.analysis.extracts import (
+    ExtractView,
+    add_extract,
+    get_extract,
+    list_extracts,
+    move_extract,
+)
+from reverie.services.analysis.provenance import extract_history
+from reverie.services.study.context import OpenStudy
 from reverie.web.deps import CurrentStudy, render
 from reverie.web.selection import Selection, resolve
 

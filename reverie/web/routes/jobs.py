@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from reverie.services.context import OpenStudy
-from reverie.services.jobs import JobStatus, list_jobs
+from reverie.services.study.context import OpenStudy
+from reverie.services.system.jobs import JobStatus, list_jobs
 from reverie.web.deps import CurrentStudy, render
 
 router = APIRouter(tags=["jobs"])

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from reverie.core.errors import InvalidInput, NotFound
-from reverie.services.decisions import parse_evidence_ref
-from reverie.services.extracts import get_extract
-from reverie.services.memos import (
+from reverie.services.analysis.decisions import parse_evidence_ref
+from reverie.services.analysis.extracts import get_extract
+from reverie.services.analysis.memos import (
     POSITIONING_FIELDS,
     facets_from_assignments,
     memo_diff,

@@ -6,8 +6,8 @@ from itertools import groupby
 
 from fastapi import APIRouter, Request
 
-from reverie.services.interviews import list_interviews
-from reverie.services.participants import participant_table
+from reverie.services.study.interviews import list_interviews
+from reverie.services.study.participants import participant_table
 from reverie.web.deps import CurrentStudy, render
 from reverie.web.routes.jobs import recent_jobs
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from reverie.services.reflexivity import Anchor, add_entry, list_entries
+from reverie.services.analysis.reflexivity import Anchor, add_entry, list_entries
 from reverie.web.deps import CurrentStudy, render
 from reverie.web.selection import Selection, resolve
 

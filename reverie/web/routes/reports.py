@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse
 
-from reverie.services.reports import reports, write_report
+from reverie.services.output.reports import reports, write_report
 from reverie.web.deps import CurrentStudy, export_path, render
 
 router = APIRouter(tags=["reports"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from reverie.core.errors import InvalidInput
-from reverie.services.search import search
+from reverie.services.transcripts.search import search
 from reverie.web.deps import CurrentStudy, render
 
 router = APIRouter(tags=["search"])

@@ -16,12 +16,12 @@ from fastapi.responses import FileResponse
 
 from reverie.core.errors import NotFound
 from reverie.core.vocab import CODE_KINDS, NONVERBAL_KINDS, SELECTION_SOURCES
-from reverie.services.annotations import NONVERBAL_SOURCES, reader_window
-from reverie.services.coding import list_codes
-from reverie.services.context import OpenStudy
-from reverie.services.interviews import recording_for
-from reverie.services.reflexivity import study_template, template_fields
-from reverie.services.transcripts import set_status, version_info
+from reverie.services.analysis.coding import list_codes
+from reverie.services.analysis.reflexivity import study_template, template_fields
+from reverie.services.study.context import OpenStudy
+from reverie.services.study.interviews import recording_for
+from reverie.services.transcripts.annotations import NONVERBAL_SOURCES, reader_window
+from reverie.services.transcripts.versions import set_status, version_info
 from reverie.store.models import Recording
 from reverie.web.deps import CurrentStudy, redirect, render
 

@@ -14,16 +14,17 @@ import ipaddress
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from reverie.services.accounts import LoginThrottle, Sessions, open_team_study
-from reverie.services.config import TeamSettings
-from reverie.services.context import OpenStudy
-from reverie.web.deps import HERE, current_study
+from reverie.services.study.context import OpenStudy
+from reverie.services.system.config import TeamSettings
+from reverie.services.system.members import open_team_study
 from reverie.web.app import study_lifespan
+from reverie.web.deps import HERE, current_study
 from reverie.web.errors import install_error_handlers
 from reverie.web.routes import ROUTERS
 from reverie.web.team import auth, portal
 from reverie.web.team.guard import TeamGuard, acting_study, guard, install_team_handlers
 from reverie.web.team.policy import section_of
+from reverie.web.team.sessions import LoginThrottle, Sessions
 
 
 def cookies_must_be_secure(settings: TeamSettings) -> bool:

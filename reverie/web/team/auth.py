@@ -14,7 +14,7 @@ import secrets
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from reverie.services.accounts import LockedOut, LoginRefused, login
+from reverie.services.system.members import LockedOut, LoginRefused, login
 from reverie.web.deps import templates
 from reverie.web.team.guard import SESSION_COOKIE, cookies_secure, set_cookie
 

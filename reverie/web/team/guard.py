@@ -30,11 +30,12 @@ from starlette.requests import cookie_parser
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reverie.services.accounts import Member, Sessions, active_member
-from reverie.services.context import OpenStudy
+from reverie.services.study.context import OpenStudy
+from reverie.services.system.members import Member, active_member
 from reverie.web.deps import templates
 from reverie.web.errors import message_response
 from reverie.web.team.policy import POLICY, SAFE_METHODS
+from reverie.web.team.sessions import Sessions
 
 SESSION_COOKIE = "reverie_session"
 CSRF_HEADER = "x-csrf-token"

@@ -1,7 +1,7 @@
 """The reviewer portal: a participant reviewer or PPI member reads their own packet and answers it.
 
 Which consultations a reviewer may open is decided by their membership (their participant's
-member reflections, their group's PPI sessions) in :func:`reverie.services.accounts.reviews`;
+member reflections, their group's PPI sessions) in :func:`reverie.services.involvement.portal.reviews`;
 any other id, real or not, is answered exactly like a page that does not exist.
 """
 
@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Form, Request
 
 from reverie.core.errors import NotFound
 from reverie.core.vocab import RESPONSE_TYPES
-from reverie.services.accounts import Member, answer_review, review, reviews
+from reverie.services.involvement.portal import answer_review, review, reviews
+from reverie.services.system.members import Member
 from reverie.web.deps import CurrentStudy, redirect, templates
 from reverie.web.team.guard import Refused, signed_in
 

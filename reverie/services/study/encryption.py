@@ -1,0 +1,104 @@
+"""Encrypted studies: SQLCipher for ``study.db``, AES-GCM for ``media/``, one passphrase.
+
+The passphrase is stretched with Argon2id (a memory-hard KDF) into a study key whose salt and
+key-check value live in ``study.key.json`` beside the database; a wrong passphrase is refused
+when the study is opened, before anything is read or written.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reverie.core.errors import InvalidInput
+from reverie.services.study.context import DB_NAME, Manifest, OpenStudy
+
+KEY_FILE = "study.key.json"
+MEDIA_KEY_FILE = "media.key"
+
+
+class MediaEncryption:
+    """The media store's cipher for an encrypted study."""
+
+    def __init__(self, key: bytes):
+        self._key = key
+
+    def encrypt_file(self, src: Path, dst: Path) -> None:
+        from reverie.privacy.crypto import encrypt_file
+
+        encrypt_file(src, dst, self._key)
+
+    def decrypt_to(self, src: Path, dst: Path) -> None:
+        from reverie.privacy.crypto import decrypt_file
+
+        decrypt_file(src, dst, self._key)
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    creator: Any
+    module: Any
+    cipher: MediaEncryption
+
+
+def _unlocked(root: Path, key: bytes) -> Unlocked:
+    from reverie.privacy.crypto import sqlcipher_creator, sqlcipher_dbapi, subkey
+
+    return Unlocked(sqlcipher_creator(root / DB_NAME, subkey(key, "database")), sqlcipher_dbapi(),
+                    MediaEncryption(subkey(key, "media")))
+
+
+def unlock(root: Path, passphrase: str | None) -> Unlocked:
+    """Check the passphrase against the study's key file and give what opens the study."""
+    from reverie.privacy.crypto import unlock_study_key
+
+    if not passphrase:
+        raise InvalidInput(f"{root}: the study is encrypted; give its passphrase (REVERIE_PASSPHRASE for scripts)")
+    key = unlock_study_key(root / KEY_FILE, passphrase, study=str(root))
+    return _unlocked(root, key)
+
+
+def init_encrypted_study(root: Path | str, passphrase: str, *, title: str = "", identity=None) -> OpenStudy:
+    """Make a study whose database and media are unreadable without the passphrase."""
+    from reverie.privacy.crypto import create_study_key
+    from reverie.services.study.studies import init_study
+
+    root = Path(root)
+    if root.exists() and any(root.iterdir()):
+        raise InvalidInput(f"{root}: the folder is not empty; choose a new folder for the study")
+    root.mkdir(parents=True, exist_ok=True)
+    key = create_study_key(root / KEY_FILE, passphrase)
+    unlocked = _unlocked(root, key)
+    return init_study(root, title=title, identity=identity, creator=unlocked.creator, dbapi_module=unlocked.module,
+                      manifest=Manifest(encrypted=True), cipher=unlocked.cipher, allow_files={KEY_FILE})
+
+
+def create_media_key(path: Path) -> None:
+    """A random media key for a team study, readable by its owner only (0600)."""
+    import secrets
+
+    if path.exists():
+        raise InvalidInput(f"{path}: a media key already exists; it is never replaced")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+
+
+def media_encryption(path: Path) -> MediaEncryption:
+    """The cipher for a team study's media, from its key file (refused when others can read it)."""
+    import stat
+
+    if not path.is_file():
+        raise InvalidInput(f"{path}: the study's media key is missing; copy it from the server "
+                           "(or set media_key_file in team.toml)")
+    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise InvalidInput(f"{path}: others can read the media key; run `chmod 600 {path}`")
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (ValueError, UnicodeDecodeError):
+        key = b""
+    if len(key) != 32:
+        raise InvalidInput(f"{path}: not a media key (64 hexadecimal characters)")
+    return MediaEncryption(key)

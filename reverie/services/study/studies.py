@@ -1,0 +1,221 @@
+"""Make, open and describe a study: the folder, its database, the researcher working on it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from reverie.core.citation import CitationStyle
+from reverie.core.errors import Conflict, InvalidInput, NotFound
+from reverie.core.layout import LineLayout
+from reverie.services.study.context import (
+    DB_NAME,
+    MANIFEST,
+    Manifest,
+    OpenStudy,
+    connect,
+    database_url,
+    media_store,
+    read_manifest,
+)
+from reverie.store import audit, migrate
+from reverie.store.models import ResearcherProfile, Study
+
+_INITIALS = re.compile(r"^[A-Za-z][A-Za-z0-9.\-]{0,19}$")
+
+# Fields of the study record that a researcher edits directly.
+STUDY_FIELDS = (
+    "title", "research_question", "objectives", "approaches", "paradigm", "setting", "sites",
+    "sampling_strategy", "inclusion_criteria", "rounds_planned", "saturation_statement", "notation_profile",
+    "ppi_plan", "retention",
+)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is working: recorded as the actor of audit events and the coder of codings."""
+
+    name: str
+    initials: str
+
+
+def _check_identity(identity: Identity) -> Identity:
+    if not _INITIALS.match(identity.initials or ""):
+        raise InvalidInput(f"initials {identity.initials!r} must be letters or digits, like TM")
+    return identity
+
+
+def default_identity() -> Identity:
+    import getpass
+
+    user = getpass.getuser() or "researcher"
+    initials = "".join(part[0] for part in re.split(r"[\W_]+", user) if part).upper()[:4] or "R"
+    return Identity(name=user, initials=initials)
+
+
+def init_study(root: Path | str, *, title: str = "", database: str | None = None,
+               identity: Identity | None = None, creator=None, dbapi_module=None, manifest: Manifest | None = None,
+               cipher=None, allow_files: set[str] = frozenset()) -> OpenStudy:
+    """Create a study folder (``study.db`` or a server database, ``media/``, ``backups/``) and open it."""
+    root = Path(root)
+    identity = _check_identity(identity or default_identity())
+    if (root / MANIFEST).exists():
+        raise Conflict(f"{root}: a study already exists here")
+    if root.exists() and not root.is_dir():
+        raise InvalidInput(f"{root}: exists and is not a folder")
+    if root.exists() and any(p.name not in {".DS_Store", *allow_files} for p in root.iterdir()):
+        raise Conflict(f"{root}: the folder is not empty; choose a new folder for the study")
+    manifest = manifest or Manifest(database=database or DB_NAME)
+    url = database_url(root, manifest)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "media").mkdir(exist_ok=True)
+    (root / "backups").mkdir(exist_ok=True)
+    if not url.startswith("sqlite"):
+        # A team study's recordings are encrypted at rest too (AES-GCM with a random study key).
+        from reverie.services.study.encryption import (
+            MEDIA_KEY_FILE,
+            create_media_key,
+            media_encryption,
+        )
+
+        create_media_key(root / MEDIA_KEY_FILE)
+        cipher = media_encryption(root / MEDIA_KEY_FILE)
+    engine = connect(url, creator, dbapi_module)
+    try:
+        if not url.startswith("sqlite") and migrate.current_revision(engine) is not None:
+            raise Conflict(f"{manifest.database}: this database already holds a study; use an empty database or schema")
+        migrate.upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise InvalidInput(f"{manifest.database}: cannot reach the database ({exc.orig})") from exc
+    (root / MANIFEST).write_text(manifest.dump(), encoding="utf-8")
+    study = OpenStudy(root=root, url=url, engine=engine, study_id=0, actor=identity.initials,
+                      media=media_store(root, cipher), manifest=manifest)
+    with study._sessions() as session, session.begin():
+        record = Study(
+            title=title or root.name, created_by=identity.initials,
+            citation_style=asdict(CitationStyle()), line_layout=asdict(LineLayout()),
+            settings={"identity": {"name": identity.name, "initials": identity.initials}},
+        )
+        session.add(record)
+        session.flush()
+        session.add(ResearcherProfile(study_id=record.id, label=identity.initials, name=identity.name,
+                                      roles=["interviewer", "transcriber", "analyst"], created_by=identity.initials))
+        session.flush()
+        audit.append(session, record.id, actor=identity.initials, action="study.create", target=f"study:{record.id}",
+                     payload={"title": record.title, "database": "sqlite" if url.startswith("sqlite") else "postgresql"})
+        study.study_id = record.id
+    return study
+
+
+def open_study(root: Path | str, *, passphrase: str | None = None, migrate_now: bool = True) -> OpenStudy:
+    """Open a study folder, running pending migrations (after backing up ``study.db``).
+
+    An encrypted study needs its passphrase; a wrong one is refused here, before any read.
+    """
+    root = Path(root)
+    manifest = read_manifest(root)
+    url = database_url(root, manifest)
+    if url.startswith("sqlite") and not (root / manifest.database).is_file():
+        raise InvalidInput(f"{root}: not a Reverie study ({manifest.database} is missing)")
+    creator = dbapi_module = cipher = None
+    if manifest.encrypted:
+        from reverie.services.study.encryption import unlock
+
+        unlocked = unlock(root, passphrase)
+        creator, dbapi_module, cipher = unlocked.creator, unlocked.module, unlocked.cipher
+    else:
+        from reverie.services.study.encryption import MEDIA_KEY_FILE, media_encryption
+
+        # A team study (and a SQLite study restored from one) keeps its media encrypted with this key.
+        if not url.startswith("sqlite") or (root / MEDIA_KEY_FILE).exists():
+            cipher = media_encryption(root / MEDIA_KEY_FILE)
+    engine = connect(url, creator, dbapi_module)
+    try:
+        if migrate_now:
+            migrate.ensure_current(engine, db_path=root / manifest.database if url.startswith("sqlite") and not manifest.encrypted else None,
+                                   backups=root / "backups")
+        with engine.connect() as connection:
+            row = connection.execute(select(Study.id, Study.settings).order_by(Study.id)).first()
+    except OperationalError as exc:
+        engine.dispose()
+        raise InvalidInput(f"{root}: cannot open the study database ({exc.orig})") from exc
+    if row is None:
+        engine.dispose()
+        raise InvalidInput(f"{root}: the study database holds no study")
+    identity = (row.settings or {}).get("identity", {})
+    study = OpenStudy(root=root, url=url, engine=engine, study_id=row.id, actor=identity.get("initials", "R"),
+                      media=media_store(root, cipher), manifest=manifest)
+    _recover_media(study)
+    return study
+
+
+def _recover_media(study: OpenStudy) -> None:
+    """Finish or undo recordings a crash left half-stored (only when such files exist)."""
+    if not study.media.has_staged():
+        return
+    from reverie.store.models import Recording
+
+    with study.read() as s:
+        referenced = set(s.execute(select(Recording.sha256)).scalars())
+    study.media.recover(referenced)
+
+
+def get_study(study: OpenStudy) -> Study:
+    with study.read() as session:
+        record = session.get(Study, study.study_id)
+        if record is None:
+            raise NotFound("the study record is missing")
+        session.expunge(record)
+        return record
+
+
+def update_study(study: OpenStudy, *, why: str = "", **fields: Any) -> Study:
+    """Change study details (title, research question, approaches, …)."""
+    unknown = set(fields) - set(STUDY_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown study field(s): {', '.join(sorted(unknown))}")
+    with study.write("study.update", target=f"study:{study.study_id}", why=why, payload={"fields": fields}) as s:
+        record = s.get(Study, study.study_id)
+        for key, value in fields.items():
+            setattr(record, key, value)
+    return get_study(study)
+
+
+def set_citation_style(study: OpenStudy, style: CitationStyle) -> None:
+    with study.write("study.citation_style", target=f"study:{study.study_id}", payload=asdict(style)) as s:
+        s.get(Study, study.study_id).citation_style = asdict(style)
+
+
+def citation_style(study: OpenStudy) -> CitationStyle:
+    return CitationStyle(**(get_study(study).citation_style or {}))
+
+
+def set_line_layout(study: OpenStudy, layout: LineLayout) -> None:
+    with study.write("study.line_layout", target=f"study:{study.study_id}", payload=asdict(layout)) as s:
+        s.get(Study, study.study_id).line_layout = asdict(layout)
+
+
+def set_identity(study: OpenStudy, identity: Identity) -> None:
+    """Change who is working; later events and codings carry the new initials."""
+    identity = _check_identity(identity)
+    with study.write("study.identity", target=f"study:{study.study_id}",
+                     payload={"name": identity.name, "initials": identity.initials}) as s:
+        record = s.get(Study, study.study_id)
+        record.settings = {**(record.settings or {}), "identity": {"name": identity.name, "initials": identity.initials}}
+        exists = s.execute(select(ResearcherProfile).where(
+            ResearcherProfile.study_id == study.study_id, ResearcherProfile.label == identity.initials)).scalar_one_or_none()
+        if exists is None:
+            s.add(ResearcherProfile(study_id=study.study_id, label=identity.initials, name=identity.name,
+                                    roles=["analyst"], created_by=identity.initials))
+    study.actor = identity.initials
+
+
+def verify_audit(study: OpenStudy) -> audit.ChainCheck:
+    with study.read() as session:
+        return audit.verify(session, study.study_id)

@@ -1,0 +1,465 @@
+"""Long work as jobs: a row with state and progress, cut into chunks that run and retry on their own.
+
+Why chunks: a recording is transcribed a few minutes at a time, so progress is real and a lost
+worker or a failed chunk costs one chunk. Every step here is idempotent, because a queue may hand
+the same chunk out twice (a worker that looked dead was only slow, a retry raced a redelivery):
+a chunk that is done is skipped, and its result is written by whichever run finishes first and
+never overwritten (``job_chunks`` is unique on ``(job_id, seq)``).
+
+Services never import a runner. They hand job ids to a :class:`JobQueue`; the default is
+:class:`InProcessQueue` (a thread pool, so a laptop needs no broker) and a team server configures
+the Dramatiq queue from ``reverie.jobs`` at start-up with :func:`configure_queue`.
+
+Creating a job, retrying it and its end (done or failed) are audited; starting chunks, storing
+chunk results and progress ticks go through the study's one writer (same lock, ``BEGIN
+IMMEDIATE``) without an audit event each, so a 90-chunk transcription does not add 500 events.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from reverie.core.errors import Conflict, InvalidInput, NotFound
+from reverie.services.study.context import OpenStudy
+from reverie.store.database import immediate_transactions
+from reverie.store.models import Job, JobChunk, utcnow
+
+# Progress ticks from inside a chunk are written at most this often per job.
+PROGRESS_INTERVAL_S = 0.5
+ERROR_CHARS = 2000
+
+Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class ChunkSpan:
+    """What one chunk covers: seconds of a recording, or any range a job function plans."""
+
+    start: float = 0.0
+    end: float = 0.0
+
+
+class JobFunction(Protocol):
+    """A kind of job: plain, idempotent Python living with the service it serves.
+
+    ``plan`` cuts the work into chunks; ``run_chunk`` does one (it may run twice, so it must not
+    write); ``assemble`` joins the chunk results (heavy work allowed, no writes, runs outside the
+    write lock and perhaps twice); ``finish`` stores the assembled result inside the transaction
+    that marks the job done, so it happens exactly once.
+    """
+
+    def plan(self, study: OpenStudy, params: dict) -> list[ChunkSpan]: ...
+    def run_chunk(self, study: OpenStudy, params: dict, seq: int, span: ChunkSpan, progress: Progress) -> dict: ...
+    def assemble(self, study: OpenStudy, params: dict, results: list[dict]) -> Any: ...
+    def finish(self, study: OpenStudy, params: dict, assembled: Any) -> dict: ...
+
+
+_FUNCTIONS: dict[str, JobFunction] = {}
+
+
+def job_function(kind: str) -> Callable[[type], type]:
+    """Register a class as the job function for ``kind``; built-in kinds register the same way."""
+
+    def register(cls: type) -> type:
+        if kind in _FUNCTIONS and type(_FUNCTIONS[kind]) is not cls:
+            raise Conflict(f"a job function for {kind!r} is already registered")
+        _FUNCTIONS[kind] = cls()
+        return cls
+
+    return register
+
+
+# Built-in kinds whose service module registers them; loaded on first use so that a process
+# retrying or running a job it did not start (a worker, a later CLI call) still knows the kind.
+BUILT_IN = {"transcribe": "reverie.services.transcripts.transcription"}
+
+
+def function_for(kind: str) -> JobFunction:
+    if kind not in _FUNCTIONS and kind in BUILT_IN:
+        importlib.import_module(BUILT_IN[kind])
+    try:
+        return _FUNCTIONS[kind]
+    except KeyError:
+        raise InvalidInput(f"no job function for {kind!r} (known: {', '.join(sorted(_FUNCTIONS))})") from None
+
+
+# --- queues ----------------------------------------------------------------------------------
+
+class JobQueue(Protocol):
+    """Where a committed job goes to run; bound to one study when it is made."""
+
+    def enqueue(self, job_id: int) -> None: ...
+
+
+class InProcessQueue:
+    """Runs a study's jobs on a few threads of this process: the default, no broker needed."""
+
+    def __init__(self, study: OpenStudy, threads: int = 2):
+        if threads < 1:
+            raise InvalidInput("an in-process queue needs at least one thread")
+        self.study = study
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="reverie-job")
+        self._futures: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def enqueue(self, job_id: int) -> None:
+        self._submit(self._start, job_id)
+
+    def _start(self, job_id: int) -> None:
+        for seq in plan_chunks(self.study, job_id):
+            self._submit(self._run, job_id, seq)
+
+    def _run(self, job_id: int, seq: int) -> None:
+        # A failed chunk is already recorded on its row; retry_failed_chunks runs it again.
+        try:
+            run_chunk(self.study, job_id, seq)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _submit(self, fn, *args) -> None:
+        future = self._pool.submit(fn, *args)
+        with self._lock:
+            self._futures.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future) -> None:
+        with self._lock:
+            self._futures.discard(future)
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until every job handed to this queue has run (for scripts and tests)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = set(self._futures)
+            if not pending:
+                return
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise TimeoutError("jobs still running")
+            wait(pending, timeout=left)
+            for future in pending:
+                if future.done() and future.exception() is not None:
+                    raise future.exception()
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+_queues: dict[str, JobQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def configure_queue(study: OpenStudy, queue: JobQueue) -> None:
+    """Choose at start-up where this study's jobs run (``reverie serve --config`` picks Dramatiq)."""
+    with _queues_lock:
+        _queues[study.url] = queue
+
+
+def queue_for(study: OpenStudy) -> JobQueue:
+    """The study's configured queue, or a small in-process one made on first use."""
+    with _queues_lock:
+        queue = _queues.get(study.url)
+        if queue is None:
+            queue = _queues[study.url] = InProcessQueue(study)
+        return queue
+
+
+# --- the writer path for ticks ---------------------------------------------------------------
+
+@contextmanager
+def _quiet_write(study: OpenStudy) -> Iterator[Session]:
+    """The study's one writer (its lock, ``BEGIN IMMEDIATE``) for job bookkeeping, without an audit event.
+
+    Why not ``study.write``: it closes every transaction with an audit event, and chunk starts and
+    progress ticks are bookkeeping, not research decisions. Inside an outer write it joins it.
+    """
+    current = getattr(study._local, "session", None)
+    if current is not None:
+        yield current
+        return
+    with study._write_lock, immediate_transactions(), study._sessions() as session:
+        study._local.session = session
+        try:
+            with session.begin():
+                yield session
+        finally:
+            study._local.session = None
+
+
+# --- job rows --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class JobStatus:
+    id: int
+    kind: str
+    state: str
+    progress: float
+    message: str
+    error: str
+    result: dict
+    chunks: int
+    chunks_done: int
+    chunks_failed: int
+
+
+def create_job(study: OpenStudy, kind: str, params: dict | None = None, *, why: str = "") -> Job:
+    """Record a queued job; the row is committed when this returns, so a worker can always find it."""
+    function_for(kind)
+    params = dict(params or {})
+    payload: dict[str, Any] = {"kind": kind, "params": params}
+    with study.write("job.create", target=f"job:{kind}", why=why, payload=payload) as s:
+        job = Job(study_id=study.study_id, kind=kind, params=params, created_by=study.actor)
+        s.add(job)
+        s.flush()
+        payload["id"] = job.id
+    return job
+
+
+def start_job(study: OpenStudy, kind: str, params: dict | None = None, *, queue: JobQueue | None = None,
+              why: str = "") -> Job:
+    """Create a job and hand it to the queue (after its row is committed)."""
+    job = create_job(study, kind, params, why=why)
+    (queue or queue_for(study)).enqueue(job.id)
+    return job
+
+
+def job_status(study: OpenStudy, job_id: int) -> JobStatus:
+    with study.read() as s:
+        job = _job(s, study, job_id)
+        counts = dict(s.execute(select(JobChunk.state, func.count()).where(JobChunk.job_id == job_id)
+                                .group_by(JobChunk.state)).all())
+        return JobStatus(job.id, job.kind, job.state, job.progress, job.message, job.error, dict(job.result or {}),
+                         sum(counts.values()), counts.get("done", 0), counts.get("failed", 0))
+
+
+
+def list_jobs(study: OpenStudy, limit: int = 20) -> list[JobStatus]:
+    """The study's latest jobs, newest first, each with its chunk counts."""
+    if limit < 1:
+        raise InvalidInput("list at least one job")
+    with study.read() as s:
+        jobs = s.execute(select(Job).where(Job.study_id == study.study_id).order_by(Job.id.desc())
+                         .limit(limit)).scalars().all()
+        counts: dict[int, dict[str, int]] = {}
+        for job_id, state, n in s.execute(select(JobChunk.job_id, JobChunk.state, func.count())
+                                          .where(JobChunk.job_id.in_([j.id for j in jobs]))
+                                          .group_by(JobChunk.job_id, JobChunk.state)).all():
+            counts.setdefault(job_id, {})[state] = n
+        return [JobStatus(j.id, j.kind, j.state, j.progress, j.message, j.error, dict(j.result or {}),
+                          sum(counts.get(j.id, {}).values()), counts.get(j.id, {}).get("done", 0),
+                          counts.get(j.id, {}).get("failed", 0)) for j in jobs]
+
+
+def chunk_results(study: OpenStudy, job_id: int) -> list[dict]:
+    """The stored result of every finished chunk, in chunk order."""
+    with study.read() as s:
+        return [dict(r) for r in s.execute(select(JobChunk.result).where(
+            JobChunk.job_id == job_id, JobChunk.state == "done").order_by(JobChunk.seq)).scalars()]
+
+
+def _job(session: Session, study: OpenStudy, job_id: int, *, lock: bool = False) -> Job:
+    job = session.get(Job, job_id, with_for_update=lock or None)
+    if job is None or job.study_id != study.study_id:
+        raise NotFound(f"no job {job_id} in this study")
+    return job
+
+
+def plan_chunks(study: OpenStudy, job_id: int) -> list[int]:
+    """Cut a job into chunk rows (once) and return the seqs still to run.
+
+    Planning twice (a redelivered start message) finds the rows already there and plans nothing.
+    """
+    with study.read() as s:
+        job = _job(s, study, job_id)
+        kind, params, state = job.kind, dict(job.params or {}), job.state
+        planned = s.execute(select(func.count()).where(JobChunk.job_id == job_id)).scalar()
+    if state in ("done", "cancelled"):
+        return []
+    if not planned:
+        try:
+            spans = function_for(kind).plan(study, params)
+        except Exception as exc:
+            _fail_job(study, job_id, f"planning failed: {exc}")
+            raise
+        if not spans:
+            _fail_job(study, job_id, "nothing to do: the job planned no chunks")
+            return []
+        with _quiet_write(study) as s:
+            job = _job(s, study, job_id, lock=True)
+            if not s.execute(select(func.count()).where(JobChunk.job_id == job_id)).scalar():
+                s.add_all(JobChunk(job_id=job_id, seq=i, start_s=span.start, end_s=span.end)
+                          for i, span in enumerate(spans))
+            job.state, job.started_at, job.updated_at = "running", job.started_at or utcnow(), utcnow()
+            job.message = f"{len(spans)} chunks"
+    with study.read() as s:
+        return list(s.execute(select(JobChunk.seq).where(JobChunk.job_id == job_id, JobChunk.state != "done")
+                              .order_by(JobChunk.seq)).scalars())
+
+
+def run_chunk(study: OpenStudy, job_id: int, seq: int) -> bool:
+    """Run one chunk unless it is done; store its result once; finish the job after its last chunk.
+
+    Returns True when this call ran the chunk, False when it was already done. A failing chunk
+    records its error on its row and re-raises, so a queue with retries can try it again.
+    """
+    with _quiet_write(study) as s:
+        job = _job(s, study, job_id)
+        chunk = s.execute(select(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq)).scalar_one_or_none()
+        if chunk is None:
+            raise NotFound(f"job {job_id} has no chunk {seq}")
+        if chunk.state == "done" or job.state == "cancelled":
+            return False
+        chunk.state, chunk.attempts, chunk.error = "running", chunk.attempts + 1, ""
+        if job.state != "running":
+            job.state, job.error = "running", ""
+        kind, params, span = job.kind, dict(job.params or {}), ChunkSpan(chunk.start_s, chunk.end_s)
+    try:
+        result = function_for(kind).run_chunk(study, params, seq, span, _ticker(study, job_id))
+    except Exception as exc:
+        with _quiet_write(study) as s:
+            s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq, JobChunk.state != "done")
+                      .values(state="failed", error=f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]))
+        _settle(study, job_id)
+        raise
+    with _quiet_write(study) as s:
+        # Conditional on not done: a duplicate run that finishes second leaves the first result alone.
+        s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq, JobChunk.state != "done")
+                  .values(state="done", result=result, error=""))
+        total, done = _counts(s, job_id)
+        s.execute(update(Job).where(Job.id == job_id, Job.state == "running")
+                  .values(progress=done / total if total else 0.0, updated_at=utcnow()))
+    _settle(study, job_id)
+    return True
+
+
+def _counts(session: Session, job_id: int) -> tuple[int, int]:
+    rows = dict(session.execute(select(JobChunk.state, func.count()).where(JobChunk.job_id == job_id)
+                                .group_by(JobChunk.state)).all())
+    return sum(rows.values()), rows.get("done", 0)
+
+
+def _ticker(study: OpenStudy, job_id: int) -> Progress:
+    """A progress callback for inside a chunk: fraction of this chunk, written at most twice a second."""
+    last = [0.0]
+
+    def tick(fraction: float) -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_INTERVAL_S:
+            return
+        last[0] = now
+        with _quiet_write(study) as s:
+            total, done = _counts(s, job_id)
+            if total:
+                value = min(1.0, (done + max(0.0, min(fraction, 1.0))) / total)
+                s.execute(update(Job).where(Job.id == job_id, Job.state == "running", Job.progress < value)
+                          .values(progress=value, updated_at=utcnow()))
+
+    return tick
+
+
+class _AlreadySettled(Exception):
+    """Another worker ended the job first; roll back without a second audit event."""
+
+
+def _settle(study: OpenStudy, job_id: int) -> None:
+    """After a chunk ends: finish the job when every chunk is done, fail it when none can still run.
+
+    Runs after the chunk's own commit, and re-checks under the job row's lock, so with chunks
+    ending at once on several workers exactly one of them finishes the job.
+    """
+    with study.read() as s:
+        job = _job(s, study, job_id)
+        states = dict(s.execute(select(JobChunk.state, func.count()).where(JobChunk.job_id == job_id)
+                                .group_by(JobChunk.state)).all())
+        kind, params = job.kind, dict(job.params or {})
+        if job.state in ("done", "cancelled"):
+            return
+    total = sum(states.values())
+    if states.get("done", 0) == total:
+        function = function_for(kind)
+        try:
+            assembled = function.assemble(study, params, chunk_results(study, job_id))
+        except Exception as exc:
+            _fail_job(study, job_id, f"assembling the result failed: {exc}")
+            raise
+        try:
+            with study.write("job.done", target=f"job:{job_id}", payload={"kind": kind, "chunks": total}) as s:
+                job = _job(s, study, job_id, lock=True)
+                if job.state == "done":
+                    raise _AlreadySettled
+                result = function.finish(study, params, assembled)
+                job.state, job.progress, job.result, job.error = "done", 1.0, result, ""
+                job.finished_at = job.updated_at = utcnow()
+        except _AlreadySettled:
+            return
+    elif states.get("failed", 0) and not states.get("queued", 0) and not states.get("running", 0):
+        _fail_job(study, job_id, f"{states['failed']} of {total} chunks failed; retry them with retry_failed_chunks")
+
+
+def _fail_job(study: OpenStudy, job_id: int, error: str) -> None:
+    try:
+        with study.write("job.failed", target=f"job:{job_id}", payload={"error": error[:ERROR_CHARS]}) as s:
+            job = _job(s, study, job_id, lock=True)
+            if job.state in ("done", "failed", "cancelled"):
+                raise _AlreadySettled
+            job.state, job.error = "failed", error[:ERROR_CHARS]
+            job.finished_at = job.updated_at = utcnow()
+    except _AlreadySettled:
+        return
+
+
+def retry_failed_chunks(study: OpenStudy, job_id: int, *, queue: JobQueue | None = None, why: str = "") -> list[int]:
+    """Queue again only the chunks that failed; the chunks already done keep their results."""
+    payload: dict[str, Any] = {}
+    with study.write("job.retry", target=f"job:{job_id}", why=why, payload=payload) as s:
+        job = _job(s, study, job_id, lock=True)
+        if job.state == "done":
+            raise Conflict(f"job {job_id} is done; there is nothing to retry")
+        failed = list(s.execute(select(JobChunk.seq).where(JobChunk.job_id == job_id, JobChunk.state == "failed")
+                                .order_by(JobChunk.seq)).scalars())
+        if not failed and job.state != "failed":
+            raise Conflict(f"job {job_id} has no failed chunks")
+        s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq.in_(failed))
+                  .values(state="queued", error=""))
+        job.state, job.error, job.finished_at, job.updated_at = "queued", "", None, utcnow()
+        payload["chunks"] = failed
+    # A job that failed while planning has no chunks yet: queueing it plans it again.
+    (queue or queue_for(study)).enqueue(job_id)
+    return failed
+
+
+# --- a generic job: tests and health checks use it to exercise the machinery ------------------
+
+@job_function("count")
+class CountJob:
+    """Sum ``numbers`` a slice at a time (``per_chunk`` numbers and ``sleep_s`` seconds per chunk)."""
+
+    def plan(self, study: OpenStudy, params: dict) -> list[ChunkSpan]:
+        numbers, per = params.get("numbers", []), int(params.get("per_chunk", 1))
+        if per < 1:
+            raise InvalidInput("per_chunk must be 1 or more")
+        return [ChunkSpan(i, min(i + per, len(numbers))) for i in range(0, len(numbers), per)]
+
+    def run_chunk(self, study: OpenStudy, params: dict, seq: int, span: ChunkSpan, progress: Progress) -> dict:
+        time.sleep(float(params.get("sleep_s", 0)))
+        progress(1.0)
+        numbers = params["numbers"][int(span.start):int(span.end)]
+        return {"seq": seq, "sum": sum(numbers), "count": len(numbers)}
+
+    def assemble(self, study: OpenStudy, params: dict, results: list[dict]) -> dict:
+        return {"total": sum(r["sum"] for r in results), "count": sum(r["count"] for r in results),
+                "chunks": [r["seq"] for r in results]}
+
+    def finish(self, study: OpenStudy, params: dict, assembled: dict) -> dict:
+        return assembled

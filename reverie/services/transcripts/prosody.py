@@ -1,0 +1,143 @@
+"""What transcripts usually lose, kept on the lines: pauses, pace, pitch, loudness and emphasis.
+
+Pauses come from the voice-activity detector (not from gaps between Whisper's word times,
+which stretch words over silences) and are stored as ``pause`` annotations at the word they
+precede, so every notation profile can render them ("…", "(1.4)", "(.)"). Per-line measures and
+emphasised words are ``prosody`` and ``emphasis`` annotations on the version, for the reader
+and the affect timeline.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from bisect import bisect_left
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from reverie.core.anchoring import make_selector
+from reverie.core.errors import InvalidInput, NotFound
+from reverie.services.study.context import OpenStudy
+from reverie.services.study.interviews import find_interview, recording_for
+from reverie.services.transcripts.versions import version_info_of
+from reverie.store.models import Annotation, TranscriptLine, TranscriptVersion, Word
+
+MIN_PAUSE_S = 0.2
+MEASURED = "measured"  # marks annotations made by measurement, replaced when measured again
+
+
+def store_pauses(session, version_id: int, pauses: list[tuple[float, float]], actor: str) -> int:
+    """Place each measured pause before the word that follows it; returns how many were stored."""
+    words = session.execute(select(Word.start_offset, Word.time_start).where(Word.version_id == version_id)
+                            .order_by(Word.seq)).all()
+    if not words:
+        return 0
+    text = session.get(TranscriptVersion, version_id).text
+    starts = [w.time_start for w in words]
+    rows = []
+    for start, end in pauses:
+        seconds = end - start
+        index = bisect_left(starts, end - 0.05)
+        if seconds < MIN_PAUSE_S or index == 0 or index >= len(words):
+            continue  # a pause before the first or after the last word is not in the talk
+        offset = words[index].start_offset
+        rows.append({"version_id": version_id, "kind": "pause", "start_offset": offset, "end_offset": offset,
+                     "selector": asdict(make_selector(text, offset, offset)), "note": "",
+                     "data": {"seconds": round(seconds, 2), "start": round(start, 3), "end": round(end, 3),
+                              "source": "vad"}, "created_by": actor})
+    if rows:
+        session.execute(Annotation.__table__.insert(), rows)
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class LineMeasures:
+    number: int
+    speaker: str
+    text: str
+    start: float
+    end: float
+    pause_before: float
+    pause_after: float
+    speech_rate: float
+    articulation_rate: float
+    pitch_median_hz: float | None
+    pitch_range_st: float | None
+    intensity_mean_db: float | None
+    emphasised: tuple[str, ...]
+
+
+def measure_prosody(study: OpenStudy, code: str, round_no: int) -> list[LineMeasures]:
+    """Measure every timed line of the current version against its recording and store the results."""
+    from reverie.core.transcript import Word as CoreWord
+    from reverie.speech.audio import load_audio
+    from reverie.speech.pauses import Pause
+    from reverie.speech.prosody import measure_lines
+
+    recording = recording_for(study, code, round_no)
+    with study.read() as s:
+        interview = find_interview(s, study, code, round_no)
+        info = version_info_of(s, interview, code)
+        version = s.get(TranscriptVersion, info.id)
+        lines = s.execute(select(TranscriptLine).where(TranscriptLine.version_id == info.id,
+                                                       TranscriptLine.time_start.is_not(None))
+                          .order_by(TranscriptLine.number)).scalars().all()
+        words = s.execute(select(Word).where(Word.version_id == info.id).order_by(Word.seq)).scalars().all()
+        pauses = [Pause(a.data["start"], a.data["end"]) for a in s.execute(select(Annotation).where(
+            Annotation.version_id == info.id, Annotation.kind == "pause")).scalars()]
+    if not lines:
+        raise InvalidInput(f"{code} round {round_no}: the transcript has no word times; "
+                           "prosody needs a transcript made by `reverie transcribe`")
+    text = version.text
+    grouped, index = [], 0
+    for line in lines:
+        own = []
+        while index < len(words) and words[index].start_offset < line.end_offset:
+            if words[index].end_offset > line.start_offset:
+                w = words[index]
+                own.append((w, CoreWord(text[w.start_offset:w.end_offset], w.time_start, w.time_end)))
+            index += 1
+        grouped.append(own)
+    with tempfile.TemporaryDirectory(prefix="reverie-audio-") as work:
+        audio = load_audio(study.media.open_plain(recording.sha256, Path(work)))
+    samples = audio.samples if audio.samples.ndim == 1 else audio.samples.mean(axis=0)
+    measured = measure_lines(samples, [(l.time_start, l.time_end, [cw for _, cw in g]) for l, g in zip(lines, grouped)],
+                             sr=audio.sample_rate, pauses=pauses or None)
+    out, annotations = [], []
+    for line, group, m in zip(lines, grouped, measured):
+        emphasised = tuple(group[i][1].text for i in m.emphasised)
+        data = {k: v for k, v in asdict(m).items() if k != "emphasised"} | {"line": line.number}
+        annotations.append({"version_id": info.id, "kind": "prosody", "start_offset": line.start_offset,
+                            "end_offset": line.end_offset, "data": data, "note": "",
+                            "selector": asdict(make_selector(text, line.start_offset, line.end_offset)),
+                            "created_by": study.actor})
+        for i in m.emphasised:
+            w = group[i][0]
+            annotations.append({"version_id": info.id, "kind": "emphasis", "start_offset": w.start_offset,
+                                "end_offset": w.end_offset, "data": {"source": "prosody", "kind": "stress"},
+                                "selector": asdict(make_selector(text, w.start_offset, w.end_offset)),
+                                "note": MEASURED, "created_by": study.actor})
+        out.append(LineMeasures(line.number, line.speaker, line.text, m.start, m.end, m.pause_before, m.pause_after,
+                                m.speech_rate, m.articulation_rate, m.pitch_median_hz, m.pitch_range_st,
+                                m.intensity_mean_db, emphasised))
+    with study.write("transcript.prosody", target=f"interview:{code}/{round_no}",
+                     payload={"version": info.number, "lines": len(out)}) as s:
+        # Measuring again replaces earlier measures; emphasis a researcher marked by hand stays.
+        s.execute(delete(Annotation).where(Annotation.version_id == info.id, Annotation.kind == "prosody"))
+        s.execute(delete(Annotation).where(Annotation.version_id == info.id, Annotation.kind == "emphasis",
+                                           Annotation.note == MEASURED))
+        s.execute(Annotation.__table__.insert(), annotations)
+    return out
+
+
+def stored_prosody(study: OpenStudy, code: str, round_no: int) -> list[dict]:
+    """The per-line measures stored for the current version, in line order."""
+    with study.read() as s:
+        interview = find_interview(s, study, code, round_no)
+        info = version_info_of(s, interview, code)
+        rows = s.execute(select(Annotation.data).where(Annotation.version_id == info.id,
+                                                       Annotation.kind == "prosody")).scalars().all()
+    if not rows:
+        raise NotFound(f"{code} round {round_no} has no prosody yet; run `reverie prosody` on a transcribed recording")
+    return sorted(rows, key=lambda data: data.get("line", 0))
