@@ -1,7 +1,7 @@
 """Read REFI-QDA projects (``.qdpx``) and codebooks (``.qdc``) as other tools really write them.
 
 Imports repair and warn rather than refuse, because every producer bends the standard somewhere
-(see ``/work/shared/refi-qda/samples/SOURCES.md`` for the ones we test against): ``Sources/``
+(the real exports the tests read are listed in ``refi-qda/samples/SOURCES.md`` of the shared test data): ``Sources/``
 or ``sources/``; byte-order marks and CRLF in text files; an empty ``.txt`` with the text only
 in the ``.docx``; text paths without ``internal://``; offsets in UTF-16 units; an empty
 ``<Sets/>``. Each repair and each thing dropped is listed in the :class:`ImportReport`, so the

@@ -160,14 +160,20 @@ def attach_recording(study: OpenStudy, code: str, round_no: int, path: Path | st
 
 
 def recording_for(study: OpenStudy, code: str, round_no: int) -> Recording:
+    """The interview's latest recording; :class:`NotFound` says how to attach one."""
+    recording = find_recording(study, code, round_no)
+    if recording is None:
+        raise NotFound(f"{code} round {round_no} has no recording; attach one with --recording FILE")
+    return recording
+
+
+def find_recording(study: OpenStudy, code: str, round_no: int) -> Recording | None:
+    """The interview's latest recording, or None: pages and reports work without audio."""
     with study.read() as s:
         interview = find_interview(s, study, code, round_no)
-        recording = s.execute(select(Recording).where(Recording.interview_id == interview.id,
-                                                      Recording.deleted_at.is_(None))
-                              .order_by(Recording.id.desc())).scalars().first()
-        if recording is None:
-            raise NotFound(f"{code} round {round_no} has no recording; attach one with --recording FILE")
-        return recording
+        return s.execute(select(Recording).where(Recording.interview_id == interview.id,
+                                                 Recording.deleted_at.is_(None))
+                         .order_by(Recording.id.desc())).scalars().first()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 
 from reverie.core.errors import Conflict, InvalidInput
+from reverie.services.study.interviews import find_recording
 from reverie.services.transcripts.corrections import (
     correct_transcript,
     current_turns,
@@ -16,7 +17,6 @@ from reverie.services.transcripts.corrections import (
 )
 from reverie.services.transcripts.versions import version_info
 from reverie.web.deps import CurrentStudy, redirect, render
-from reverie.web.routes.transcripts import optional_recording
 
 router = APIRouter(prefix="/interviews/{code}/{round_no}", tags=["corrections"])
 
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/interviews/{code}/{round_no}", tags=["corrections"])
 def editor(request: Request, study: CurrentStudy, code: str, round_no: int, saved: int | None = None):
     info = version_info(study, code, round_no)
     turns = current_turns(study, code, round_no)
-    recording = optional_recording(study, code, round_no)
+    recording = find_recording(study, code, round_no)
     speakers = sorted({turn.speaker for turn in turns})
     return render(request, "correct.html", info=info, turns=turns, speakers=speakers, recording=recording,
                   saved=saved)

@@ -14,15 +14,12 @@ from typing import Literal
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse
 
-from reverie.core.errors import NotFound
 from reverie.core.vocab import CODE_KINDS, NONVERBAL_KINDS, SELECTION_SOURCES
 from reverie.services.analysis.coding import list_codes
 from reverie.services.analysis.reflexivity import study_template, template_fields
-from reverie.services.study.context import OpenStudy
-from reverie.services.study.interviews import recording_for
+from reverie.services.study.interviews import find_recording, recording_for
 from reverie.services.transcripts.annotations import NONVERBAL_SOURCES, reader_window
 from reverie.services.transcripts.versions import set_status, version_info
-from reverie.store.models import Recording
 from reverie.web.deps import CurrentStudy, redirect, render
 
 router = APIRouter(prefix="/interviews/{code}/{round_no}", tags=["transcripts"])
@@ -31,19 +28,11 @@ WINDOW = 400
 View = Literal["reading", "analysis"]
 
 
-def optional_recording(study: OpenStudy, code: str, round_no: int) -> Recording | None:
-    """The interview's recording, or None: pages work without audio."""
-    try:
-        return recording_for(study, code, round_no)
-    except NotFound:
-        return None
-
-
 @router.get("/transcript", name="transcript")
 def reader(request: Request, study: CurrentStudy, code: str, round_no: int, view: View = "analysis"):
     info = version_info(study, code, round_no)
     return render(request, "transcript.html", info=info, view=view, window=WINDOW,
-                  recording=optional_recording(study, code, round_no), codes=list_codes(study),
+                  recording=find_recording(study, code, round_no), codes=list_codes(study),
                   note_fields=template_fields(study_template(study)), code_kinds=CODE_KINDS, sources=SELECTION_SOURCES,
                   nonverbal_kinds=NONVERBAL_KINDS, nonverbal_sources=NONVERBAL_SOURCES)
 
