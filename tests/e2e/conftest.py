@@ -119,11 +119,30 @@ def browser():
         browser.close()
 
 
+def script_errors(page) -> list[str]:
+    """The page's uncaught script errors and console errors, gathered as it runs (the test asserts none).
+
+    A 4xx or 5xx answer logs "Failed to load resource" in the console; the workbench shows those
+    answers on purpose (a refusal, a validation message), so they are not script errors.
+    """
+    errors: list[str] = []
+
+    def console(message) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(f"console: {message.text} ({message.location})")
+
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    page.on("console", console)
+    return errors
+
+
 @pytest.fixture
 def page(browser, server):
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    errors = script_errors(page)
     page.goto(server)
     yield page
     context.close()
+    assert not errors, "the page's scripts failed:\n" + "\n".join(errors)

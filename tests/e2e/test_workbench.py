@@ -152,6 +152,27 @@ def test_a_20000_line_transcript_opens_at_a_line(page: Page, big_transcript_line
     expect(page.locator("#dlg-code")).to_be_visible()
 
 
+def test_a_dialog_sends_on_enter_and_closes_unsent_on_escape(page: Page):
+    open_transcript(page, "P1")
+    dialog = page.locator("#dlg-code")
+    page.locator("#L2").click()
+    page.keyboard.press("c")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Code label (new or existing)").fill("left unsaid")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#L2 .bars .on")).to_have_count(0)
+    expect(page.locator("#messages")).not_to_contain_text("coded")
+
+    page.locator("#L4").click()
+    page.keyboard.press("c")
+    label = dialog.get_by_label("Code label (new or existing)")
+    label.fill("not knowing what to expect")
+    label.press("Enter")
+    expect(page.locator("#messages")).to_contain_text("coded P1 lines 4-4 as 'not knowing what to expect'")
+    expect(dialog).to_be_hidden()
+
+
 def test_without_the_token_the_browser_gets_403(browser, server):
     context = browser.new_context()
     page = context.new_page()

@@ -44,7 +44,7 @@ def test_a_change_without_the_csrf_token_is_refused(team, clients):
 def test_staff_pages_carry_the_token_for_the_workbench_script(clients):
     page = clients["lead"].get("/")
     assert f'<meta name="reverie-csrf" content="{clients["lead"].csrf}">' in page.text
-    assert clients["lead"].get("/team-static/team.js").status_code == 200
+    assert clients["lead"].get("/static/team.js").status_code == 200
 
 
 def test_five_failures_lock_the_username_from_that_address(team):

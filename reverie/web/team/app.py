@@ -54,7 +54,6 @@ def create_team_app(settings: TeamSettings, *, study: OpenStudy | None = None,
     app.state.secure_cookies = secure
     app.add_middleware(TeamGuard, study=study, sessions=app.state.sessions, secure=secure)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.mount("/team-static", StaticFiles(directory=HERE / "templates" / "team" / "static"), name="team_static")
     for router in ROUTERS:
         app.include_router(router, dependencies=[guard(section_of(router))])
     app.include_router(portal.router, dependencies=[guard(section_of(portal.router))])

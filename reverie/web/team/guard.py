@@ -13,8 +13,8 @@ Three layers, each failing closed:
    the path) through the study's one write path, so reads join the hash chain with the changes.
 
 The workbench's pages carry no CSRF field of their own: for staff the guard puts the session's
-token in the request state, ``base.html`` writes it into a meta tag with ``team.js``, and the
-script puts it on HTMX requests, plain form posts and ``fetch`` calls.
+token in the request state, ``base.html`` writes it into a meta tag, and the workbench's
+``static/http.js`` puts it on its own requests, HTMX requests and plain form posts.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ SESSION_COOKIE = "reverie_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 PUBLIC_PATHS = frozenset({"/login"})
-STATIC_PREFIXES = ("/static/", "/team-static/")
+STATIC_PREFIXES = ("/static/",)
 
 
 class Refused(Exception):
