@@ -11,7 +11,9 @@ from pathlib import Path
 
 import typer
 
-from reverie.cli.app import app, fail, handles_errors, open_dir, out
+from reverie.cli.app import app, fail
+from reverie.cli.common import ListFormat, StudyDir, open_dir
+from reverie.cli.output import as_rows, field_names, out, print_rows
 from reverie.core.ranges import parse_range
 
 codes_app = typer.Typer(help="Codes: discursive objects, discourses, positions, storylines; apply, merge, count.",
@@ -29,7 +31,6 @@ app.add_typer(extracts_app, name="extracts")
 app.add_typer(memo_app, name="memo")
 app.add_typer(consult_app, name="consult")
 
-DIRECTORY = typer.Argument(..., help="The study folder.")
 EVIDENCE_HELP = "Evidence for the decision as KIND:ID (response:4, log:12, memo:3); repeat for more."
 
 
@@ -49,9 +50,8 @@ def _span(value: str) -> tuple[int, int]:
 # --- codes -----------------------------------------------------------------------------------
 
 @codes_app.command("add")
-@handles_errors
 def codes_add(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     label: str = typer.Argument(..., help="The code's label, e.g. \"risk\"."),
     kind: str = typer.Option("free", "--kind", help="discursive_object, discourse, subject_position, storyline, "
                                                     "theme_seed or free."),
@@ -67,22 +67,20 @@ def codes_add(
 
 
 @codes_app.command("list")
-@handles_errors
-def codes_list(directory: Path = DIRECTORY,
-               merged: bool = typer.Option(False, "--merged", help="Also list codes merged into others.")):
+def codes_list(directory: StudyDir,
+               merged: bool = typer.Option(False, "--merged", help="Also list codes merged into others."),
+               fmt: ListFormat = "table"):
     """List the codebook with how many codings each code has."""
-    from reverie.services.analysis.coding import list_codes
+    from reverie.services.analysis.coding import CodeView, list_codes
 
-    for code in list_codes(open_dir(directory), include_merged=merged):
-        parent = f" < {code.parent}" if code.parent else ""
-        into = f" (merged into {code.merged_into})" if code.merged_into else ""
-        out.print(f"{code.label}{parent}\t{code.kind}\t{code.codings}{into}")
+    rows = as_rows(list_codes(open_dir(directory), include_merged=merged))
+    view = ["label", "parent", "kind", "codings"] + (["merged_into"] if merged else [])
+    print_rows(rows, fmt, keys=field_names(CodeView), view=view)
 
 
 @codes_app.command("apply")
-@handles_errors
 def codes_apply(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     code: str = typer.Argument(..., help="The code's label."),
     participant: str = typer.Argument(..., help="The participant code, e.g. P1."),
     round_no: int = typer.Option(1, "--round", help="The interview round."),
@@ -99,9 +97,8 @@ def codes_apply(
 
 
 @codes_app.command("rename")
-@handles_errors
 def codes_rename(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     code: str = typer.Argument(..., help="The code's current label."),
     new_label: str = typer.Argument(..., help="The new label."),
     rationale: str = typer.Option(..., "--rationale", help="Why the code is renamed (recorded as a decision)."),
@@ -114,9 +111,8 @@ def codes_rename(
 
 
 @codes_app.command("merge")
-@handles_errors
 def codes_merge(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     source: str = typer.Argument(..., help="The code to merge away."),
     into: str = typer.Argument(..., help="The code it merges into."),
     rationale: str = typer.Option(..., "--rationale", help="Why the codes are merged (recorded as a decision)."),
@@ -129,36 +125,44 @@ def codes_merge(
 
 
 @codes_app.command("stats")
-@handles_errors
-def codes_stats(directory: Path = DIRECTORY,
-                by: str = typer.Option("profession", "--by", help="Participant attribute for the crosstab.")):
+def codes_stats(directory: StudyDir,
+                by: str = typer.Option("profession", "--by", help="Participant attribute for the crosstab."),
+                show: str = typer.Option(None, "--show", help="Only one table: frequencies, cooccurrence or crosstab "
+                                                              "(default: all three; csv and json print one)."),
+                fmt: ListFormat = "table"):
     """Code frequencies, co-occurrence on the same transcript, and a crosstab by a participant attribute."""
     from reverie.services.analysis.coding import (
+        CodeFrequency,
+        CoOccurrence,
         code_frequencies,
         cooccurrence,
         crosstab,
     )
 
+    tables = ("frequencies", "cooccurrence", "crosstab")
+    if show is not None and show not in tables:
+        fail(f"--show {show!r}: use frequencies, cooccurrence or crosstab")
+    if show is None and fmt != "table":
+        fail(f"{fmt} holds one table: add --show frequencies, --show cooccurrence or --show crosstab")
     study = open_dir(directory)
-    out.print("frequencies (code, kind, codings, participants, interviews)")
-    for row in code_frequencies(study):
-        out.print(f"  {row.label}\t{row.kind}\t{row.codings}\t{row.participants}\t{row.interviews}")
-    out.print("co-occurrence (overlapping codings)")
-    for pair in cooccurrence(study):
-        out.print(f"  {pair.code_a} + {pair.code_b}\t{pair.count}")
-    table = crosstab(study, by)
-    out.print(f"crosstab by {table.by}")
-    out.print("  code\t" + "\t".join(table.columns))
-    for label, counts in table.rows:
-        out.print(f"  {label}\t" + "\t".join(str(c) for c in counts))
+    section = show is None
+    if show in (None, "frequencies"):
+        print_rows(as_rows(code_frequencies(study), label="code"), fmt, keys=field_names(CodeFrequency, label="code"),
+                   title="Code frequencies", section=section)
+    if show in (None, "cooccurrence"):
+        print_rows(as_rows(cooccurrence(study)), fmt, keys=field_names(CoOccurrence),
+                   title="Co-occurrence (overlapping codings)", section=section)
+    if show in (None, "crosstab"):
+        table = crosstab(study, by)
+        rows = [{"code": label, **dict(zip(table.columns, counts, strict=True))} for label, counts in table.rows]
+        print_rows(rows, fmt, keys=["code", *table.columns], title=f"Codings by {table.by}", section=section)
 
 
 # --- reflexive log ---------------------------------------------------------------------------
 
 @log_app.command("add")
-@handles_errors
 def log_add(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     observation: str = typer.Option(None, "--observation", help="What happened (three_part template)."),
     interpretation: str = typer.Option(None, "--interpretation", help="Initial interpretation (three_part)."),
     emotional_response: str = typer.Option(None, "--emotional-response", help="What you felt (three_part)."),
@@ -197,39 +201,35 @@ def log_add(
 
 
 @log_app.command("list")
-@handles_errors
-def log_list(directory: Path = DIRECTORY,
+def log_list(directory: StudyDir,
              all_versions: bool = typer.Option(False, "--all-versions", help="Also show superseded versions."),
-             tag: str = typer.Option(None, "--tag", help="Only entries with this tag.")):
+             tag: str = typer.Option(None, "--tag", help="Only entries with this tag."),
+             fmt: ListFormat = "table"):
     """List the reflexive log in the order it was written."""
-    from reverie.services.analysis.reflexivity import list_entries
+    from reverie.services.analysis.reflexivity import EntryView, list_entries
 
-    for entry in list_entries(open_dir(directory), include_superseded=all_versions, tag=tag):
-        affect = "" if entry.affect_intensity is None else f" affect {entry.affect_intensity}"
-        out.print(f"#{entry.id} v{entry.version} {entry.created_at:%Y-%m-%d} {entry.stage}{affect} "
-                  f"{' '.join(entry.anchors)}")
-        for name, text in entry.parts.items():
-            out.print(f"  {name}: {text}")
+    rows = as_rows(list_entries(open_dir(directory), include_superseded=all_versions, tag=tag))
+    print_rows(rows, fmt, keys=field_names(EntryView),
+               view=["id", "version", ("date", lambda row: f"{row['created_at']:%Y-%m-%d}"), "stage",
+                     ("affect", lambda row: row["affect_intensity"]), "anchors", "parts"])
 
 
 @log_app.command("affect")
-@handles_errors
-def log_affect(directory: Path = DIRECTORY):
+def log_affect(directory: StudyDir, fmt: ListFormat = "table"):
     """The lines your feelings flagged, strongest first."""
-    from reverie.services.analysis.reflexivity import affect_lines
+    from reverie.services.analysis.reflexivity import AffectLine, affect_lines
 
-    for line in affect_lines(open_dir(directory)):
-        extract = f" {line.extract}" if line.extract else ""
-        out.print(f"{line.intensity}\t{line.participant} R{line.round} lines {line.first}-{line.last}{extract}\t"
-                  f"{line.feeling}")
+    renames = {"first": "start_line", "last": "end_line"}
+    rows = as_rows(affect_lines(open_dir(directory)), **renames)
+    print_rows(rows, fmt, keys=field_names(AffectLine, **renames),
+               view=["intensity", "participant", "round", "start_line", "end_line", "extract", "feeling"])
 
 
 # --- extracts --------------------------------------------------------------------------------
 
 @extracts_app.command("add")
-@handles_errors
 def extracts_add(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     participant: str = typer.Argument(..., help="The participant code, e.g. P1."),
     lines: str = typer.Argument(..., help="The line range, e.g. 978-81."),
     why: str = typer.Option(..., "--why", help="Why these lines were selected (recorded as a decision)."),
@@ -252,24 +252,22 @@ def extracts_add(
 
 
 @extracts_app.command("list")
-@handles_errors
-def extracts_list(directory: Path = DIRECTORY,
+def extracts_list(directory: StudyDir,
                   status: str = typer.Option(None, "--status", help="Only extracts with this status."),
-                  text: bool = typer.Option(False, "--text", help="Print each extract's display text.")):
+                  text: bool = typer.Option(False, "--text", help="Show each extract's display text in the table "
+                                                                  "(csv and json always have it)."),
+                  fmt: ListFormat = "table"):
     """List extracts with their citation, status and theme."""
-    from reverie.services.analysis.extracts import list_extracts
+    from reverie.services.analysis.extracts import ExtractView, list_extracts
 
-    for view in list_extracts(open_dir(directory), status=status):
-        theme = f"\t{view.theme}" if view.theme else ""
-        out.print(f"{view.handle}\t{view.citation}\t{view.status}{theme}")
-        if text:
-            out.print("  " + view.display_text)
+    rows = as_rows(list_extracts(open_dir(directory), status=status))
+    view = ["handle", "citation", "status", "theme"] + (["display_text"] if text else [])
+    print_rows(rows, fmt, keys=field_names(ExtractView), view=view)
 
 
 @extracts_app.command("move")
-@handles_errors
 def extracts_move(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     extract: str = typer.Argument(..., help="The extract handle, e.g. E3."),
     status: str = typer.Argument(..., help="The new status: shortlisted, analysed, presented, refined, final, "
                                            "set_aside or candidate."),
@@ -284,8 +282,7 @@ def extracts_move(
 
 
 @extracts_app.command("history")
-@handles_errors
-def extracts_history(directory: Path = DIRECTORY,
+def extracts_history(directory: StudyDir,
                      extract: str = typer.Argument(..., help="The extract handle, e.g. E3."),
                      diffs: bool = typer.Option(False, "--diffs", help="Show memo diffs between versions.")):
     """The whole life of an extract: flagged, moved, shown, responded to, revised."""
@@ -303,9 +300,8 @@ def extracts_history(directory: Path = DIRECTORY,
 # --- memos -----------------------------------------------------------------------------------
 
 @memo_app.command("edit")
-@handles_errors
 def memo_edit(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     extract: str = typer.Argument(..., help="The extract handle, e.g. E3."),
     field: list[str] = typer.Option(None, "--field", help="FIELD=TEXT, e.g. willig.action_orientation=TEXT; "
                                                           "repeat for more."),
@@ -337,9 +333,8 @@ def memo_edit(
 
 
 @memo_app.command("show")
-@handles_errors
 def memo_show(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     extract: str = typer.Argument(..., help="The extract handle, e.g. E3."),
     object_code: str = typer.Option(None, "--object", help="The discursive object (code) the memo is about."),
     version: int = typer.Option(None, "--version", help="A version number (default: the latest)."),
@@ -362,9 +357,8 @@ def memo_show(
 # --- consultations ---------------------------------------------------------------------------
 
 @consult_app.command("group")
-@handles_errors
 def consult_group(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     label: str = typer.Argument(..., help="The group's label, e.g. PPI-A."),
     composition: str = typer.Option("", "--composition", help="Who is in the group (no names)."),
     size: int = typer.Option(None, "--size", help="How many contributors."),
@@ -378,9 +372,8 @@ def consult_group(
 
 
 @consult_app.command("add")
-@handles_errors
 def consult_add(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     kind: str = typer.Argument(..., help="member_reflection, ppi_design, ppi_analysis, supervision or peer_debrief."),
     participant: str = typer.Option(None, "--participant", help="The participant (member reflection)."),
     group: str = typer.Option(None, "--group", help="The PPI group (PPI sessions)."),
@@ -409,9 +402,8 @@ def consult_add(
 
 
 @consult_app.command("respond")
-@handles_errors
 def consult_respond(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     consultation: int = typer.Argument(..., help="The consultation's id."),
     summary: str = typer.Option(..., "--summary", help="What was said."),
     response_type: list[str] = typer.Option(..., "--type", help="affirm, challenge, clarify, extend, correct, "
@@ -437,9 +429,8 @@ def consult_respond(
 
 
 @consult_app.command("dispose")
-@handles_errors
 def consult_dispose(
-    directory: Path = DIRECTORY,
+    directory: StudyDir,
     response: int = typer.Argument(..., help="The response's id."),
     disposition: str = typer.Argument(..., help="incorporated, partly_incorporated, noted_not_incorporated, "
                                                 "declined, out_of_scope or pending."),
@@ -453,9 +444,9 @@ def consult_dispose(
 
 
 @consult_app.command("show")
-@handles_errors
-def consult_show(directory: Path = DIRECTORY,
-                 consultation: int = typer.Argument(None, help="A consultation's id (default: list them all).")):
+def consult_show(directory: StudyDir,
+                 consultation: int = typer.Argument(None, help="A consultation's id (default: list them all)."),
+                 fmt: ListFormat = "table"):
     """List consultations, or show one: the frozen materials and the responses."""
     from reverie.services.involvement.consultations import (
         get_consultation,
@@ -464,10 +455,13 @@ def consult_show(directory: Path = DIRECTORY,
 
     study = open_dir(directory)
     if consultation is None:
-        for view in list_consultations(study):
-            out.print(f"{view.id}\t{view.kind}\t{view.who}\t{view.held_on or ''}\t{len(view.materials)} shown\t"
-                      f"{len(view.responses)} response(s)")
+        rows = [{"id": view.id, "kind": view.kind, "title": view.title, "who": view.who, "held_on": view.held_on,
+                 "shown": len(view.materials), "responses": len(view.responses)} for view in list_consultations(study)]
+        print_rows(rows, fmt, keys=["id", "kind", "title", "who", "held_on", "shown", "responses"],
+                   view=["id", "kind", "who", "held_on", "shown", "responses"])
         return
+    if fmt != "table":
+        fail("--format applies to the list of consultations; leave out the id to list them")
     view = get_consultation(study, consultation)
     out.print(f"consultation {view.id}: {view.kind} {view.who} {view.held_on or ''}")
     for material in view.materials:

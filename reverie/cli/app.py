@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
-import functools
-import os
-import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import TypeVar
+from typing import Any, NoReturn
 
+import click
 import typer
-from rich.console import Console
+from typer.core import TyperGroup
 
-from reverie.core.errors import ReverieError
+from reverie.cli.output import err
+from reverie.core.errors import InvalidInput, ReverieError
+
+
+class ReverieGroup(TyperGroup):
+    """The root command group: every command runs inside its ``invoke``, so this is the CLI's error boundary.
+
+    A domain error becomes one line on stderr and exit status 1, never a traceback; Ctrl-C becomes
+    "error: interrupted" and 130. Catching here (not in ``main``) covers the installed ``reverie``
+    script, ``python -m reverie.cli`` and tests that call ``app`` through Typer's CliRunner alike.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ReverieError as exc:
+            report_error(str(exc))
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            report_error("interrupted")
+            raise typer.Exit(130) from None
+
+
+def report_error(message: str) -> None:
+    """One line on stderr: ``error: <message>`` (line breaks in the message folded into it)."""
+    err.print(f"error: {' '.join(message.split())}")
+
 
 app = typer.Typer(
+    cls=ReverieGroup,
     help="Reverie: a local workbench for psychosocial and discourse-analytic interview research.",
     no_args_is_help=True,
     add_completion=False,
@@ -34,56 +57,7 @@ app.add_typer(schedule_app, name="schedule")
 app.add_typer(identity_app, name="identity")
 app.add_typer(transcript_app, name="transcript")
 
-F = TypeVar("F", bound=Callable)
 
-# Transcript text is data: never interpret "[laughs]" as markup, never wrap when piped.
-out = Console(markup=False, highlight=False, soft_wrap=not sys.stdout.isatty(), emoji=False)
-err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
-
-
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"error: {message}")
-    raise typer.Exit(code)
-
-
-def handles_errors(func: F) -> F:
-    """Turn a domain error into one line on stderr and a non-zero exit, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except ReverieError as exc:
-            fail(str(exc))
-        except KeyboardInterrupt:
-            fail("interrupted", 130)
-
-    return wrapper
-
-
-def open_dir(path: Path):
-    """Open a study folder for a command (asking for the passphrase of an encrypted study)."""
-    from reverie.services.study.studies import open_study
-
-    return open_study(path, **_unlock_args(path))
-
-
-def _unlock_args(path: Path) -> dict:
-    from reverie.services.study.context import read_manifest
-
-    manifest = read_manifest(path)
-    if not manifest.encrypted:
-        return {}
-    passphrase = os.environ.get("REVERIE_PASSPHRASE")
-    if passphrase is None:
-        passphrase = typer.prompt("Passphrase", hide_input=True)
-    return {"passphrase": passphrase}
-
-
-def write_text_output(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}")
+def fail(message: str) -> NoReturn:
+    """Refuse the command's input: the error boundary prints the message as one line and exits 1."""
+    raise InvalidInput(message)

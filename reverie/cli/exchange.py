@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from reverie.cli.app import app, err, fail, handles_errors, open_dir, out
+from reverie.cli.app import app, fail
+from reverie.cli.common import StudyDir, open_dir
+from reverie.cli.output import err, out
 
 if TYPE_CHECKING:
     from reverie.services.output.refi_export import ExportSummary
@@ -26,9 +28,8 @@ def _describe(summary: ExportSummary) -> str:
 
 
 @refi.command("export")
-@handles_errors
 def refi_export(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     output: Path = typer.Option(..., "-o", "--output", help="The .qdpx file to write (replaced if it exists)."),
 ):
     """Export the whole study as a REFI-QDA project (.qdpx)."""
@@ -43,9 +44,8 @@ def refi_export(
 
 
 @refi.command("export-codebook")
-@handles_errors
 def refi_export_codebook(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     output: Path = typer.Option(..., "-o", "--output", help="The .qdc file to write (replaced if it exists)."),
 ):
     """Export the codebook (codes, hierarchy, colours, definitions; themes as sets) as REFI-QDA (.qdc)."""
@@ -57,7 +57,6 @@ def refi_export_codebook(
 
 
 @refi.command("import")
-@handles_errors
 def refi_import(
     file: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx) or codebook (.qdc)."),
     new_dir: Path = typer.Argument(..., help="A new folder for the study the import makes (never an existing study)."),

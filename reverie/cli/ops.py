@@ -6,11 +6,12 @@ from pathlib import Path
 
 import typer
 
-from reverie.cli.app import app, err, handles_errors, open_dir, out
+from reverie.cli.app import app
+from reverie.cli.common import StudyDir, open_dir
+from reverie.cli.output import err, out
 
 
 @app.command("worker")
-@handles_errors
 def worker_command(
     config: Path = typer.Option(..., "--config", help="The team.toml naming the study, its media folder and Redis."),
     processes: int = typer.Option(None, "--processes", help="Worker processes to start (default: worker.processes in team.toml)."),
@@ -23,9 +24,8 @@ def worker_command(
 
 
 @app.command("backup")
-@handles_errors
 def backup_command(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     output: Path = typer.Option(None, "-o", "--output", help="The archive to write (default: backups/study-<time>.tar in the study)."),
 ):
     """Write one consistent archive of a study: database, study.toml and media."""
@@ -41,7 +41,6 @@ def backup_command(
 
 
 @app.command("restore")
-@handles_errors
 def restore_command(
     archive: Path = typer.Argument(..., help="The archive made by `reverie backup`."),
     directory: Path = typer.Argument(..., help="The new study folder (must not exist, or be empty)."),
@@ -56,9 +55,8 @@ def restore_command(
 
 
 @app.command("retention")
-@handles_errors
 def retention_command(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     apply: bool = typer.Option(False, "--apply", help="Delete the recordings that are due (default: only list them)."),
 ):
     """List recordings due for deletion under the study's retention settings, and delete them with --apply."""

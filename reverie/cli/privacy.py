@@ -2,44 +2,40 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from pathlib import Path
 
 import typer
 
-from reverie.cli.app import app, fail, handles_errors, open_dir, out
+from reverie.cli.app import app, fail
+from reverie.cli.common import ListFormat, StudyDir, open_dir
+from reverie.cli.output import as_rows, field_names, out, print_rows
 
 deid_app = typer.Typer(help="De-identification suggestions and pseudonyms.", no_args_is_help=True)
 app.add_typer(deid_app, name="deid")
 
 
 @deid_app.command("suggest")
-@handles_errors
 def deid_suggest(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
-    fmt: str = typer.Option("text", "--format", help="text or json (code-point offsets of the current version)."),
+    fmt: ListFormat = "table",
     key: Path = typer.Option(None, "--key", help="The pseudonym key file (default: in your data folder, outside the study)."),
 ):
-    """Suggest names, places, organisations, dates, numbers and addresses to replace."""
-    from reverie.services.transcripts.deidentify import suggest_for
+    """Suggest names, places, organisations, dates, numbers and addresses to replace.
+
+    Offsets (start, end) are code points into the current version's text.
+    """
+    from reverie.services.transcripts.deidentify import NumberedSuggestion, suggest_for
 
     found = suggest_for(open_dir(directory), participant, round_no, key=key)
-    if fmt == "json":
-        typer.echo(json.dumps([{k: v for k, v in asdict(s).items()} for s in found], ensure_ascii=False, indent=1))
-        return
-    if fmt != "text":
-        fail(f"unknown format {fmt!r}: use text or json")
-    for s in found:
-        out.print(f"{s.id:>4}  {s.label:<13} {s.text!r}  at {s.start}-{s.end}  ({s.score:.2f})")
+    print_rows(as_rows(found), fmt, keys=field_names(NumberedSuggestion),
+               view=["id", "label", "text", "start", "end", ("score", lambda row: f"{row['score']:.2f}")])
 
 
 @deid_app.command("apply")
-@handles_errors
 def deid_apply(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
     accept_all: bool = typer.Option(False, "--accept-all", help="Accept every suggestion."),
@@ -68,9 +64,8 @@ def deid_apply(
 
 
 @deid_app.command("destroy-key")
-@handles_errors
 def deid_destroy_key(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     key: Path = typer.Option(None, "--key", help="The pseudonym key file (default: the study's)."),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ):

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import typer
 
-from reverie.cli.app import app, err, handles_errors, open_dir, out, write_text_output
+from reverie.cli.app import app
+from reverie.cli.common import StudyDir, open_dir
+from reverie.cli.output import err, out, write_text_output
 
 FORBIDDEN_HELP = ("A text file of terms that must never appear in the output, one a line (names and "
                   "places from the pseudonym key); the file is refused if any does.")
@@ -24,9 +26,8 @@ def _forbidden_terms(path: Path | None) -> list[str]:
 
 
 @app.command("report")
-@handles_errors
 def report_command(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     fmt: str = typer.Option(..., "--format", help="docx, md or html."),
     output: Path = typer.Option(..., "-o", "--output", help="The file to write."),
     checklists: bool = typer.Option(False, "--checklists", help="Append the COREQ, SRQR and GRIPP2-SF checklists."),
@@ -50,9 +51,8 @@ def report_command(
 
 
 @app.command("packet")
-@handles_errors
 def packet_command(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     consultation: int = typer.Option(..., "--consultation", help="The consultation's id (a member reflection or PPI session)."),
     fmt: str = typer.Option(..., "--format", help="docx or html."),
     output: Path = typer.Option(..., "-o", "--output", help="The file to write."),
@@ -72,9 +72,8 @@ def packet_command(
 
 
 @app.command("checklist")
-@handles_errors
 def checklist_command(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     name: str = typer.Option(..., "--list", help="Which checklist: coreq, srqr or gripp2."),
     fmt: str = typer.Option("md", "--format", help="md or csv."),
     output: Path = typer.Option(None, "-o", "--output", help="Write to this file instead of the screen."),

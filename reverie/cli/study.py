@@ -9,21 +9,17 @@ import typer
 from reverie.cli.app import (
     app,
     audit_app,
-    err,
     fail,
-    handles_errors,
     identity_app,
     interviews_app,
-    open_dir,
-    out,
     participants_app,
     schedule_app,
-    write_text_output,
 )
+from reverie.cli.common import ListFormat, StudyDir, TableOneFormat, open_dir
+from reverie.cli.output import as_rows, err, field_names, out, print_rows, write_text_output
 
 
 @app.command("init")
-@handles_errors
 def init_command(
     directory: Path = typer.Argument(..., help="The new study folder."),
     title: str = typer.Option("", "--title", help="The study's title."),
@@ -60,7 +56,6 @@ def _new_passphrase() -> str:
 
 
 @app.command("demo")
-@handles_errors
 def demo_command(
     directory: Path = typer.Argument(Path("reverie-demo"), help="Where to build the demo study."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Build the study and print where it is, without starting the web workbench."),
@@ -82,17 +77,15 @@ def demo_command(
 
 
 @identity_app.command("show")
-@handles_errors
-def identity_show(directory: Path = typer.Argument(..., help="The study folder.")):
+def identity_show(directory: StudyDir):
     """Show who is recorded as working on the study."""
     study = open_dir(directory)
     out.print(study.actor)
 
 
 @identity_app.command("set")
-@handles_errors
 def identity_set(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     name: str = typer.Option(..., "--name", help="Your name."),
     initials: str = typer.Option(..., "--initials", help="Your initials, e.g. TM."),
 ):
@@ -105,9 +98,8 @@ def identity_set(
 
 
 @participants_app.command("add")
-@handles_errors
 def participants_add(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     code: str = typer.Option(..., "--code", help="Pseudonym code such as P1 (never a real name)."),
     gender: str = typer.Option("", "--gender", help="Gender as the participant describes it (e.g. F, M)."),
     profession: str = typer.Option("", "--profession", help="Profession, e.g. Occupational Therapist."),
@@ -127,37 +119,25 @@ def participants_add(
 
 
 @participants_app.command("table")
-@handles_errors
 def participants_table(
-    directory: Path = typer.Argument(..., help="The study folder."),
-    fmt: str = typer.Option("text", "--format", help="text, csv or md."),
+    directory: StudyDir,
+    fmt: TableOneFormat = "table",
     output: Path = typer.Option(None, "-o", "--output", help="Write to this file instead of the terminal."),
 ):
     """Print Table 1: Participant, Gender, Profession, Mental health work setting, Years post-qualification experience."""
-    from rich.table import Table
-
     from reverie.services.study.participants import participant_table
 
     table = participant_table(open_dir(directory))
-    if fmt == "csv":
-        write_text_output(table.to_csv(), output)
-    elif fmt == "md":
+    if fmt == "md":
         write_text_output(table.to_markdown(), output)
-    elif fmt == "text":
-        rich_table = Table(title="Table 1. Participants")
-        for column in table.columns:
-            rich_table.add_column(column)
-        for row in table.rows:
-            rich_table.add_row(*row)
-        out.print(rich_table)
-    else:
-        fail(f"unknown format {fmt!r}: use text, csv or md")
+        return
+    rows = [dict(zip(table.columns, row, strict=True)) for row in table.rows]
+    print_rows(rows, fmt, keys=table.columns, title="Table 1. Participants", output=output)
 
 
 @participants_app.command("consent")
-@handles_errors
 def participants_consent(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     code: str = typer.Option(..., "--code", help="Participant code."),
     date: str = typer.Option(None, "--date", help="Date of consent, YYYY-MM-DD."),
     no_quotes: bool = typer.Option(False, "--no-quotes", help="The participant did not agree to anonymised quotes."),
@@ -174,9 +154,8 @@ def participants_consent(
 
 
 @participants_app.command("withdraw")
-@handles_errors
 def participants_withdraw(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     code: str = typer.Option(..., "--code", help="Participant code."),
     date: str = typer.Option(..., "--date", help="Date of withdrawal, YYYY-MM-DD."),
     scope: str = typer.Option("", "--scope", help="What the withdrawal covers."),
@@ -190,9 +169,8 @@ def participants_withdraw(
 
 
 @interviews_app.command("add")
-@handles_errors
 def interviews_add(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Option(..., "--participant", help="Participant code, e.g. P1."),
     round_no: int = typer.Option(..., "--round", help="Interview round (1, 2, …)."),
     date: str = typer.Option(None, "--date", help="Date of the interview, YYYY-MM-DD."),
@@ -210,20 +188,18 @@ def interviews_add(
 
 
 @interviews_app.command("list")
-@handles_errors
-def interviews_list(directory: Path = typer.Argument(..., help="The study folder.")):
+def interviews_list(directory: StudyDir, fmt: ListFormat = "table"):
     """List interviews by round with their status."""
-    from reverie.services.study.interviews import list_interviews
+    from reverie.services.study.interviews import InterviewSummary, list_interviews
 
-    for row in list_interviews(open_dir(directory)):
-        duration = f"{row.duration_min:g} min" if row.duration_min is not None else "-"
-        out.print(f"R{row.round}  {row.code:<6} {row.status:<12} {row.held_on or '-'}  {duration}  {row.purpose}")
+    rows = as_rows(list_interviews(open_dir(directory)), code="participant")
+    print_rows(rows, fmt, keys=field_names(InterviewSummary, code="participant"),
+               view=["round", "participant", "status", "held_on", "duration_min", "purpose"])
 
 
 @interviews_app.command("attach")
-@handles_errors
 def interviews_attach(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Option(..., "--participant", help="Participant code."),
     round_no: int = typer.Option(..., "--round", help="Interview round."),
     recording: Path = typer.Argument(..., help="The recording file."),
@@ -236,9 +212,8 @@ def interviews_attach(
 
 
 @schedule_app.command("add")
-@handles_errors
 def schedule_add(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     file: Path = typer.Argument(..., help="A text file with one question per line."),
 ):
     """Save a new schedule version from a text file (one question per line) and check it."""
@@ -253,9 +228,8 @@ def schedule_add(
 
 
 @schedule_app.command("check")
-@handles_errors
 def schedule_check(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     version: int = typer.Option(None, "--version", help="Schedule version (default: the latest)."),
 ):
     """Advice for a free-association narrative interview: why-questions, closed, double-barrelled, leading."""
@@ -269,8 +243,7 @@ def schedule_check(
 
 
 @audit_app.command("verify")
-@handles_errors
-def audit_verify(directory: Path = typer.Argument(..., help="The study folder.")):
+def audit_verify(directory: StudyDir):
     """Prove the audit chain holds; exit 1 naming the first broken event when it does not."""
     from reverie.services.study.studies import verify_audit
 
@@ -283,14 +256,15 @@ def audit_verify(directory: Path = typer.Argument(..., help="The study folder.")
 
 
 @audit_app.command("log")
-@handles_errors
 def audit_log(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     last: int = typer.Option(20, "--last", help="How many recent events to show."),
+    fmt: ListFormat = "table",
 ):
     """Show the most recent audit events: who, when, what, why."""
     from reverie.services.system.auditing import recent_events
 
-    for event in recent_events(open_dir(directory), last):
-        why = f"  — {event.why}" if event.why else ""
-        out.print(f"{event.seq:>5}  {event.at[:19]}  {event.actor:<6} {event.action:<28} {event.target}{why}")
+    keys = ("seq", "at", "actor", "action", "target", "why")
+    rows = [{key: getattr(event, key) for key in keys} for event in recent_events(open_dir(directory), last)]
+    print_rows(rows, fmt, keys=keys,
+               view=["seq", ("at", lambda row: row["at"][:19].replace("T", " ")), "actor", "action", "target", "why"])

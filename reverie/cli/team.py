@@ -8,7 +8,9 @@ from pathlib import Path
 
 import typer
 
-from reverie.cli.app import app, err, handles_errors, open_dir, out
+from reverie.cli.app import app
+from reverie.cli.common import ListFormat, StudyDir, open_dir
+from reverie.cli.output import err, out, print_rows
 from reverie.core import vocab
 from reverie.core.errors import InvalidInput
 
@@ -60,7 +62,6 @@ def run_server(config: Path) -> None:
 
 
 @app.command("server")
-@handles_errors
 def server_command(
     config: Path = typer.Option(..., "--config", help="The team.toml naming the study, host, port and Redis."),
 ):
@@ -76,9 +77,8 @@ def _password() -> str:
 
 
 @users_app.command("add")
-@handles_errors
 def users_add(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     username: str = typer.Option(..., "--username", help="The name they sign in with (letters, digits, . _ -)."),
     role: str = typer.Option("analyst", "--role", help=f"Their role: {', '.join(vocab.TEAM_ROLES)}."),
     participant: str = typer.Option(None, "--participant",
@@ -100,8 +100,7 @@ def users_add(
 
 
 @users_app.command("list")
-@handles_errors
-def users_list(directory: Path = typer.Argument(..., help="The study folder.")):
+def users_list(directory: StudyDir, fmt: ListFormat = "table"):
     """List the study's accounts: username, role, who they review for, and whether disabled."""
     from reverie.services.system.members import list_members
 
@@ -110,15 +109,15 @@ def users_list(directory: Path = typer.Argument(..., help="The study folder.")):
         members = list_members(study)
     finally:
         study.close()
-    for m in members:
-        tied = m.participant or m.group or ""
-        out.print("\t".join([m.username, m.role, tied, "disabled" if m.disabled else "active", m.display_name]))
+    keys = ["username", "role", "reviews_for", "status", "display_name"]
+    rows = [{"username": m.username, "role": m.role, "reviews_for": m.participant or m.group,
+             "status": "disabled" if m.disabled else "active", "display_name": m.display_name} for m in members]
+    print_rows(rows, fmt, keys=keys)
 
 
 @users_app.command("disable")
-@handles_errors
 def users_disable(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     username: str = typer.Option(..., "--username", help="The account to disable."),
     why: str = typer.Option("", "--why", help="Why, for the audit log."),
 ):

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
 import typer
 
-from reverie.cli.app import (
-    app,
-    err,
-    fail,
-    handles_errors,
-    open_dir,
-    out,
-    transcript_app,
-)
+from reverie.cli.app import app, fail, transcript_app
+from reverie.cli.common import ListFormat, StudyDir, open_dir
+from reverie.cli.output import err, out, print_rows
 
 
 def _lines_option(value: str | None) -> tuple[int | None, int | None]:
@@ -28,9 +21,8 @@ def _lines_option(value: str | None) -> tuple[int | None, int | None]:
 
 
 @transcript_app.command("import")
-@handles_errors
 def transcript_import(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code, e.g. P1."),
     file: Path = typer.Argument(..., help="Transcript file: .txt, .docx, .vtt, .srt or noScribe .html."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
@@ -58,9 +50,8 @@ def transcript_import(
 
 
 @transcript_app.command("lock")
-@handles_errors
 def transcript_lock(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
 ):
@@ -72,9 +63,8 @@ def transcript_lock(
 
 
 @transcript_app.command("verify")
-@handles_errors
 def transcript_verify(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
 ):
@@ -86,9 +76,8 @@ def transcript_verify(
 
 
 @transcript_app.command("show")
-@handles_errors
 def transcript_show(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
     lines: str = typer.Option(None, "--lines", help="Line range such as 970-990."),
@@ -109,9 +98,8 @@ def transcript_show(
 
 
 @transcript_app.command("export")
-@handles_errors
 def transcript_export(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
     fmt: str = typer.Option(..., "--format", help="docx, txt or html."),
@@ -126,9 +114,8 @@ def transcript_export(
 
 
 @transcript_app.command("correct")
-@handles_errors
 def transcript_correct(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code."),
     file: Path = typer.Argument(..., help="The corrected transcript file."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
@@ -148,9 +135,8 @@ def transcript_correct(
 
 
 @app.command("cite")
-@handles_errors
 def cite_command(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code."),
     lines: str = typer.Argument(..., help="Line or range, e.g. 978-981, 978-81 or 527."),
     round_no: int = typer.Option(None, "--round", help="Interview round (default: the first transcribed)."),
@@ -167,19 +153,18 @@ def cite_command(
     chosen = citation_style(study)
     if style:
         chosen = CitationStyle(**{**asdict(chosen), "range_style": style})
-    typer.echo(cite(study, participant, first, last, round_no=round_no, style=chosen))
+    out.print(cite(study, participant, first, last, round_no=round_no, style=chosen))
 
 
 @app.command("search")
-@handles_errors
 def search_command(
-    directory: Path = typer.Argument(..., help="The study folder."),
+    directory: StudyDir,
     query: str = typer.Argument(..., help='Words, "a phrase", prefix*, AND / OR / NOT, (brackets).'),
     participant: str = typer.Option(None, "--participant", help="Only this participant."),
     round_no: int = typer.Option(None, "--round", help="Only this round."),
     speaker: str = typer.Option(None, "--speaker", help="Only lines spoken by this speaker (I, P1 …)."),
     code: str = typer.Option(None, "--code", help="Only lines coded with this code."),
-    fmt: str = typer.Option("text", "--format", help="text or json."),
+    fmt: ListFormat = "table",
     limit: int = typer.Option(200, "--limit", help="At most this many hits."),
 ):
     """Search all transcripts; hits print as keyword-in-context lines with their citation."""
@@ -187,14 +172,11 @@ def search_command(
 
     hits = search(open_dir(directory), query, participant=participant, round_no=round_no, speaker=speaker,
                   code=code, limit=limit)
-    if fmt == "json":
-        typer.echo(json.dumps([{"participant": h.participant, "round": h.round, "line": h.line,
-                                "start_line": h.line, "end_line": h.line, "speaker": h.speaker,
-                                "citation": h.citation, "text": h.text} for h in hits], ensure_ascii=False, indent=1))
-        return
-    if fmt != "text":
-        fail(f"unknown format {fmt!r}: use text or json")
-    for h in hits:
-        before = h.before[-40:]
-        out.print(f"{h.citation:<16} R{h.round} {h.speaker:>4}: {before}[{h.match}]{h.after[:40]}", overflow="ignore", crop=False)
+    keys = ["participant", "round", "line", "start_line", "end_line", "speaker", "citation", "text"]
+    rows = [{"participant": h.participant, "round": h.round, "line": h.line, "start_line": h.line, "end_line": h.line,
+             "speaker": h.speaker, "citation": h.citation, "text": h.text} for h in hits]
+    # The table shows the hit in context; the keyword's place is found by the search (casefolded, accents off).
+    context = {id(row): f"{h.before[-40:]}[{h.match}]{h.after[:40]}" for row, h in zip(rows, hits, strict=True)}
+    view = ["citation", "round", "speaker", ("in context", lambda row: context[id(row)])]
+    print_rows(rows, fmt, keys=keys, view=view)
     err.print(f"{len(hits)} hit{'s' if len(hits) != 1 else ''}")

@@ -1,0 +1,36 @@
+"""Parameters every command shares: the study folder and the listing --format; opening a study."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reverie.cli.output import format_callback, format_help
+
+StudyDir = Annotated[Path, typer.Argument(help="The study folder.", show_default=False)]
+
+ListFormat = Annotated[str, typer.Option("--format", help=format_help(), callback=format_callback())]
+# Table 1 also comes as Markdown, ready for a paper.
+TableOneFormat = Annotated[str, typer.Option("--format", help=format_help(["md"]), callback=format_callback(["md"]))]
+
+
+def open_dir(path: Path):
+    """Open a study folder for a command (asking for the passphrase of an encrypted study)."""
+    from reverie.services.study.studies import open_study
+
+    return open_study(path, **_unlock_args(path))
+
+
+def _unlock_args(path: Path) -> dict:
+    from reverie.services.study.context import read_manifest
+
+    manifest = read_manifest(path)
+    if not manifest.encrypted:
+        return {}
+    passphrase = os.environ.get("REVERIE_PASSPHRASE")
+    if passphrase is None:
+        passphrase = typer.prompt("Passphrase", hide_input=True)
+    return {"passphrase": passphrase}
