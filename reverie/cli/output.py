@@ -39,18 +39,23 @@ def clean(text: str, *, one_line: bool = False) -> str:
 
 
 class DataConsole(Console):
-    """A Rich console for data: strings are cleaned, and lines are never wrapped off a terminal."""
+    """A Rich console for data: strings are cleaned, and lines are never wrapped off a terminal
+    (nor anywhere, with ``wrap=False``: an error stays one line however wide)."""
+
+    def __init__(self, *, wrap: bool = True, **options: Any) -> None:
+        super().__init__(**options)
+        self.wrap = wrap
 
     def print(self, *objects: Any, soft_wrap: bool | None = None, **options: Any) -> None:
         if soft_wrap is None:
             # Decided per call, not at import: tests and pipes swap sys.stdout after import.
-            soft_wrap = not self.is_terminal
+            soft_wrap = not (self.wrap and self.is_terminal)
         objects = tuple(clean(o) if isinstance(o, str) else o for o in objects)
         super().print(*objects, soft_wrap=soft_wrap, **options)
 
 
 out = DataConsole(markup=False, highlight=False, emoji=False)
-err = DataConsole(stderr=True, markup=False, highlight=False, emoji=False)
+err = DataConsole(stderr=True, wrap=False, markup=False, highlight=False, emoji=False)
 
 
 # --- formats ---------------------------------------------------------------------------------
