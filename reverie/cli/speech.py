@@ -17,9 +17,9 @@ def models_command(
     fmt: ListFormat = "table",
 ):
     """List the speech models on this machine, the default first, and where each lives."""
-    from reverie.speech.models import list_models
+    from reverie.services.transcripts.transcription import speech_models
 
-    found = list_models(directory)
+    found = speech_models(directory)
     if not found:
         fail('no speech model found; install one with: pip install "reverie[speech]" (or pass --model DIR)')
     rows = [{"name": info.name, "path": info.path, "source": info.source, "default": info.is_default} for info in found]

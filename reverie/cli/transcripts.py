@@ -122,11 +122,9 @@ def transcript_correct(
     why: str = typer.Option(..., "--why", help="Why the transcript is corrected (recorded in the audit log)."),
 ):
     """Store a corrected transcript as a new version; codings and extracts are carried over and reported."""
-    from reverie.formats.transcripts import read_transcript
-    from reverie.services.transcripts.corrections import correct_transcript
+    from reverie.services.transcripts.corrections import correct_from_file
 
-    parsed = read_transcript(file, participant_code=participant)
-    result = correct_transcript(open_dir(directory), participant, round_no, parsed.turns, why=why)
+    result = correct_from_file(open_dir(directory), participant, round_no, file, why=why)
     out.print(f"stored version {result.version_number}")
     for span in result.report:
         old = f"{span.old_lines[0]}-{span.old_lines[1]}" if span.old_lines else "?"

@@ -6,6 +6,7 @@ writers); every request passes the token guard first, static files included.
 
 from __future__ import annotations
 
+import mimetypes
 import shutil
 import tempfile
 from contextlib import asynccontextmanager
@@ -44,6 +45,8 @@ def create_app(study_dir: Path | str, token: str, *, study: OpenStudy | None = N
     app = FastAPI(title="Reverie", lifespan=study_lifespan(study), docs_url=None, redoc_url=None, openapi_url=None)
     app.state.study = study
     app.add_middleware(TokenGuard, token=token)
+    # Browsers refuse ES modules served as text/plain, which some systems map .js to.
+    mimetypes.add_type("text/javascript", ".js")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -215,3 +216,11 @@ def keep_word_times(old: list[Turn], new_texts: list[tuple[str, str]]) -> list[T
                              for k in range(b1 - b0))
         turns.append(Turn(speaker, text, turn.start, turn.end, tuple(timed)))
     return turns
+
+
+def correct_from_file(study: OpenStudy, code: str, round_no: int, path: Path | str, *, why: str) -> CorrectionResult:
+    """Store a corrected transcript file (any importable format) as a new version of the interview's transcript."""
+    from reverie.formats.transcripts import read_transcript
+
+    parsed = read_transcript(Path(path), participant_code=code)
+    return correct_transcript(study, code, round_no, parsed.turns, why=why)

@@ -160,3 +160,10 @@ def transcribe_interview(study: OpenStudy, code: str, round_no: int, *, progress
     if status.state == "done" and prosody:
         measure_prosody(study, code, round_no)
     return status
+
+
+def speech_models(directory: Path | None = None) -> list:
+    """The speech models on this machine (the default first), plus a model in ``directory`` if given."""
+    from reverie.speech.models import list_models
+
+    return list_models(directory)
