@@ -96,18 +96,10 @@ def subkey(key: bytes, purpose: str, length: int = KEY_BYTES) -> bytes:
     return _hkdf(key, salt=None, info=f"reverie/{purpose}".encode(), length=length)
 
 
-def create_study_key(
-    sidecar: str | Path, passphrase: str, *, params: KdfParams = KdfParams()
-) -> bytes:
-    """Make a new study key from ``passphrase``; write its salt and key-check value to ``sidecar``.
-
-    Refuses to overwrite an existing sidecar: that would make every file encrypted under the old
-    key unreadable.
-    """
-    sidecar = Path(sidecar)
-    if sidecar.exists():
-        raise InvalidInput(f"{sidecar} already exists; a study key is created only once")
-    params.check(str(sidecar))
+def new_study_key(passphrase: str, *, params: KdfParams = KdfParams()) -> tuple[bytes, bytes]:
+    """Make a new study key from ``passphrase``; returns the key and the key header to store
+    beside the study (its salt, cost parameters and key-check value, never the key itself)."""
+    params.check("the study key")
     salt = os.urandom(_SALT_BYTES)
     key = derive_key(passphrase, salt, params)
     record = {
@@ -120,8 +112,7 @@ def create_study_key(
         "parallelism": params.parallelism,
         "check": _b64(_key_check(key)),
     }
-    _write_atomic(sidecar, json.dumps(record, indent=2).encode("utf-8"))
-    return key
+    return key, json.dumps(record, indent=2).encode("utf-8")
 
 
 def unlock_study_key(sidecar: str | Path, passphrase: str, *, study: str) -> bytes:
@@ -134,10 +125,15 @@ def unlock_study_key(sidecar: str | Path, passphrase: str, *, study: str) -> byt
     return key
 
 
-def encrypt_file(
-    src: str | Path, dst: str | Path, key: bytes, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES
+def encrypt_stream(
+    plain: IO[bytes], sealed: IO[bytes], key: bytes, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    where: str = "the file",
 ) -> None:
-    """Encrypt ``src`` into ``dst`` chunk by chunk; ``dst`` appears only once it is complete."""
+    """Encrypt everything read from ``plain`` into ``sealed``, one chunk in memory at a time.
+
+    The caller owns the output: write it through a temporary file so that a failure part-way
+    leaves nothing behind (:func:`reverie.store.files.atomic_write`).
+    """
     _check_key(key)
     if not 1 <= chunk_bytes <= _MAX_CHUNK_BYTES:
         raise InvalidInput(f"chunk size {chunk_bytes} is out of range")
@@ -145,28 +141,19 @@ def encrypt_file(
     file_key, check = _file_keys(key, salt)
     header = _HEADER.pack(_MAGIC, _MEDIA_VERSION, chunk_bytes, salt, check)
     aead = _aesgcm(file_key)
-    src = Path(src)
-    with open(src, "rb") as plain, _AtomicOutput(Path(dst)) as out:
-        out.write(header)
-        counter = 0
-        chunk = plain.read(chunk_bytes)
-        while True:
-            # Read one ahead so the last chunk (possibly empty) is flagged as last.
-            following = plain.read(chunk_bytes) if len(chunk) == chunk_bytes else b""
-            last = not following
-            out.write(aead.encrypt(_nonce(counter, last), chunk, header))
-            if last:
-                break
-            chunk, counter = following, counter + 1
-            if counter >= _MAX_CHUNKS:
-                raise InvalidInput(f"{src} is too large to encrypt with {chunk_bytes}-byte chunks")
-
-
-def decrypt_file(src: str | Path, dst: str | Path, key: bytes) -> None:
-    """Decrypt ``src`` into ``dst``; on a wrong key or a damaged file nothing is left at ``dst``."""
-    with _AtomicOutput(Path(dst)) as out:
-        for chunk in iter_decrypted(src, key):
-            out.write(chunk)
+    sealed.write(header)
+    counter = 0
+    chunk = plain.read(chunk_bytes)
+    while True:
+        # Read one ahead so the last chunk (possibly empty) is flagged as last.
+        following = plain.read(chunk_bytes) if len(chunk) == chunk_bytes else b""
+        last = not following
+        sealed.write(aead.encrypt(_nonce(counter, last), chunk, header))
+        if last:
+            break
+        chunk, counter = following, counter + 1
+        if counter >= _MAX_CHUNKS:
+            raise InvalidInput(f"{where} is too large to encrypt with {chunk_bytes}-byte chunks")
 
 
 def open_decrypted(path: str | Path, key: bytes) -> bytes:
@@ -178,8 +165,8 @@ def iter_decrypted(path: str | Path, key: bytes) -> Iterator[bytes]:
     """Yield the plaintext of an encrypted file one authenticated chunk at a time.
 
     A chunk is yielded only after its tag verifies; if a later chunk fails, the iterator raises
-    ``InvalidInput``, so callers that write out chunks must discard what they wrote (as
-    :func:`decrypt_file` does).
+    ``InvalidInput``, so callers that write out chunks must discard what they wrote (write them
+    through :func:`reverie.store.files.atomic_write`).
     """
     from cryptography.exceptions import InvalidTag
 
@@ -321,36 +308,3 @@ def _b64(raw: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
-
-
-def _write_atomic(path: Path, payload: bytes) -> None:
-    with _AtomicOutput(path) as out:
-        out.write(payload)
-
-
-class _AtomicOutput:
-    """A file written under a temporary name and renamed into place only if the block succeeds."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.partial = path.with_name(f".{path.name}.{os.urandom(4).hex()}.part")
-        self.handle: IO[bytes] | None = None
-
-    def __enter__(self) -> IO[bytes]:
-        fd = os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        self.handle = os.fdopen(fd, "wb")
-        return self.handle
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        handle = self.handle
-        assert handle is not None, "__exit__ without __enter__"
-        try:
-            if exc_type is None:
-                handle.flush()
-                os.fsync(handle.fileno())
-        finally:
-            handle.close()
-        if exc_type is None:
-            os.replace(self.partial, self.path)
-        else:
-            self.partial.unlink(missing_ok=True)

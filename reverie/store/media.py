@@ -5,12 +5,12 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from reverie.core.errors import InvalidInput
+from reverie.store.files import PART_SUFFIX, StagedFile, atomic_write, open_part
 
 CHUNK = 1 << 20
 
@@ -18,11 +18,13 @@ CHUNK = 1 << 20
 class MediaCipher(Protocol):
     """Encrypts media at rest (AES-GCM in an encrypted study); plain studies have none."""
 
-    def encrypt_file(self, src: Path, dst: Path) -> None: ...
-    def decrypt_to(self, src: Path, dst: Path) -> None: ...
+    def encrypt(self, plain: IO[bytes], sealed: IO[bytes]) -> None: ...
+    def decrypt(self, sealed: Path) -> Iterator[bytes]: ...
 
 
-STAGED_PREFIX = ".staged-"
+# Staged recordings are ``.staged.<pid>-<random>.part`` (``.staged.<pid>-<sha256>.part`` once an
+# encrypted one is complete); ``.staged-…`` names come from earlier versions and are recovered too.
+STAGED_PREFIX = ".staged"
 
 
 def _sha_of(path: Path) -> str:
@@ -33,54 +35,37 @@ def _sha_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass
-class StagedMedia:
+class _Hashing:
+    """Reads a file while hashing what was read, so a recording is read once to copy and hash it."""
+
+    def __init__(self, handle: IO[bytes]):
+        self.handle = handle
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.handle.read(size)
+        self.digest.update(block)
+        return block
+
+
+class StagedMedia(StagedFile):
     """A recording copied into the store but not yet in place; see :meth:`MediaStore.stage`."""
 
-    store: "MediaStore"
-    sha256: str
-    size: int
-    staged: Path
-    fd: int
-    already_present: bool
+    def __init__(self, part: Path, target: Path, *, sha256: str, size: int, fd: int, already_present: bool):
+        super().__init__(part, target)
+        self.sha256 = sha256
+        self.size = size
+        self.fd = fd  # holds the lock that tells recovery the file is in use
+        self.already_present = already_present
 
-    def commit_with(self, session) -> None:
-        """Move the file into place when ``session`` commits; drop it if the session rolls back."""
-        from sqlalchemy import event
-
-        if self.store.cipher is not None:
-            # An encrypted file cannot be hashed again at recovery: name it by its content's hash.
-            named = self.staged.with_name(f"{STAGED_PREFIX}{os.getpid()}-{self.sha256}")
-            os.replace(self.staged, named)
-            self.staged = named
-
-        def committed(_session):
-            self.finish()
-
-        def rolled_back(_session):
-            self.discard()
-
-        event.listen(session, "after_commit", committed, once=True)
-        event.listen(session, "after_soft_rollback", rolled_back, once=True)
-
-    def finish(self) -> None:
-        if self.fd < 0:
+    def place(self) -> None:
+        if self.state == "staged" and self.target.exists():
+            self.discard()  # the same bytes are already stored
             return
-        target = self.store.path_for(self.sha256)
-        if target.exists():
-            self.staged.unlink(missing_ok=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.staged, target)
-        self._release()
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        super().place()
 
-    def discard(self) -> None:
-        if self.fd < 0:
-            return
-        self.staged.unlink(missing_ok=True)
-        self._release()
-
-    def _release(self) -> None:
+    def _finished(self) -> None:
         os.close(self.fd)
         self.fd = -1
 
@@ -94,11 +79,12 @@ class MediaStore:
         return self.root / sha256[:2] / sha256
 
     def stage(self, source: Path) -> StagedMedia:
-        """Copy a file into the store's staging area, hashing while copying.
+        """Copy a file into the store's staging area, hashing (and encrypting) while copying.
 
         The file reaches its final, content-addressed place only when the database transaction
         that records it commits (:meth:`StagedMedia.commit_with`); a crash before that leaves a
-        staged file that :meth:`recover` removes, so media and records never disagree.
+        staged file that :meth:`recover` removes, so media and records never disagree. In an
+        encrypted study no plaintext copy is ever written.
         """
         source = Path(source)
         if not source.is_file():
@@ -107,26 +93,30 @@ class MediaStore:
         if size == 0:
             raise InvalidInput(f"{source}: the file is empty")
         self.root.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=STAGED_PREFIX)
+        fd, part = open_part(self.root / "staged")
         fcntl.flock(fd, fcntl.LOCK_EX)  # held until the move: recovery skips files in use
-        tmp = Path(tmp_name)
         try:
-            with source.open("rb") as src:
-                while block := src.read(CHUNK):
-                    digest.update(block)
-                    os.write(fd, block)
-            os.fsync(fd)
-            sha = digest.hexdigest()
+            with source.open("rb") as src, os.fdopen(os.dup(fd), "wb") as out:
+                plain = _Hashing(src)
+                if self.cipher is None:
+                    while block := plain.read(CHUNK):
+                        out.write(block)
+                else:
+                    self.cipher.encrypt(plain, out)
+                out.flush()
+                os.fsync(out.fileno())
+            sha = plain.digest.hexdigest()
+            if self.cipher is not None:
+                # An encrypted file cannot be hashed again at recovery: its name carries the hash.
+                # Renaming keeps the inode, so the lock stays with it.
+                named = part.with_name(f"{STAGED_PREFIX}.{os.getpid()}-{sha}{PART_SUFFIX}")
+                os.replace(part, named)
+                part = named
             target = self.path_for(sha)
-            if self.cipher is not None and not target.exists():
-                encrypted = tmp.with_name(tmp.name + ".enc")
-                self.cipher.encrypt_file(tmp, encrypted)
-                os.replace(encrypted, tmp)
-            return StagedMedia(self, sha, size, tmp, fd, target.exists())
+            return StagedMedia(part, target, sha256=sha, size=size, fd=fd, already_present=target.exists())
         except BaseException:
             os.close(fd)
-            tmp.unlink(missing_ok=True)
+            part.unlink(missing_ok=True)
             raise
 
     def has_staged(self) -> bool:
@@ -145,11 +135,14 @@ class MediaStore:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue  # another process is still writing it
-                sha = _sha_of(staged) if self.cipher is None else staged.name.rpartition("-")[2]
+                if self.cipher is None:
+                    sha = _sha_of(staged)
+                else:
+                    sha = staged.name.removesuffix(PART_SUFFIX).rpartition("-")[2]
                 target = self.path_for(sha) if sha else None
                 if target is not None and sha in referenced and not target.exists():
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(staged, target)
+                    StagedFile(staged, target).place()
                     done.append(f"restored {sha[:12]}")
                 else:
                     staged.unlink(missing_ok=True)
@@ -166,7 +159,9 @@ class MediaStore:
         if self.cipher is None:
             return stored
         plain = workdir / sha256
-        self.cipher.decrypt_to(stored, plain)
+        with atomic_write(plain) as out:
+            for block in self.cipher.decrypt(stored):
+                out.write(block)
         return plain
 
     def remove(self, sha256: str) -> bool:

@@ -1,5 +1,6 @@
 """Encryption at rest: study keys, encrypted media and SQLCipher through SQLAlchemy."""
 
+import io
 import json
 import os
 import threading
@@ -17,9 +18,20 @@ FAST = crypto.KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
 KEY = bytes(range(32))
 
 
+def _new_key(path, passphrase):
+    key, header = crypto.new_study_key(passphrase, params=FAST)
+    path.write_bytes(header)
+    return key
+
+
+def _encrypt(src, dst, key, **options):
+    with open(src, "rb") as plain, open(dst, "wb") as sealed:
+        crypto.encrypt_stream(plain, sealed, key, **options)
+
+
 @pytest.fixture
 def study_key(tmp_path):
-    return crypto.create_study_key(tmp_path / "study.key.json", "correct horse", params=FAST)
+    return _new_key(tmp_path / "study.key.json", "correct horse")
 
 
 def test_unlock_with_right_passphrase_gives_same_key(tmp_path, study_key):
@@ -36,18 +48,12 @@ def test_sidecar_holds_salt_and_check_but_not_key(tmp_path, study_key):
     record = json.loads((tmp_path / "study.key.json").read_text())
     assert record["kdf"] == "argon2id" and record["format"] == "reverie-study-key"
     assert study_key.hex() not in json.dumps(record)
-    assert oct((tmp_path / "study.key.json").stat().st_mode & 0o777) == "0o600"
 
 
 def test_each_study_gets_its_own_salt(tmp_path):
-    a = crypto.create_study_key(tmp_path / "a.json", "same words", params=FAST)
-    b = crypto.create_study_key(tmp_path / "b.json", "same words", params=FAST)
-    assert a != b
-
-
-def test_sidecar_is_never_overwritten(tmp_path, study_key):
-    with pytest.raises(InvalidInput, match="already exists"):
-        crypto.create_study_key(tmp_path / "study.key.json", "other", params=FAST)
+    a, header_a = crypto.new_study_key("same words", params=FAST)
+    b, header_b = crypto.new_study_key("same words", params=FAST)
+    assert a != b and header_a != header_b
 
 
 def test_damaged_or_hostile_sidecar_is_refused(tmp_path, study_key):
@@ -79,31 +85,26 @@ def test_subkeys_differ_by_purpose():
 def test_round_trip_at_chunk_edges(tmp_path, size):
     plain = os.urandom(size)
     (tmp_path / "a.wav").write_bytes(plain)
-    crypto.encrypt_file(tmp_path / "a.wav", tmp_path / "a.enc", KEY, chunk_bytes=4096)
+    _encrypt(tmp_path / "a.wav", tmp_path / "a.enc", KEY, chunk_bytes=4096)
     sealed = (tmp_path / "a.enc").read_bytes()
     assert sealed.startswith(b"RVMEDIA\x01")
     assert crypto.open_decrypted(tmp_path / "a.enc", KEY) == plain
-    crypto.decrypt_file(tmp_path / "a.enc", tmp_path / "b.wav", KEY)
-    assert (tmp_path / "b.wav").read_bytes() == plain
 
 
 def test_ciphertext_hides_content_and_differs_each_time(tmp_path):
     plain = b"participant P3 talks about Ward 42 " * 200
     (tmp_path / "a.wav").write_bytes(plain)
-    crypto.encrypt_file(tmp_path / "a.wav", tmp_path / "1.enc", KEY)
-    crypto.encrypt_file(tmp_path / "a.wav", tmp_path / "2.enc", KEY)
+    _encrypt(tmp_path / "a.wav", tmp_path / "1.enc", KEY)
+    _encrypt(tmp_path / "a.wav", tmp_path / "2.enc", KEY)
     one, two = (tmp_path / "1.enc").read_bytes(), (tmp_path / "2.enc").read_bytes()
     assert b"Ward 42" not in one and one != two
 
 
 def test_wrong_key_is_named_as_such(tmp_path):
     (tmp_path / "a.wav").write_bytes(b"voice")
-    crypto.encrypt_file(tmp_path / "a.wav", tmp_path / "a.enc", KEY)
+    _encrypt(tmp_path / "a.wav", tmp_path / "a.enc", KEY)
     with pytest.raises(InvalidInput, match="different key"):
         crypto.open_decrypted(tmp_path / "a.enc", bytes(32))
-    with pytest.raises(InvalidInput, match="different key"):
-        crypto.decrypt_file(tmp_path / "a.enc", tmp_path / "out.wav", bytes(32))
-    assert not (tmp_path / "out.wav").exists()
 
 
 @pytest.mark.parametrize(
@@ -115,19 +116,18 @@ def test_wrong_key_is_named_as_such(tmp_path):
         lambda b: b[:14] + bytes([b[14] ^ 1]) + b[15:],  # flip the header's salt
     ],
 )
-def test_tampering_and_truncation_fail_and_leave_no_output(tmp_path, damage):
+def test_tampering_and_truncation_fail(tmp_path, damage):
     (tmp_path / "a.wav").write_bytes(os.urandom(4096 * 2 + 5))
-    crypto.encrypt_file(tmp_path / "a.wav", tmp_path / "a.enc", KEY, chunk_bytes=4096)
+    _encrypt(tmp_path / "a.wav", tmp_path / "a.enc", KEY, chunk_bytes=4096)
     (tmp_path / "a.enc").write_bytes(damage((tmp_path / "a.enc").read_bytes()))
     with pytest.raises(InvalidInput):
-        crypto.decrypt_file(tmp_path / "a.enc", tmp_path / "out.wav", KEY)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.enc", "a.wav"]
+        crypto.open_decrypted(tmp_path / "a.enc", KEY)
 
 
 def test_swapped_chunks_fail(tmp_path):
     size = crypto._HEADER.size
     (tmp_path / "a.wav").write_bytes(os.urandom(4096 * 3))
-    crypto.encrypt_file(tmp_path / "a.wav", tmp_path / "a.enc", KEY, chunk_bytes=4096)
+    _encrypt(tmp_path / "a.wav", tmp_path / "a.enc", KEY, chunk_bytes=4096)
     raw = (tmp_path / "a.enc").read_bytes()
     step = 4096 + 16
     first, second = raw[size : size + step], raw[size + step : size + 2 * step]
@@ -144,7 +144,7 @@ def test_not_an_encrypted_file(tmp_path):
 
 def test_bad_key_length_is_refused(tmp_path):
     with pytest.raises(InvalidInput, match="32 bytes"):
-        crypto.encrypt_file(tmp_path / "x", tmp_path / "y", b"short")
+        crypto.encrypt_stream(io.BytesIO(b"voice"), io.BytesIO(), b"short")
 
 
 # --- SQLCipher -------------------------------------------------------------------------------

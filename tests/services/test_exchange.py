@@ -218,10 +218,10 @@ def test_unlinked_sources_become_documents_and_stay_unlinked(analysed, tmp_path)
     project, _ = read_qdpx(tmp_path / "study.qdpx")
     from dataclasses import replace
 
-    from reverie.formats.refi import write_qdpx
+    from reverie.formats.refi import render_qdpx
 
     unlinked = replace(project, cases=tuple(c for c in project.cases if c.name != "P2"))
-    write_qdpx(unlinked, tmp_path / "unlinked.qdpx")
+    (tmp_path / "unlinked.qdpx").write_bytes(render_qdpx(unlinked))
     outcome = import_qdpx(tmp_path / "unlinked.qdpx", tmp_path / "copy", IMPORTER)
     try:
         document = participants.get_participant(outcome.study, "DOC1")
@@ -297,7 +297,7 @@ def test_foreign_text_is_kept_exactly_even_when_not_nfc(tmp_path):
         PlainTextSelection,
         TextSource,
         User,
-        write_qdpx,
+        render_qdpx,
     )
 
     text = "Cafe\u0301 talk\r\nsaved me"  # "é" as e + combining accent, and a CRLF
@@ -310,7 +310,7 @@ def test_foreign_text_is_kept_exactly_even_when_not_nfc(tmp_path):
             PlainTextSelection("44444444-4444-4444-4444-444444444444", start, start + 4, codings=(
                 Coding("55555555-5555-5555-5555-555555555555", "22222222-2222-2222-2222-222222222222",
                        "11111111-1111-1111-1111-111111111111"),)),)),))
-    write_qdpx(project, tmp_path / "foreign.qdpx")
+    (tmp_path / "foreign.qdpx").write_bytes(render_qdpx(project))
     outcome = import_qdpx(tmp_path / "foreign.qdpx", tmp_path / "copy", IMPORTER)
     try:
         info = transcripts.version_info(outcome.study, "DOC1", 1)

@@ -28,7 +28,7 @@ from reverie.formats.refi import (
     VariableType,
     VariableValue,
     read_qdpx,
-    write_qdpx,
+    render_qdpx,
 )
 from reverie.services.output.refi_export import LAYOUT_VARIABLE, export_qdpx
 from reverie.services.output.refi_import import import_qdpx
@@ -174,7 +174,7 @@ def foreign_project() -> QdaProject:
 
 
 def test_foreign_project_survives_a_study(tmp_path: Path) -> None:
-    write_qdpx(foreign_project(), tmp_path / "foreign.qdpx")
+    (tmp_path / "foreign.qdpx").write_bytes(render_qdpx(foreign_project()))
     direct, _ = read_qdpx(tmp_path / "foreign.qdpx")
     again, lines = through_a_study(tmp_path / "foreign.qdpx", tmp_path)
     assert codings(again) == codings(direct)

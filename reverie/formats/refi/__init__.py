@@ -20,16 +20,14 @@ from reverie.formats.refi.model import (
     VariableValue,
 )
 from reverie.formats.refi.reader import ImportReport, read_qdc, read_qdpx
-from reverie.formats.refi.safety import Limits
 from reverie.formats.refi.text import OffsetConvention, OffsetUnit
-from reverie.formats.refi.writer import write_qdc, write_qdpx
+from reverie.formats.refi.writer import render_qdc, render_qdpx
 
 __all__ = [
     "Case",
     "Code",
     "Coding",
     "ImportReport",
-    "Limits",
     "Note",
     "OffsetConvention",
     "OffsetUnit",
@@ -43,6 +41,6 @@ __all__ = [
     "VariableValue",
     "read_qdc",
     "read_qdpx",
-    "write_qdc",
-    "write_qdpx",
+    "render_qdc",
+    "render_qdpx",
 ]

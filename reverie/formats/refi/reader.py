@@ -6,7 +6,7 @@ or ``sources/``; byte-order marks and CRLF in text files; an empty ``.txt`` with
 in the ``.docx``; text paths without ``internal://``; offsets in UTF-16 units; an empty
 ``<Sets/>``. Each repair and each thing dropped is listed in the :class:`ImportReport`, so the
 researcher can see what the file said and what Reverie made of it. Unsafe files are another
-matter: :mod:`~reverie.formats.refi.safety` refuses them whole.
+matter: :mod:`~reverie.formats.archives` and :mod:`~reverie.formats.refi.safety` refuse them whole.
 
 The reader adds nothing of its own: no user, no note, no case that the file did not hold.
 Offsets come out as code points into LF-normalised text (see :mod:`~reverie.formats.refi.text`).
@@ -31,6 +31,7 @@ from charset_normalizer import from_bytes
 from lxml import etree
 
 from reverie.core.errors import InvalidInput
+from reverie.formats.archives import ArchiveLimits, SafeZip, open_zip
 from reverie.formats.refi.model import (
     Case,
     Code,
@@ -46,13 +47,7 @@ from reverie.formats.refi.model import (
     VariableType,
     VariableValue,
 )
-from reverie.formats.refi.safety import (
-    DEFAULT_LIMITS,
-    Limits,
-    SafeArchive,
-    open_archive,
-    parse_xml,
-)
+from reverie.formats.refi.safety import parse_xml
 from reverie.formats.refi.text import (
     OffsetConvention,
     OffsetUnit,
@@ -300,11 +295,10 @@ class _ProjectReader:
     """Reads one ``project.qde`` together with the text files of its archive."""
 
     def __init__(
-        self, archive: SafeArchive, report: ImportReport, limits: Limits, root: etree._Element
+        self, archive: SafeZip, report: ImportReport, root: etree._Element
     ) -> None:
         self.archive = archive
         self.report = report
-        self.limits = limits
         self.reading = _Reading(report, root)
 
     # Text of sources and notes -------------------------------------------------------------
@@ -332,7 +326,7 @@ class _ProjectReader:
 
     def _docx_text(self, member: str) -> str:
         """Paragraph text of a ``.docx``, one paragraph a line, read under the same safety rules."""
-        with self.archive.open_nested(member, self.limits) as docx:
+        with self.archive.open_nested(member) as docx:
             body = docx.find("word/document.xml")
             if body is None:
                 return ""
@@ -592,7 +586,7 @@ def _schema_warning(report: ImportReport, root: etree._Element, schema: Schema, 
         )
 
 
-def _unreferenced_members(archive: SafeArchive, root: etree._Element, qde: str) -> list[str]:
+def _unreferenced_members(archive: SafeZip, root: etree._Element, qde: str) -> list[str]:
     """Archive members that no path in the project names (``sources/.root`` from NVivo Mac)."""
     named = {qde.casefold()}
     for element in root.iter():
@@ -605,16 +599,16 @@ def _unreferenced_members(archive: SafeArchive, root: etree._Element, qde: str) 
 
 
 def read_qdpx(
-    path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
+    path: str | os.PathLike[str], limits: ArchiveLimits = ArchiveLimits()
 ) -> tuple[QdaProject, ImportReport]:
     """Read a REFI-QDA project archive, repairing what real exports get wrong.
 
     Raises InvalidInput, naming the file and the reason, when the archive is unsafe (see
-    :mod:`~reverie.formats.refi.safety`) or holds no readable ``project.qde``.
+    :mod:`~reverie.formats.archives`; ``limits`` caps it) or holds no readable ``project.qde``.
     """
     path = Path(path)
     report = ImportReport(path.name)
-    with open_archive(path, limits) as archive:
+    with open_zip(path, path.name, limits) as archive:
         member = archive.find("project.qde") or next(
             (name for name in archive.names if name.lower().endswith(".qde") and "/" not in name),
             None,
@@ -628,7 +622,7 @@ def read_qdpx(
                 f"Cannot import {where}: its root is <{_local(root)}>, not <Project>."
             )
         _schema_warning(report, root, Schema.PROJECT, member)
-        project = _ProjectReader(archive, report, limits, root).project(root)
+        project = _ProjectReader(archive, report, root).project(root)
         unreferenced = _unreferenced_members(archive, root, member)
     if unreferenced:
         report.warnings.append(
@@ -640,7 +634,7 @@ def read_qdpx(
 
 
 def read_qdc(
-    path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
+    path: str | os.PathLike[str], limits: ArchiveLimits = ArchiveLimits()
 ) -> tuple[QdaProject, ImportReport]:
     """Read a REFI-QDA codebook; the project returned holds only ``codes`` and ``sets``.
 
@@ -650,10 +644,10 @@ def read_qdc(
     report = ImportReport(path.name)
     try:
         size = path.stat().st_size
-        if size > limits.max_unpacked_bytes:
+        if size > limits.max_member_bytes:
             raise InvalidInput(
                 f"Refused {path.name}: it is {size:,} bytes, more than the limit of "
-                f"{limits.max_unpacked_bytes:,}."
+                f"{limits.max_member_bytes:,}."
             )
         data = path.read_bytes()
     except OSError as error:

@@ -3,8 +3,8 @@
 Exports are strict where imports are forgiving: a file we hand to another tool must validate
 against the official schema and must also pass the checks the schema cannot express (see
 :mod:`reverie.formats.refi.validate`). Anything wrong raises
-:class:`~reverie.core.errors.InvalidInput` listing the problems, before a byte is written, and
-the target file is replaced atomically, so a failed export leaves no half-written file.
+:class:`~reverie.core.errors.InvalidInput` listing the problems. The writers return the file's
+bytes; the service that exports writes them (whole or not at all) and records the export.
 
 Output is deterministic: objects in model order, attributes in a fixed order, zip entries with a
 fixed timestamp. Export → import → export therefore gives byte-identical files.
@@ -16,14 +16,11 @@ the standard says. Notes are written inline (``PlainTextContent``).
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 import zipfile
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
-from typing import IO
 
 from lxml import etree
 
@@ -290,13 +287,13 @@ def _checked_bytes(
     build: Callable[[QdaProject], etree._Element],
     project: QdaProject,
     schema: Schema,
-    target: Path,
+    name: str,
 ) -> bytes:
     """Build, validate and serialise, or raise listing every problem found."""
     try:
         root = build(project)
     except ValueError as error:  # lxml refuses control characters that XML cannot carry
-        raise InvalidInput(f"Cannot export {target.name}: {error}.") from None
+        raise InvalidInput(f"Cannot export {name}: {error}.") from None
     problems = integrity_problems(project, codebook_only=schema is Schema.CODEBOOK)
     problems += schema_problems(root, schema)
     if problems:
@@ -304,23 +301,9 @@ def _checked_bytes(
         more = len(problems) - _SHOWN_PROBLEMS
         tail = f"; and {more} more" if more > 0 else ""
         raise InvalidInput(
-            f"Cannot export {target.name}: {len(problems)} problem(s): {shown}{tail}."
+            f"Cannot export {name}: {len(problems)} problem(s): {shown}{tail}."
         )
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def _replace_atomically(target: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write through a temporary file beside ``target`` so readers never see half a file."""
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - it must outlive the with block
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
-    )
-    try:
-        with handle:
-            write(handle)
-        os.replace(handle.name, target)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 def _zip_entry(name: str) -> zipfile.ZipInfo:
@@ -330,23 +313,19 @@ def _zip_entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def write_qdpx(project: QdaProject, path: str | os.PathLike[str]) -> None:
-    """Write ``project`` as a ``.qdpx`` archive at ``path``; raise InvalidInput listing why not."""
-    target = Path(path)
-    xml = _checked_bytes(project_xml, project, Schema.PROJECT, target)
-
-    def write(handle: IO[bytes]) -> None:
-        with zipfile.ZipFile(handle, "w") as archive:
-            archive.writestr(_zip_entry("project.qde"), xml)
-            for source in project.sources:
-                archive.writestr(_zip_entry(source_member(source)), source.text.encode("utf-8"))
-
-    _replace_atomically(target, write)
+def render_qdpx(project: QdaProject, name: str = "project.qdpx") -> bytes:
+    """``project`` as the bytes of a ``.qdpx`` archive; raise InvalidInput listing why not
+    (``name``, the file's name, is used in the message)."""
+    xml = _checked_bytes(project_xml, project, Schema.PROJECT, name)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(_zip_entry("project.qde"), xml)
+        for source in project.sources:
+            archive.writestr(_zip_entry(source_member(source)), source.text.encode("utf-8"))
+    return out.getvalue()
 
 
-def write_qdc(project: QdaProject, path: str | os.PathLike[str]) -> None:
-    """Write ``project``'s codes and sets as a ``.qdc`` codebook at ``path``, or raise
-    InvalidInput listing why not."""
-    target = Path(path)
-    xml = _checked_bytes(codebook_xml, project, Schema.CODEBOOK, target)
-    _replace_atomically(target, lambda handle: handle.write(xml))
+def render_qdc(project: QdaProject, name: str = "codebook.qdc") -> bytes:
+    """``project``'s codes and sets as the bytes of a ``.qdc`` codebook, or raise InvalidInput
+    listing why not."""
+    return _checked_bytes(codebook_xml, project, Schema.CODEBOOK, name)

@@ -2,7 +2,7 @@
 
 :func:`read_transcript` picks an importer from the registry by the file's content, then by its
 suffix, and returns a :class:`~reverie.core.transcript.ParsedTranscript` holding only study
-speaker codes. :func:`export_lines` writes a line-numbered transcript for citing outside Reverie.
+speaker codes. :func:`render_lines` makes a line-numbered transcript for citing outside Reverie.
 Third-party formats plug in through :func:`register_importer`, as the built-in ones do below.
 """
 
@@ -15,7 +15,7 @@ from reverie.core.errors import InvalidInput
 from reverie.core.transcript import ParsedTranscript
 
 from .captions import SRT, WEBVTT
-from .export import ExportFormat, export_lines
+from .export import ExportFormat, render_lines
 from .noscribe import NoScribeImporter
 from .registry import (
     HEAD_BYTES,
@@ -35,10 +35,10 @@ __all__ = [
     "SpeakerLabels",
     "TranscriptImporter",
     "UnmappedVoices",
-    "export_lines",
     "read_transcript",
     "register_importer",
     "registered_importers",
+    "render_lines",
 ]
 
 # Larger files are not interview transcripts; refusing them early keeps a mistaken upload cheap.

@@ -9,8 +9,8 @@ them, as conversation analysts recommend.
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Literal
 
 import docx
@@ -18,7 +18,6 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from reverie.core.errors import InvalidInput
-from reverie.formats.atomic import atomic_target
 
 ExportFormat = Literal["docx", "txt", "html"]
 NumberedLine = tuple[int, str | None, str]
@@ -42,8 +41,8 @@ def _rendered(lines: list[NumberedLine]) -> list[str]:
     return rendered
 
 
-def _write_txt(lines: list[NumberedLine], path: Path, title: str) -> None:
-    path.write_text("\n".join([title, "", *_rendered(lines)]) + "\n", encoding="utf-8")
+def _txt(lines: list[NumberedLine], title: str) -> bytes:
+    return ("\n".join([title, "", *_rendered(lines)]) + "\n").encode()
 
 
 def _font_size(longest: int) -> float:
@@ -52,7 +51,7 @@ def _font_size(longest: int) -> float:
     return max(_SMALLEST_PT, min(_LARGEST_PT, int(fitting * 2) / 2))
 
 
-def _write_docx(lines: list[NumberedLine], path: Path, title: str) -> None:
+def _docx(lines: list[NumberedLine], title: str) -> bytes:
     rendered = _rendered(lines)
     document = docx.Document()
     section = document.sections[0]
@@ -69,17 +68,19 @@ def _write_docx(lines: list[NumberedLine], path: Path, title: str) -> None:
     document.add_paragraph()
     for line in rendered:
         document.add_paragraph(line)
-    document.save(str(path))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
 
 
-def _write_html(lines: list[NumberedLine], path: Path, title: str) -> None:
+def _html(lines: list[NumberedLine], title: str) -> bytes:
     rows = "\n".join(
         f'<tr><td class="n">{number}</td><td class="speaker">'
         f"{html.escape(speaker) + ':' if speaker else ''}</td>"
         f'<td class="text">{html.escape(text)}</td></tr>'
         for number, speaker, text in lines
     )
-    path.write_text(
+    return (
         "<!DOCTYPE html>\n"
         '<html><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title>\n"
@@ -87,24 +88,22 @@ def _write_html(lines: list[NumberedLine], path: Path, title: str) -> None:
         " td{vertical-align:top;padding:0 .6em 0 0;white-space:pre-wrap}"
         " td.n{text-align:right;color:#555}</style></head>\n"
         f"<body><h1>{html.escape(title)}</h1>\n"
-        f'<table class="transcript">\n{rows}\n</table></body></html>\n',
-        encoding="utf-8",
-    )
+        f'<table class="transcript">\n{rows}\n</table></body></html>\n'
+    ).encode()
 
 
-_WRITERS: dict[str, Callable[[list[NumberedLine], Path, str], None]] = {
-    "docx": _write_docx,
-    "txt": _write_txt,
-    "html": _write_html,
+_WRITERS: dict[str, Callable[[list[NumberedLine], str], bytes]] = {
+    "docx": _docx,
+    "txt": _txt,
+    "html": _html,
 }
 
 
-def export_lines(
-    lines: Iterable[NumberedLine], path: str | Path, fmt: ExportFormat, title: str
-) -> None:
-    """Write numbered lines to ``path`` as DOCX, TXT or HTML, each line starting with its number.
+def render_lines(lines: Iterable[NumberedLine], fmt: ExportFormat, title: str, *, name: str = "the export") -> bytes:
+    """The bytes of a DOCX, TXT or HTML file of numbered lines, each line starting with its number.
 
-    Each line is ``(number, speaker label on a turn's first line else None, text)``.
+    Each line is ``(number, speaker label on a turn's first line else None, text)``; ``name``
+    (the file's name) is used in errors. The caller writes the bytes where they belong.
     """
     writer = _WRITERS.get(fmt)
     if writer is None:
@@ -113,9 +112,8 @@ def export_lines(
         )
     lines = list(lines)
     if not lines:
-        raise InvalidInput(f"{Path(path).name}: there are no lines to export")
+        raise InvalidInput(f"{name}: there are no lines to export")
     for number, _, text in lines:
         if "\n" in text or "\r" in text:
             raise InvalidInput(f"line {number} contains a line break; a line must be one line")
-    with atomic_target(path) as tmp:
-        writer(lines, tmp, title)
+    return writer(lines, title)

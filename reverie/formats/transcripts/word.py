@@ -21,14 +21,15 @@ from lxml import etree
 
 from reverie.core.errors import InvalidInput
 from reverie.core.transcript import ParsedTranscript, canonical
+from reverie.formats.archives import ArchiveLimits, check_zip
 
 from .lines import SourceText, turns_from_lines
 from .registry import ImportOptions
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-# A zip bomb is refused before python-docx unpacks it.
-_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+# Checked before python-docx unpacks anything: a transcript is text, so these caps are small.
+DOCX_LIMITS = ArchiveLimits(max_members=2_000, max_member_bytes=200 << 20, max_total_bytes=200 << 20)
 
 
 def _w(tag: str) -> str:
@@ -133,15 +134,16 @@ def _lines(body: etree._Element) -> list[SourceText]:
 
 def _open(path: Path) -> docx.document.Document:
     source = path.name
-    if not zipfile.is_zipfile(path):
-        raise InvalidInput(f"{source} is not a Word .docx file (it is not a zip archive)")
-    with zipfile.ZipFile(path) as archive:
-        if sum(info.file_size for info in archive.infolist()) > _MAX_UNPACKED_BYTES:
-            raise InvalidInput(f"{source} unpacks to more than 200 MB; refusing to open it")
-    try:
-        return docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError):
-        raise InvalidInput(f"{source} is a zip archive but not a readable Word document") from None
+    with path.open("rb") as handle:
+        if not zipfile.is_zipfile(handle):
+            raise InvalidInput(f"{source} is not a Word .docx file (it is not a zip archive)")
+        # The same open file is checked and then read, so what was checked is what is unpacked.
+        check_zip(handle, source, DOCX_LIMITS)
+        handle.seek(0)
+        try:
+            return docx.Document(handle)
+        except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError):
+            raise InvalidInput(f"{source} is a zip archive but not a readable Word document") from None
 
 
 class WordImporter:

@@ -5,7 +5,7 @@
     found = suggest(text, allow_list=["P1", "Recovery College"], confirmed=["Fiona Campbell"])
     store = KeyStore(path_outside_the_study)
     replacements, key = Pseudonymiser(store.load()).assign(accepted)
-    store.save(key)
+    write_file(store.path, store.dump(key))  # reverie.store.files, from a service
     new_text = apply(text, replacements)
 
 Importing this package is cheap: Presidio and spaCy load on the first call to ``suggest``.

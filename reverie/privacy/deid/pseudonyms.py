@@ -150,19 +150,12 @@ class KeyStore:
             raise InvalidInput(f"{self.path} is a damaged pseudonym key")
         return dict(entries)
 
-    def save(self, key: Mapping[str, str]) -> None:
-        """Write the key atomically, readable by the owner only."""
-        payload = json.dumps({"format": _KEY_FORMAT, "version": 1, "entries": dict(key)}, ensure_ascii=False, indent=2)
-        partial = self.path.with_name(f".{self.path.name}.{os.urandom(4).hex()}.part")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(payload)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(partial, self.path)
-        finally:
-            partial.unlink(missing_ok=True)
+    @staticmethod
+    def dump(key: Mapping[str, str]) -> bytes:
+        """The key as the bytes of its file; the caller writes them readable by the owner only
+        (:func:`reverie.store.files.write_file`)."""
+        return json.dumps({"format": _KEY_FORMAT, "version": 1, "entries": dict(key)},
+                          ensure_ascii=False, indent=2).encode("utf-8")
 
     def destroy(self) -> None:
         """Overwrite the key file with random bytes, then delete it.

@@ -10,7 +10,6 @@ else's words is refused rather than quietly trimmed.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +18,10 @@ from reverie.core.citation import CitationStyle, cite_inline
 from reverie.core.errors import Conflict, InvalidInput, NotFound
 from reverie.core.reportmodel import Packet, PacketItem, plain_analysis
 from reverie.formats.report_writers import PACKET_FORMATS, render_packet
-from reverie.services.output.reports import (
-    refuse_forbidden,
-    withheld_reason,
-    write_beside,
-)
+from reverie.services.output.reports import refuse_forbidden, withheld_reason
 from reverie.services.study.context import OpenStudy
 from reverie.services.study.participants import consent_status
+from reverie.store.files import stage_file
 from reverie.store.models import (
     Consultation,
     ConsultationMaterial,
@@ -188,12 +184,9 @@ def write_packet(study: OpenStudy, consultation_id: int, path: Path | str, fmt: 
     packet = build_packet(study, consultation_id)
     payload = render_packet(packet, fmt)
     refuse_forbidden(payload, fmt, forbidden_terms, "packet")
-    partial = write_beside(path, payload)
-    try:
-        with study.write("packet.write", target=f"consultation:{consultation_id}",
-                         payload={"format": fmt, "file": path.name, "audience": packet.audience,
-                                  "items": len(packet.items), "left_out": len(packet.omissions)}):
-            os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with stage_file(path, payload) as staged, study.write(
+            "packet.write", target=f"consultation:{consultation_id}",
+            payload={"format": fmt, "file": path.name, "audience": packet.audience,
+                     "items": len(packet.items), "left_out": len(packet.omissions)}) as s:
+        staged.commit_with(s)
     return PacketResult(path, len(packet.items), packet.omissions)

@@ -52,8 +52,8 @@ from reverie.formats.refi import (
     Variable,
     VariableType,
     VariableValue,
-    write_qdc,
-    write_qdpx,
+    render_qdc,
+    render_qdpx,
 )
 from reverie.formats.refi import (
     Code as QdaCode,
@@ -63,6 +63,7 @@ from reverie.formats.refi import (
 )
 from reverie.formats.refi.model import Value
 from reverie.services.study.context import OpenStudy
+from reverie.store.files import stage_file
 from reverie.store.models import (
     Code,
     Coding,
@@ -645,18 +646,19 @@ def export_qdpx(study: OpenStudy, path: Path | str) -> ExportSummary:
     """
     path = Path(path)
     project = study_as_project(study)
-    write_qdpx(project, path)
+    data = render_qdpx(project, path.name)
     with study.read() as session:
         withheld = tuple(session.execute(select(Participant.code).where(
             Participant.id.in_(_withheld(session, study.study_id))).order_by(Participant.id)).scalars())
     summary = ExportSummary(path, len(project.users), sum(1 for _ in project.walk_codes()), len(project.sources),
                             _count_codings(project), len(project.notes), len(project.cases), len(project.sets),
                             withheld)
-    with study.write("refi.export", target=f"study:{study.study_id}",
-                     payload={"file": path.name, "format": "qdpx", "users": summary.users, "codes": summary.codes,
-                              "sources": summary.sources, "codings": summary.codings, "notes": summary.notes,
-                              "cases": summary.cases, "sets": summary.sets, "withheld": list(withheld)}):
-        pass
+    with stage_file(path, data) as staged, study.write(
+            "refi.export", target=f"study:{study.study_id}",
+            payload={"file": path.name, "format": "qdpx", "users": summary.users, "codes": summary.codes,
+                     "sources": summary.sources, "codings": summary.codings, "notes": summary.notes,
+                     "cases": summary.cases, "sets": summary.sets, "withheld": list(withheld)}) as s:
+        staged.commit_with(s)
     return summary
 
 
@@ -664,9 +666,10 @@ def export_codebook_qdc(study: OpenStudy, path: Path | str) -> ExportSummary:
     """Write the codebook (codes with hierarchy, colours and definitions; themes as sets of codes) as ``.qdc``."""
     path = Path(path)
     project = study_as_project(study, codebook_only=True)
-    write_qdc(project, path)
+    data = render_qdc(project, path.name)
     summary = ExportSummary(path, 0, sum(1 for _ in project.walk_codes()), 0, 0, 0, 0, len(project.sets))
-    with study.write("refi.export", target=f"study:{study.study_id}",
-                     payload={"file": path.name, "format": "qdc", "codes": summary.codes, "sets": summary.sets}):
-        pass
+    with stage_file(path, data) as staged, study.write(
+            "refi.export", target=f"study:{study.study_id}",
+            payload={"file": path.name, "format": "qdc", "codes": summary.codes, "sets": summary.sets}) as s:
+        staged.commit_with(s)
     return summary

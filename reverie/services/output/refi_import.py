@@ -47,9 +47,9 @@ from reverie.core.anchoring import make_selector
 from reverie.core.errors import Conflict, InvalidInput
 from reverie.core.layout import Line, LineLayout, layout_lines, line_range_for_span
 from reverie.core.transcript import TurnSpan
+from reverie.formats.archives import ArchiveLimits
 from reverie.formats.refi import (
     ImportReport,
-    Limits,
     QdaProject,
     TextSource,
     VariableType,
@@ -58,7 +58,6 @@ from reverie.formats.refi import (
 )
 from reverie.formats.refi.model import Code as QdaCode
 from reverie.formats.refi.model import Value
-from reverie.formats.refi.safety import DEFAULT_LIMITS
 from reverie.services.output.refi_export import (
     COLUMNS,
     DOCUMENT,
@@ -494,7 +493,7 @@ def _import(project: QdaProject, report: ImportReport, file: Path, new_dir: Path
 
 
 def import_qdpx(path: Path | str, new_dir: Path | str, identity: Identity | None = None,
-                limits: Limits = DEFAULT_LIMITS) -> ImportOutcome:
+                limits: ArchiveLimits = ArchiveLimits()) -> ImportOutcome:
     """Make a new study in ``new_dir`` from a REFI-QDA project: participants, transcripts, codes,
     codings by coder, notes and themes (see the module docstring for the mapping).
 
@@ -508,7 +507,7 @@ def import_qdpx(path: Path | str, new_dir: Path | str, identity: Identity | None
 
 
 def import_qdc(path: Path | str, new_dir: Path | str, identity: Identity | None = None,
-               limits: Limits = DEFAULT_LIMITS) -> ImportOutcome:
+               limits: ArchiveLimits = ArchiveLimits()) -> ImportOutcome:
     """Make a new study in ``new_dir`` holding a REFI-QDA codebook's codes (and its sets as themes)."""
     path, new_dir = Path(path), Path(new_dir)
     _refuse_existing(new_dir)

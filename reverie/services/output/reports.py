@@ -14,7 +14,6 @@ row records the list it was made with.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -60,6 +59,7 @@ from reverie.services.study.participants import (
     consent_status,
     find_participant,
 )
+from reverie.store.files import stage_file
 from reverie.store.models import (
     Code,
     Coding,
@@ -294,17 +294,6 @@ def refuse_forbidden(payload: bytes, fmt: str, terms: Iterable[str], what: str) 
         )
 
 
-def write_beside(path: Path, payload: bytes) -> Path:
-    """Write the output beside its target; the caller renames it into place once the export is recorded,
-    so a refused or failed export never leaves half a file."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InvalidInput(f"{path.parent}: no such folder")
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(payload)
-    return partial
-
-
 def write_report(study: OpenStudy, path: Path | str, fmt: str, *, title: str | None = None,
                  checklists: bool = False, forbidden_terms: Iterable[str] = ()) -> ReportResult:
     """Write the report (docx, md or html) and record it; refuse if a key term appears in it."""
@@ -315,25 +304,23 @@ def write_report(study: OpenStudy, path: Path | str, fmt: str, *, title: str | N
     shown = data if checklists else replace(data, checklists=())
     payload = render_report(shown, fmt)
     refuse_forbidden(payload, fmt, forbidden_terms, "report")
-    partial = write_beside(path, payload)
     settings = {"file": path.name, "with_checklists": checklists, "warnings": list(data.warnings),
                 "omissions": list(data.omissions), "citations": data.citations}
-    try:
-        with study.write("report.write", target=f"study:{study.study_id}",
-                         payload={"format": fmt, "file": path.name, "citations": len(data.citations)}) as s:
-            record = s.get(Study, study.study_id)
-            settings["inline_quotes"] = list((record.settings or {}).get("inline_quotes", []))
-            settings["citation_style"] = dict(record.citation_style or {})
-            version = (s.execute(select(func.max(Report.version)).where(Report.study_id == study.study_id))
-                       .scalar() or 0) + 1
-            report = Report(study_id=study.study_id, version=version, title=data.title, format=fmt,
-                            extract_numbering=numbering, checklist_fills=[asdict(f) for f in data.checklists],
-                            settings=settings, created_by=study.actor)
-            s.add(report)
-            s.flush()
-            os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    # The file is complete before the transaction and in place only if it commits: a refused or
+    # failed report never leaves half a file, and the audit trail never names a file that is not there.
+    with stage_file(path, payload) as staged, study.write(
+            "report.write", target=f"study:{study.study_id}",
+            payload={"format": fmt, "file": path.name, "citations": len(data.citations)}) as s:
+        record = s.get(Study, study.study_id)
+        settings["inline_quotes"] = list((record.settings or {}).get("inline_quotes", []))
+        settings["citation_style"] = dict(record.citation_style or {})
+        version = (s.execute(select(func.max(Report.version)).where(Report.study_id == study.study_id))
+                   .scalar() or 0) + 1
+        report = Report(study_id=study.study_id, version=version, title=data.title, format=fmt,
+                        extract_numbering=numbering, checklist_fills=[asdict(f) for f in data.checklists],
+                        settings=settings, created_by=study.actor)
+        s.add(report)
+        staged.commit_with(s)
     return ReportResult(path, report.id, version, tuple(data.citations), data.warnings, data.omissions)
 
 

@@ -7,9 +7,11 @@ PostgreSQL study's rows are read in one repeatable-read transaction and written 
 archive restores onto either backend. Media are content-addressed and never change, so copying
 them after the database snapshot is consistent: a file the snapshot names cannot have changed.
 
-Restoring treats the archive as untrusted: only the expected names, no absolute paths, no
-``..``, no links, size caps, every file checked against its SHA-256; it builds the study in a
-temporary folder next to the target and moves it into place only when the audit chain verifies.
+Restoring treats the archive as untrusted: every member is checked before anything is unpacked
+(:mod:`reverie.formats.archives`: no absolute paths, no ``..``, no links, size caps), only the
+expected names, every file checked against its SHA-256; it builds the study in a temporary
+folder next to the target and moves it into place only when the audit chain verifies. The
+archive itself is written whole or not at all (:func:`reverie.store.files.atomic_write`).
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from sqlalchemy import Date, DateTime, LargeBinary, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from reverie.core.errors import Conflict, InvalidInput
+from reverie.formats.archives import ArchiveLimits, tar_members
 from reverie.services.study.context import (
     DB_NAME,
     MANIFEST,
@@ -41,14 +44,14 @@ from reverie.services.study.context import (
 )
 from reverie.services.study.encryption import MEDIA_KEY_FILE
 from reverie.store import audit, migrate
+from reverie.store.files import atomic_write, write_file
 from reverie.store.models import Base, Recording, Study
 
 FORMAT = 1
 INDEX = "reverie-backup.json"
 ROWS = "rows.json"
-MAX_MEMBERS = 200_000
-MAX_FILE_BYTES = 8 << 30  # a long video interview fits; a bomb does not
-MAX_TOTAL_BYTES = 200 << 30
+# A long video interview fits in one member, a study's recordings in the whole.
+BACKUP_LIMITS = ArchiveLimits(max_members=200_000, max_member_bytes=8 << 30, max_total_bytes=200 << 30)
 MAX_INDEX_BYTES = 64 << 20
 _MEDIA_NAME = re.compile(r"^media/([0-9a-f]{2})/([0-9a-f]{64})$")
 
@@ -86,12 +89,11 @@ def backup_study(study: OpenStudy, output: Path | str | None = None) -> BackupSu
     if output.exists():
         raise Conflict(f"{output}: already exists; choose a new file")
     output.parent.mkdir(parents=True, exist_ok=True)
-    with study.write("study.backup", target=f"study:{study.study_id}", payload={"file": str(output.resolve())}):
-        pass  # recorded first, so the archive's own chain shows that it was made
-    partial = output.with_name(output.name + ".partial")
+    # Recorded first, so the archive's own chain shows that it was made.
+    study.record("study.backup", target=f"study:{study.study_id}", payload={"file": str(output.resolve())})
     with tempfile.TemporaryDirectory(prefix="reverie-backup-") as work:
         files: dict[str, dict] = {}
-        with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
+        with atomic_write(output) as handle, tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as tar:
             if study.is_sqlite:
                 snapshot = Path(work) / DB_NAME
                 migrate.snapshot_sqlite(study.db_path, snapshot)
@@ -127,7 +129,6 @@ def backup_study(study: OpenStudy, output: Path | str | None = None) -> BackupSu
                      "schema": migrate.head_revision(), "files": files, "missing_media": missing, "purged": [],
                      "audit_events": events}
             add_bytes(tar, {}, json.dumps(index, indent=1, sort_keys=True).encode(), INDEX)
-    partial.replace(output)
     size = sum(f["size"] for f in files.values())
     return BackupSummary(output, kind, sum(1 for n in files if n.startswith("media/")), size, events)
 
@@ -229,33 +230,21 @@ def _load_rows(engine, data: dict) -> tuple[int, int]:
 
 # --- restore ---------------------------------------------------------------------------------
 
-def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
-    members, total = [], 0
-    for number, member in enumerate(tar):
-        if number >= MAX_MEMBERS:
-            raise InvalidInput(f"the archive has more than {MAX_MEMBERS} entries")
-        name = member.name
-        pure = PurePosixPath(name)
-        if pure.is_absolute() or ".." in pure.parts or "\\" in name or name != str(pure):
-            raise InvalidInput(f"the archive holds an unsafe path: {name!r}")
+def _safe_members(tar: tarfile.TarFile, where: str) -> list[tarfile.TarInfo]:
+    """The archive's plain files, once every member has been checked and only expected names are found."""
+    members = []
+    for member in tar_members(tar, where, BACKUP_LIMITS):
         if member.isdir():
             continue
-        if not member.isfile():
-            raise InvalidInput(f"the archive holds a link or device ({name!r}); only plain files are restored")
-        if name not in (DB_NAME, ROWS, MANIFEST, INDEX, MEDIA_KEY_FILE) and not _MEDIA_NAME.match(name):
-            raise InvalidInput(f"the archive holds an unexpected file: {name!r}")
-        if member.size > MAX_FILE_BYTES:
-            raise InvalidInput(f"{name} is larger than {MAX_FILE_BYTES >> 30} GB")
-        total += member.size
-        if total > MAX_TOTAL_BYTES:
-            raise InvalidInput(f"the archive is larger than {MAX_TOTAL_BYTES >> 30} GB")
+        if member.name not in (DB_NAME, ROWS, MANIFEST, INDEX, MEDIA_KEY_FILE) and not _MEDIA_NAME.match(member.name):
+            raise InvalidInput(f"Refused {where}: it holds an unexpected file, {member.name!r}.")
         members.append(member)
     return members
 
 
 def read_index(archive: Path) -> dict:
     with tarfile.open(archive, "r:") as tar:
-        member = next((m for m in _safe_members(tar) if m.name == INDEX), None)
+        member = next((m for m in _safe_members(tar, archive.name) if m.name == INDEX), None)
         if member is None or member.size > MAX_INDEX_BYTES:
             raise InvalidInput(f"{archive}: not a Reverie backup (no {INDEX})")
         return json.loads(tar.extractfile(member).read())
@@ -309,7 +298,7 @@ def _restore_into(archive: Path, index: dict, root: Path, database: str | None) 
     (root / "media").mkdir()
     (root / "backups").mkdir()
     with tarfile.open(archive, "r:") as tar:
-        for member in _safe_members(tar):
+        for member in _safe_members(tar, archive.name):
             if member.name == INDEX:
                 continue
             expected = files.get(member.name)
@@ -332,7 +321,7 @@ def _restore_into(archive: Path, index: dict, root: Path, database: str | None) 
     if absent:
         raise InvalidInput(f"the archive lacks {len(absent)} file(s) its index lists, e.g. {absent[0]}")
     manifest = Manifest(database=database or DB_NAME)
-    (root / MANIFEST).write_text(manifest.dump(), encoding="utf-8")
+    write_file(root / MANIFEST, manifest.dump().encode("utf-8"))
     url = database_url(root, manifest)
     engine = connect(url)
     try:

@@ -2,7 +2,10 @@
 
 Every service function takes an :class:`OpenStudy`. Reads use :meth:`OpenStudy.read`; every write
 goes through :meth:`OpenStudy.write`, which serialises writers in this process, takes the database
-write lock up front, and appends the audit event in the same transaction as the change.
+write lock up front, and appends the audit event in the same transaction as the change; an event
+that changes no row (an export, a backup) goes through :meth:`OpenStudy.record`. A file that the
+event records is staged before the transaction and put in place when it commits
+(:class:`reverie.store.files.StagedFile`).
 """
 
 from __future__ import annotations
@@ -136,6 +139,13 @@ class OpenStudy:
                                  target=target, why=why, payload=payload)
             finally:
                 self._local.session = None
+
+    def record(self, action: str, *, target: str = "", why: str = "", payload: dict[str, Any] | None = None,
+               actor: str | None = None) -> None:
+        """Record an event that changes no row (a backup made, a sign-out, a key destroyed) in the
+        audit trail, through the one write path."""
+        with self.write(action, target=target, why=why, payload=payload, actor=actor):
+            pass
 
     def close(self) -> None:
         self.engine.dispose()

@@ -7,13 +7,14 @@ when the study is opened, before anything is read or written.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from reverie.core.errors import InvalidInput
 from reverie.services.study.context import DB_NAME, Manifest, OpenStudy
+from reverie.store.files import write_file
 
 KEY_FILE = "study.key.json"
 MEDIA_KEY_FILE = "media.key"
@@ -25,15 +26,15 @@ class MediaEncryption:
     def __init__(self, key: bytes):
         self._key = key
 
-    def encrypt_file(self, src: Path, dst: Path) -> None:
-        from reverie.privacy.crypto import encrypt_file
+    def encrypt(self, plain: IO[bytes], sealed: IO[bytes]) -> None:
+        from reverie.privacy.crypto import encrypt_stream
 
-        encrypt_file(src, dst, self._key)
+        encrypt_stream(plain, sealed, self._key)
 
-    def decrypt_to(self, src: Path, dst: Path) -> None:
-        from reverie.privacy.crypto import decrypt_file
+    def decrypt(self, sealed: Path) -> Iterator[bytes]:
+        from reverie.privacy.crypto import iter_decrypted
 
-        decrypt_file(src, dst, self._key)
+        return iter_decrypted(sealed, self._key)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,6 @@ def unlock(root: Path, passphrase: str | None) -> Unlocked:
 
 def init_encrypted_study(root: Path | str, passphrase: str, *, title: str = "", identity=None) -> OpenStudy:
     """Make a study whose database and media are unreadable without the passphrase."""
-    from reverie.privacy.crypto import create_study_key
     from reverie.services.study.studies import init_study
 
     root = Path(root)
@@ -75,15 +75,28 @@ def init_encrypted_study(root: Path | str, passphrase: str, *, title: str = "", 
                       manifest=Manifest(encrypted=True), cipher=unlocked.cipher, allow_files={KEY_FILE})
 
 
+def create_study_key(path: Path, passphrase: str) -> bytes:
+    """A new study key from ``passphrase``, its header written to ``path`` (0600).
+
+    Refuses to overwrite an existing header: that would make every file encrypted under the old
+    key unreadable.
+    """
+    from reverie.privacy.crypto import new_study_key
+
+    if path.exists():
+        raise InvalidInput(f"{path} already exists; a study key is created only once")
+    key, header = new_study_key(passphrase)
+    write_file(path, header)
+    return key
+
+
 def create_media_key(path: Path) -> None:
     """A random media key for a team study, readable by its owner only (0600)."""
     import secrets
 
     if path.exists():
         raise InvalidInput(f"{path}: a media key already exists; it is never replaced")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(secrets.token_hex(32) + "\n")
+    write_file(path, (secrets.token_hex(32) + "\n").encode("ascii"))
 
 
 def media_encryption(path: Path) -> MediaEncryption:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from reverie.core.errors import InvalidInput
 from reverie.services.study import backup
 from reverie.services.study.context import OpenStudy
+from reverie.store.files import atomic_write
 from reverie.store.models import (
     AuditEvent,
     Interview,
@@ -142,13 +143,12 @@ def _purge_archive(archive: Path, hashes: set[str]) -> bool:
     index["purged"] = sorted(already | {name.rsplit("/", 1)[1] for name in held})
     for name in held:
         index["files"].pop(name)
-    partial = archive.with_name(archive.name + ".purging")
-    with tarfile.open(archive, "r:") as src, tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as dst:
+    with (tarfile.open(archive, "r:") as src, atomic_write(archive) as handle,
+          tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as dst):
         for member in src:
             if member.name in held or member.name == backup.INDEX:
                 continue
             dst.addfile(member, src.extractfile(member) if member.isfile() else None)
         data = json.dumps(index, indent=1, sort_keys=True).encode()
         backup.add_bytes(dst, {}, data, backup.INDEX)
-    partial.replace(archive)
     return True

@@ -24,6 +24,7 @@ from reverie.services.study.context import (
     read_manifest,
 )
 from reverie.store import audit, migrate
+from reverie.store.files import write_file
 from reverie.store.models import ResearcherProfile, Study
 
 _INITIALS = re.compile(r"^[A-Za-z][A-Za-z0-9.\-]{0,19}$")
@@ -93,7 +94,7 @@ def init_study(root: Path | str, *, title: str = "", database: str | None = None
     except OperationalError as exc:
         engine.dispose()
         raise InvalidInput(f"{manifest.database}: cannot reach the database ({exc.orig})") from exc
-    (root / MANIFEST).write_text(manifest.dump(), encoding="utf-8")
+    write_file(root / MANIFEST, manifest.dump().encode("utf-8"))
     study = OpenStudy(root=root, url=url, engine=engine, study_id=0, actor=identity.initials,
                       media=media_store(root, cipher), manifest=manifest)
     with study._sessions() as session, session.begin():

@@ -195,9 +195,8 @@ def login(study: OpenStudy, username: str, password: str, *, address: str, throt
         ok = False
     if not ok:
         if throttle.failed(name, address):
-            with study.write("login.locked", target=f"user:{name}", actor=name or "-",
-                             payload={"address": address, "minutes": int(throttle.lock_seconds // 60)}):
-                pass
+            study.record("login.locked", target=f"user:{name}", actor=name or "-",
+                         payload={"address": address, "minutes": int(throttle.lock_seconds // 60)})
         raise LoginRefused("wrong username or password")
     throttle.succeeded(name, address)
     rehash = _hasher.check_needs_rehash(user.password_hash)

@@ -25,6 +25,7 @@ from reverie.services.transcripts.corrections import (
     keep_word_times,
 )
 from reverie.services.transcripts.versions import version_info, version_text
+from reverie.store.files import write_file
 from reverie.store.models import Participant, Redaction, Study
 
 
@@ -107,7 +108,7 @@ def apply_suggestions(study: OpenStudy, code: str, round_no: int, *, accept: lis
             text = text[: r.start - start] + r.pseudonym + text[r.end - start:]
         new_texts.append((turn.speaker, text))
         cursor = end + 1
-    store.save(new_key)
+    write_file(store.path, store.dump(new_key))
     result = correct_transcript(study, code, round_no, keep_word_times(turns, new_texts),
                                 why=f"de-identification: {len(chosen)} suggestion(s) replaced with pseudonyms",
                                 origin="deid")
@@ -130,8 +131,7 @@ def destroy_key(study: OpenStudy, key: Path | str | None = None) -> Path:
 
     path = key_path(study, key)
     KeyStore(path).destroy()
-    with study.write("deid.key_destroyed", target=f"study:{study.study_id}"):
-        pass
+    study.record("deid.key_destroyed", target=f"study:{study.study_id}")
     return path
 
 

@@ -31,6 +31,7 @@ from reverie.core.transcript import ParsedTranscript, TurnSpan, assemble
 from reverie.services.study.context import OpenStudy
 from reverie.services.study.interviews import find_interview
 from reverie.services.study.participants import ensure_not_withdrawn, find_participant
+from reverie.store.files import stage_file
 from reverie.store.models import (
     Interview,
     SpeakerTurn,
@@ -492,14 +493,15 @@ def cite(study: OpenStudy, code: str, first: int, last: int, *, round_no: int | 
 def export_transcript(study: OpenStudy, code: str, round_no: int, fmt: str, path: Path | str, *,
                       view: str = "analysis") -> Path:
     """Write a transcript with its line numbers as real text (docx, txt or html)."""
-    from reverie.formats.transcripts.export import export_lines
+    from reverie.formats.transcripts.export import render_lines
 
     path = Path(path)
     shown = show_lines(study, code, round_no, view=view)
     info = version_info(study, code, round_no)
     title = f"{code}, round {round_no} (transcript version {info.number}, {info.status})"
-    export_lines(((line.number, line.speaker, line.text) for line in shown), path, fmt, title)
-    with study.write("transcript.export", target=f"interview:{code}/{round_no}",
-                     payload={"format": fmt, "file": path.name, "version": info.number}):
-        pass
+    data = render_lines(((line.number, line.speaker, line.text) for line in shown), fmt, title, name=path.name)
+    with stage_file(path, data) as staged, study.write(
+            "transcript.export", target=f"interview:{code}/{round_no}",
+            payload={"format": fmt, "file": path.name, "version": info.number}) as s:
+        staged.commit_with(s)
     return path

@@ -59,8 +59,7 @@ def sign_in(request: Request, username: str = Form(""), password: str = Form("")
 def sign_out(request: Request):
     """End this session (the guard has checked its CSRF token) and go back to the sign-in page."""
     request.app.state.sessions.end(request.state.session.id)
-    with request.state.study.write("logout", target=f"user:{request.state.member.username}"):
-        pass
+    request.state.study.record("logout", target=f"user:{request.state.member.username}")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=cookies_secure(request), httponly=True,
                            samesite="strict")

@@ -169,8 +169,7 @@ def acting_study(request: Request) -> OpenStudy:
 def audit_access(request: Request, action: str) -> None:
     path = request.url.path[:300]
     payload = {"method": request.method, **({"query": request.url.query} if request.url.query else {})}
-    with acting_study(request).write(action, target=path, payload=payload):
-        pass
+    acting_study(request).record(action, target=path, payload=payload)
 
 
 def guard(section: str):

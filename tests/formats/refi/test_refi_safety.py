@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from reverie.core.errors import InvalidInput
-from reverie.formats.refi import Limits, read_qdc, read_qdpx
+from reverie.formats.archives import ArchiveLimits
+from reverie.formats.refi import read_qdc, read_qdpx
 
 MINIMAL = (
     '<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="p"/>'
@@ -99,14 +101,19 @@ def test_doctype_in_a_docx_source_is_refused(make_qdpx: Callable[..., Path]) -> 
 
 def test_too_many_entries_is_refused(make_qdpx: Callable[..., Path]) -> None:
     path = make_qdpx(MINIMAL, {f"sources/{n}.txt": "x" for n in range(20)})
-    refused(path, "21 entries", "limit of 10", limits=Limits(max_entries=10))
+    refused(path, "21 entries", "limit of 10", limits=ArchiveLimits(max_members=10))
 
 
 def test_too_many_unpacked_bytes_is_refused(make_qdpx: Callable[..., Path]) -> None:
-    # 5 MB of zeros compress to a few kilobytes: the cap must look at the unpacked size.
+    path = make_qdpx(MINIMAL, {"sources/a.txt": os.urandom(600_000), "sources/b.txt": os.urandom(600_000)})
+    refused(path, "unpack to", "limit of 1,000,000", limits=ArchiveLimits(max_total_bytes=1_000_000))
+
+
+def test_a_zip_bomb_is_refused_by_its_compression_ratio(make_qdpx: Callable[..., Path]) -> None:
+    # 5 MB of zeros compress to a few kilobytes: within the size caps, but no real file does that.
     path = make_qdpx(MINIMAL, {"sources/big.txt": b"0" * 5_000_000})
     assert path.stat().st_size < 100_000
-    refused(path, "unpack to", "limit of 1,000,000", limits=Limits(max_unpacked_bytes=1_000_000))
+    refused(path, "sources/big.txt", "100:1", "zip bomb")
 
 
 def test_not_a_zip_is_refused(tmp_path: Path) -> None:
@@ -128,5 +135,7 @@ def test_malformed_xml_is_refused(make_qdpx: Callable[..., Path]) -> None:
 
 
 def test_defaults_are_generous_enough_for_real_projects() -> None:
-    assert Limits().max_entries == 10_000
-    assert Limits().max_unpacked_bytes == 2 * 1024**3
+    # A project exported with its recordings: a long video interview, many of them.
+    assert ArchiveLimits().max_members == 10_000
+    assert ArchiveLimits().max_member_bytes >= 8 * 1024**3
+    assert ArchiveLimits().max_total_bytes >= 64 * 1024**3

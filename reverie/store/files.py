@@ -1,0 +1,175 @@
+"""Files that are wholly there or not there at all, even if the process dies or the power fails.
+
+Every file Reverie writes goes through here: an export, a report, a backup, a key, a recording.
+The bytes go to a hidden ``.part`` file beside the target; the file is synced, renamed over the
+target and the folder is synced, so after a crash the target is either the old file or the
+new one, never half of one. A ``.part`` name carries the id of the process that wrote it
+(:func:`part_writer`), so leftovers can be told apart from files still being written.
+
+A :class:`StagedFile` goes one step further for outputs the audit trail records: the file is
+complete on disk before the transaction starts and is renamed into place only when that
+transaction commits (it is removed if it rolls back), so the trail and the folder never disagree.
+Recordings are staged the same way (:mod:`reverie.store.media`).
+
+Why here, in the store: the store needs it (media, backups), services need it (every output),
+and the store may import only core, which does no I/O. Adapters (formats, privacy) hand bytes or
+streams to services instead of writing files themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from reverie.core.errors import InvalidInput
+
+PART_SUFFIX = ".part"
+# Owner-only by default: outputs hold participants' words.
+PRIVATE = 0o600
+_WRITER = re.compile(r"\.(\d+)-[0-9a-f]+\.part$")
+
+
+def part_path(target: Path) -> Path:
+    """A hidden name beside ``target`` for writing it, naming this process as the writer."""
+    return target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}{PART_SUFFIX}")
+
+
+def part_writer(part: Path) -> int | None:
+    """The id of the process that wrote a ``.part`` file, or None when its name does not say."""
+    found = _WRITER.search(part.name)
+    return int(found.group(1)) if found else None
+
+
+def open_part(target: Path, *, mode: int = PRIVATE) -> tuple[int, Path]:
+    """Create a new, empty ``.part`` file for ``target``; returns its descriptor and path."""
+    part = part_path(target)
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileNotFoundError:
+        raise InvalidInput(f"{target.parent}: no such folder") from None
+    return fd, part
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename or removal in ``folder`` survive a power cut."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # a folder we cannot open (some network shares) cannot be synced either
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # file systems that do not sync folders
+    finally:
+        os.close(fd)
+
+
+def _put_in_place(part: Path, target: Path) -> None:
+    os.replace(part, target)
+    sync_folder(target.parent)
+
+
+@contextmanager
+def atomic_write(path: Path | str, *, mode: int = PRIVATE) -> Iterator[IO[bytes]]:
+    """A binary handle for writing ``path``; when the block ends without error the file replaces
+    ``path`` whole, synced to disk. An error leaves ``path`` as it was and no ``.part`` behind."""
+    target = Path(path)
+    fd, part = open_part(target, mode=mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        _put_in_place(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def write_file(path: Path | str, data: bytes, *, mode: int = PRIVATE) -> Path:
+    """Write ``data`` to ``path`` whole (see :func:`atomic_write`); returns the path."""
+    with atomic_write(path, mode=mode) as handle:
+        handle.write(data)
+    return Path(path)
+
+
+class StagedFile:
+    """A complete, synced file waiting beside its target for a transaction to commit.
+
+    Use it in a ``with`` around the write that records it, and call :meth:`commit_with` inside::
+
+        with stage_file(path, payload) as staged, study.write("report.write", ...) as s:
+            ...
+            staged.commit_with(s)
+
+    If the block fails before :meth:`commit_with`, or the transaction rolls back, the staged file
+    is removed and the target is left as it was.
+    """
+
+    def __init__(self, part: Path, target: Path) -> None:
+        self.part = part
+        self.target = target
+        self.state = "staged"  # then "placed" or "discarded"
+        self._committing = False
+
+    def commit_with(self, session) -> None:
+        """Put the file in place when ``session``'s transaction commits; drop it if it rolls back.
+
+        Inside a nested write the session is the outermost one, so the file follows the whole
+        operation, not the step that staged it.
+        """
+        from sqlalchemy import event
+
+        event.listen(session, "after_commit", lambda _session: self.place(), once=True)
+        event.listen(session, "after_soft_rollback", lambda _session, _previous: self.discard(), once=True)
+        self._committing = True
+
+    def place(self) -> None:
+        """Rename the staged file over its target (done for you by :meth:`commit_with`)."""
+        if self.state != "staged":
+            return
+        try:
+            _put_in_place(self.part, self.target)
+        except BaseException:
+            self.discard()
+            raise
+        self.state = "placed"
+        self._finished()
+
+    def discard(self) -> None:
+        """Remove the staged file; the target is untouched."""
+        if self.state != "staged":
+            return
+        self.part.unlink(missing_ok=True)
+        self.state = "discarded"
+        self._finished()
+
+    def _finished(self) -> None:
+        """Called once the file is placed or discarded."""
+
+    def __enter__(self) -> StagedFile:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self._committing:
+            self.discard()  # no transaction will put it in place
+
+
+def stage_file(path: Path | str, data: bytes, *, mode: int = PRIVATE) -> StagedFile:
+    """Write ``data`` completely beside ``path`` and sync it; :meth:`StagedFile.commit_with` puts
+    it in place when the recording transaction commits."""
+    target = Path(path)
+    fd, part = open_part(target, mode=mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return StagedFile(part, target)
