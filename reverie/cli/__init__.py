@@ -7,6 +7,7 @@ import sys
 from reverie.cli import analysis as _analysis  # noqa: F401
 from reverie.cli import exchange as _exchange  # noqa: F401
 from reverie.cli import ops as _ops  # noqa: F401
+from reverie.cli import plugins as _plugins  # noqa: F401
 from reverie.cli import privacy as _privacy  # noqa: F401
 from reverie.cli import reports as _reports  # noqa: F401
 from reverie.cli import serve as _serve  # noqa: F401

@@ -3,6 +3,10 @@
 The writers format a :class:`ReportData` or :class:`Packet` and nothing else: what to include,
 who may be quoted and what to warn about was decided when the data were collected. Transcript
 text is data, never markup, so every format escapes it ("[laughs]" must survive as typed).
+
+Report formats are offered by plugins through the ``register_report_formats`` hook
+(:mod:`reverie.hookspecs`); the built-in Word, Markdown and HTML formats come through the same
+hook, asked last, so a plugin may add a format or replace one of the same name.
 """
 
 from __future__ import annotations
@@ -12,13 +16,16 @@ import html
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
+from reverie import plugins
 from reverie.core.checklists import CHECKLIST_TITLES, ChecklistFill
 from reverie.core.errors import InvalidInput
 from reverie.core.reportmodel import Packet, ReportData, Table
+from reverie.hookspecs import hookimpl
 
-REPORT_FORMATS = ("docx", "md", "html")
 PACKET_FORMATS = ("docx", "html")
 CHECKLIST_FORMATS = ("md", "csv")
 CHECKLIST_COLUMNS = ("Item", "Topic", "Level", "Value", "Status")
@@ -30,12 +37,64 @@ def _check(fmt: str, allowed: tuple[str, ...], what: str) -> str:
     return fmt
 
 
+@runtime_checkable
+class ReportFormat(Protocol):
+    """One kind of report file; its ``name`` is also the file's suffix (``md``)."""
+
+    name: str
+
+    def render(self, data: ReportData) -> bytes:
+        """The report as the bytes of a file in this format."""
+        ...
+
+    def text(self, payload: bytes) -> str:
+        """All the text a reader of the file could see, checked for pseudonym-key terms."""
+        ...
+
+
+@dataclass(frozen=True)
+class BuiltInFormat:
+    """A report format of Reverie's own: a writer function and the text a reader sees."""
+
+    name: str
+    writer: Callable[[ReportData], bytes]
+
+    def render(self, data: ReportData) -> bytes:
+        return self.writer(data)
+
+    def text(self, payload: bytes) -> str:
+        return rendered_text(payload, self.name)
+
+
+@hookimpl(trylast=True)
+def register_report_formats():
+    return [BuiltInFormat("docx", _report_docx),
+            BuiltInFormat("md", lambda data: _report_markdown(data).encode("utf-8")),
+            BuiltInFormat("html", lambda data: _report_html(data).encode("utf-8"))]
+
+
+def report_formats() -> dict[str, ReportFormat]:
+    """Every report format the plugins offer, by name; a plugin's wins over a built-in of the same name."""
+    formats: dict[str, ReportFormat] = {}
+    for offered in plugins.call("register_report_formats"):
+        for fmt in offered or ():
+            if not isinstance(fmt, ReportFormat):
+                raise plugins.PluginError(f"{fmt!r} is offered as a report format but lacks name, render() or text()")
+            formats.setdefault(fmt.name, fmt)
+    return formats
+
+
+def report_format(name: str) -> ReportFormat:
+    """The report format called ``name``, or InvalidInput listing the ones there are."""
+    formats = report_formats()
+    if name not in formats:
+        raise InvalidInput(f"unknown report format {name!r}; choose one of {', '.join(formats)}")
+    return formats[name]
+
+
 def render_report(data: ReportData, fmt: str) -> bytes:
-    """The report as the bytes of a .docx, .md or .html file."""
-    fmt = _check(fmt, REPORT_FORMATS, "report")
-    if fmt == "docx":
-        return _report_docx(data)
-    return (_report_markdown(data) if fmt == "md" else _report_html(data)).encode("utf-8")
+    """The report as the bytes of a file in format ``fmt`` (docx, md, html, or one a plugin adds)."""
+    return report_format(fmt).render(data)
 
 
 def render_packet(packet: Packet, fmt: str) -> bytes:

@@ -3,7 +3,9 @@
 The built-in :class:`Ge2eDiariser` embeds 1.6 s windows placed inside the VAD's speech regions
 (not every frame, which is what keeps it fast), clusters them agglomeratively into the expected
 number of speakers and labels each region by its windows. Another engine (an ONNX WeSpeaker or
-CAM++ model the user downloaded) plugs in by implementing the :class:`Diariser` protocol.
+CAM++ model the user downloaded) plugs in by implementing the :class:`Diariser` protocol and
+offering it, by name, through the ``register_diarisers`` hook (:mod:`reverie.hookspecs`), as the
+built-in one is offered; :func:`diariser_named` makes one.
 
 Speaker 0 is the interviewer: the speaker heard first, unless an enrolment clip says otherwise.
 Synthetic voices overstate accuracy, and real interviews have overlaps and backchannels, so the
@@ -13,10 +15,14 @@ result is a proposal for the researcher to correct, and a lopsided split is flag
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from reverie import plugins
+from reverie.core.errors import InvalidInput
 from reverie.core.transcript import Turn, Word
+from reverie.hookspecs import hookimpl
 from reverie.speech.pauses import SpeechRegion
 
 if TYPE_CHECKING:
@@ -24,6 +30,7 @@ if TYPE_CHECKING:
 
 INTERVIEWER = "I"
 MIN_SHARE = 0.10
+DEFAULT_DIARISER = "ge2e"
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,32 @@ class Ge2eDiariser:
             order.insert(0, interviewer)
         mapping = {label: rank for rank, label in enumerate(order)}
         return np.array([mapping[label] for label in labels.tolist()])
+
+
+@hookimpl(trylast=True)
+def register_diarisers():
+    return {DEFAULT_DIARISER: Ge2eDiariser}
+
+
+def diarisers() -> dict[str, Callable[[], Diariser]]:
+    """Every diariser the plugins offer, by name, as a maker; a plugin's wins over a built-in of the same name."""
+    makers: dict[str, Callable[[], Diariser]] = {}
+    for offered in plugins.call("register_diarisers"):
+        for name, make in (offered or {}).items():
+            makers.setdefault(name, make)
+    return makers
+
+
+def diariser_named(name: str | None = None) -> Diariser:
+    """A new diariser: the one called ``name`` (by default the built-in GE2E one)."""
+    name = name or DEFAULT_DIARISER
+    makers = diarisers()
+    if name not in makers:
+        raise InvalidInput(f"no diariser called {name!r}; there are {', '.join(makers)}")
+    diariser = makers[name]()
+    if not callable(getattr(diariser, "diarise", None)):
+        raise plugins.PluginError(f"the diariser {name!r} has no diarise() method")
+    return diariser
 
 
 def _segments(regions: list[SpeechRegion], centres: "np.ndarray", owners: "np.ndarray", labels: "np.ndarray") -> list[SpeakerSegment]:

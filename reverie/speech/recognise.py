@@ -21,8 +21,8 @@ from reverie.speech import audio as audio_io
 from reverie.speech.chunks import Chunk, ChunkPlan, ChunkResult
 from reverie.speech.diarise import (
     Diariser,
-    Ge2eDiariser,
     build_turns,
+    diariser_named,
     share_warnings,
     speaker_labels,
     speaker_of,
@@ -211,8 +211,11 @@ def clip_to_regions(words: list[Word], regions: list[SpeechRegion]) -> list[Word
 
 def build_result(prepared: Prepared, chunk_results: list[ChunkResult], model_name: str, *,
                  speakers: int = 2, participant: str = "P", split_channels: bool | None = None,
-                 diariser: Diariser | None = None) -> SpeechResult:
-    """Join recognised chunks, give words to speakers and build turns, pauses and warnings."""
+                 diariser: Diariser | str | None = None) -> SpeechResult:
+    """Join recognised chunks, give words to speakers and build turns, pauses and warnings.
+
+    ``diariser`` is a diariser, or the name of one a plugin offers (default: the built-in one).
+    """
     decoded, regions = prepared.audio, prepared.regions
     ordered = sorted(chunk_results, key=lambda result: result.index)
     words = clip_to_regions([word for result in ordered for word in result.words], regions)
@@ -232,7 +235,9 @@ def build_result(prepared: Prepared, chunk_results: list[ChunkResult], model_nam
         interviewer = per_word[0]
         assigned = [labels[0] if channel == interviewer else labels[1] for channel in per_word]
     elif speakers >= 2:
-        segments = (diariser or Ge2eDiariser()).diarise(decoded.samples, regions, speakers)
+        if diariser is None or isinstance(diariser, str):
+            diariser = diariser_named(diariser)
+        segments = diariser.diarise(decoded.samples, regions, speakers)
         assigned = [labels[speaker_of(word, segments)] for word in words]
         warnings.extend(share_warnings(segments, labels))
     else:
@@ -256,7 +261,7 @@ def transcribe(audio_path: str | Path, *, model: str | Path | None = None, langu
                chunk_seconds: float = 240, progress: Progress | None = None,
                done_chunks: dict[int, ChunkResult] | None = None, speakers: int = 2,
                participant: str = "P", split_channels: bool | None = None,
-               diariser: Diariser | None = None, cpu_threads: int = 2) -> SpeechResult:
+               diariser: Diariser | str | None = None, cpu_threads: int = 2) -> SpeechResult:
     """Transcribe a recording into speaker turns with timed words, pauses and warnings.
 
     ``done_chunks`` maps chunk index to results already stored; those chunks are skipped and

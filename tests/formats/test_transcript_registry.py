@@ -1,4 +1,4 @@
-"""The importer registry: built-ins and third-party importers are chosen the same way."""
+"""Importers: built-ins and third-party importers are offered through the same hook and chosen the same way."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from reverie import plugins
 from reverie.core.errors import InvalidInput
 from reverie.core.transcript import ParsedTranscript, Turn
 from reverie.formats.transcripts import (
     ImportOptions,
     read_transcript,
-    register_importer,
     registered_importers,
-    registry,
 )
+from reverie.hookspecs import hookimpl
 
 
 class MarkdownImporter:
@@ -35,9 +35,28 @@ class MarkdownImporter:
         return ParsedTranscript(turns, source_name=path.name, warnings=resolver.warnings)
 
 
+class Offering:
+    """A plugin offering some importers, as an installed package's module would."""
+
+    def __init__(self, *importers):
+        self.importers = importers
+
+    @hookimpl
+    def register_transcript_importers(self):
+        return list(self.importers)
+
+
 @pytest.fixture
-def isolated_registry(monkeypatch):
-    monkeypatch.setattr(registry, "_importers", list(registry._importers))
+def register_importer():
+    """Register importers as a plugin for one test."""
+    names = []
+
+    def register(*importers):
+        names.append(plugins.register(Offering(*importers), name=f"test-importers-{len(names)}"))
+
+    yield register
+    for name in names:
+        plugins.unregister(name)
 
 
 def test_built_in_importers_are_registered():
@@ -46,9 +65,7 @@ def test_built_in_importers_are_registered():
     assert names == {"text", "docx", "webvtt", "srt", "noscribe"}
 
 
-def test_a_third_party_importer_reads_its_suffix_with_the_callers_options(
-    tmp_path, isolated_registry
-):
+def test_a_third_party_importer_reads_its_suffix_with_the_callers_options(tmp_path, register_importer):
     register_importer(MarkdownImporter())
     path = tmp_path / "interview.md"
     path.write_text("**Interviewer**: Hello.\n**P2**: Hi.\n", encoding="utf-8")
@@ -62,7 +79,7 @@ def test_a_third_party_importer_reads_its_suffix_with_the_callers_options(
     ]
 
 
-def test_the_latest_registration_wins_for_a_suffix(tmp_path, isolated_registry):
+def test_a_plugin_wins_over_a_built_in_for_a_suffix(tmp_path, register_importer):
     class ShoutingText(MarkdownImporter):
         name = "shouting"
         suffixes = (".txt",)
@@ -77,9 +94,12 @@ def test_the_latest_registration_wins_for_a_suffix(tmp_path, isolated_registry):
     assert read_transcript(path).turns[0].text == "I: HELLO"
 
 
-def test_something_that_is_not_an_importer_is_refused(isolated_registry):
-    with pytest.raises(TypeError):
-        register_importer(object())  # type: ignore[arg-type]
+def test_something_that_is_not_an_importer_is_refused(tmp_path, register_importer):
+    register_importer(object())
+    path = tmp_path / "a.txt"
+    path.write_text("I: hello")
+    with pytest.raises(plugins.PluginError, match="is offered as a transcript importer but lacks name"):
+        read_transcript(path)
 
 
 def test_an_unknown_suffix_names_the_readable_ones(tmp_path):

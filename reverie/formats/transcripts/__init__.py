@@ -3,7 +3,8 @@
 :func:`read_transcript` picks an importer from the registry by the file's content, then by its
 suffix, and returns a :class:`~reverie.core.transcript.ParsedTranscript` holding only study
 speaker codes. :func:`render_lines` makes a line-numbered transcript for citing outside Reverie.
-Third-party formats plug in through :func:`register_importer`, as the built-in ones do below.
+Third-party formats plug in through the ``register_transcript_importers`` hook
+(:mod:`reverie.hookspecs`), as the built-in ones do below.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from reverie.core.errors import InvalidInput
 from reverie.core.transcript import ParsedTranscript
+from reverie.hookspecs import hookimpl
 
 from .captions import SRT, WEBVTT
 from .export import ExportFormat, render_lines
@@ -22,7 +24,6 @@ from .registry import (
     ImportOptions,
     TranscriptImporter,
     importer_for,
-    register_importer,
     registered_importers,
 )
 from .speakers import SpeakerLabels, UnmappedVoices
@@ -36,7 +37,6 @@ __all__ = [
     "TranscriptImporter",
     "UnmappedVoices",
     "read_transcript",
-    "register_importer",
     "registered_importers",
     "render_lines",
 ]
@@ -44,8 +44,13 @@ __all__ = [
 # Larger files are not interview transcripts; refusing them early keeps a mistaken upload cheap.
 MAX_TRANSCRIPT_BYTES = 100 * 1024 * 1024
 
-for _importer in (PlainTextImporter(), WordImporter(), WEBVTT, SRT, NoScribeImporter()):
-    register_importer(_importer)
+# Consulted in this order: formats with a signature first, plain text (chosen by suffix) last.
+BUILT_IN_IMPORTERS = (NoScribeImporter(), SRT, WEBVTT, WordImporter(), PlainTextImporter())
+
+
+@hookimpl(trylast=True)
+def register_transcript_importers():
+    return list(BUILT_IN_IMPORTERS)
 
 
 def read_transcript(

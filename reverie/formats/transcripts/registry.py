@@ -1,9 +1,9 @@
-"""The one extension point for transcript formats: small importer objects in a registry.
+"""The one extension point for transcript formats: small importer objects offered by plugins.
 
 An importer says its ``name``, the file ``suffixes`` it reads, whether it ``recognises`` a file's
-first bytes, and how to ``read`` a file into a :class:`ParsedTranscript`. Reverie registers its
-built-in importers with :func:`register_importer`, exactly as a third party would; the latest
-registration wins, so a plugin can replace a built-in for the same files.
+first bytes, and how to ``read`` a file into a :class:`ParsedTranscript`. Plugins offer importers
+through the ``register_transcript_importers`` hook (:mod:`reverie.hookspecs`); Reverie's built-in
+ones come through the same hook, asked last, so a plugin can replace a built-in for the same files.
 
 Content beats the file name: a ``.txt`` file that starts with ``WEBVTT`` is read as captions.
 """
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from reverie import plugins
 from reverie.core.errors import InvalidInput
 from reverie.core.transcript import ParsedTranscript
 
@@ -54,19 +55,16 @@ class TranscriptImporter(Protocol):
         ...
 
 
-_importers: list[TranscriptImporter] = []
-
-
-def register_importer(importer: TranscriptImporter) -> None:
-    """Make an importer (an instance) available to :func:`read_transcript`."""
-    if not isinstance(importer, TranscriptImporter):
-        raise TypeError(f"{importer!r} lacks name, suffixes, recognises() or read()")
-    _importers.append(importer)
-
-
 def registered_importers() -> tuple[TranscriptImporter, ...]:
-    """Every importer, the one consulted first (the latest registered) first."""
-    return tuple(reversed(_importers))
+    """Every importer the plugins offer, the one consulted first (a plugin's before a built-in) first."""
+    importers = []
+    for offered in plugins.call("register_transcript_importers"):
+        for importer in offered or ():
+            if not isinstance(importer, TranscriptImporter):
+                raise plugins.PluginError(f"{importer!r} is offered as a transcript importer but lacks "
+                                          "name, suffixes, recognises() or read()")
+            importers.append(importer)
+    return tuple(importers)
 
 
 def importer_for(path: Path, head: bytes) -> TranscriptImporter:

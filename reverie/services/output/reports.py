@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from importlib import metadata
@@ -51,7 +51,7 @@ from reverie.core.reportmodel import (
     methods_paragraph,
     notation_key,
 )
-from reverie.formats.report_writers import REPORT_FORMATS, render_report, rendered_text
+from reverie.formats.report_writers import rendered_text, report_format
 from reverie.services.study.context import OpenStudy
 from reverie.services.study.participants import (
     TABLE_COLUMNS,
@@ -283,10 +283,14 @@ def checklist(study: OpenStudy, name: str) -> list[ChecklistFill]:
 
 def refuse_forbidden(payload: bytes, fmt: str, terms: Iterable[str], what: str) -> None:
     """Refuse output holding any term of the pseudonym key (names, workplaces), without echoing it."""
+    _refuse_terms_in(lambda: rendered_text(payload, fmt), terms, what)
+
+
+def _refuse_terms_in(text: Callable[[], str], terms: Iterable[str], what: str) -> None:
     terms = list(terms)
     if not terms:
         return
-    hits = forbidden_hits(rendered_text(payload, fmt), terms)
+    hits = forbidden_hits(text(), terms)
     if hits:
         raise InvalidInput(
             f"{len(hits)} term(s) from the pseudonym key (number {', '.join(map(str, hits))} in the list) "
@@ -296,14 +300,13 @@ def refuse_forbidden(payload: bytes, fmt: str, terms: Iterable[str], what: str) 
 
 def write_report(study: OpenStudy, path: Path | str, fmt: str, *, title: str | None = None,
                  checklists: bool = False, forbidden_terms: Iterable[str] = ()) -> ReportResult:
-    """Write the report (docx, md or html) and record it; refuse if a key term appears in it."""
-    if fmt not in REPORT_FORMATS:
-        raise InvalidInput(f"unknown report format {fmt!r}; choose one of {', '.join(REPORT_FORMATS)}")
+    """Write the report (docx, md, html or a plugin's format) and record it; refuse if a key term appears in it."""
+    writer = report_format(fmt)
     path = Path(path)
     data, _facts, numbering = _collect(study, title=title)
     shown = data if checklists else replace(data, checklists=())
-    payload = render_report(shown, fmt)
-    refuse_forbidden(payload, fmt, forbidden_terms, "report")
+    payload = writer.render(shown)
+    _refuse_terms_in(lambda: writer.text(payload), forbidden_terms, "report")
     settings = {"file": path.name, "with_checklists": checklists, "warnings": list(data.warnings),
                 "omissions": list(data.omissions), "citations": data.citations}
     # The file is complete before the transaction and in place only if it commits: a refused or

@@ -17,7 +17,6 @@ IMMEDIATE``) without an audit event each, so a 90-chunk transcription does not a
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,7 +28,9 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from reverie import plugins
 from reverie.core.errors import Conflict, InvalidInput, NotFound
+from reverie.hookspecs import hookimpl
 from reverie.services.study.context import OpenStudy
 from reverie.store.database import immediate_transactions
 from reverie.store.models import Job, JobChunk, utcnow
@@ -64,33 +65,60 @@ class JobFunction(Protocol):
     def finish(self, study: OpenStudy, params: dict, assembled: Any) -> dict: ...
 
 
-_FUNCTIONS: dict[str, JobFunction] = {}
+@hookimpl(trylast=True)
+def register_job_functions():
+    # Imported here, on first use, so that a process retrying or running a job it did not start
+    # (a worker, a later CLI call) knows the kind without importing every service up front.
+    from reverie.services.transcripts.transcription import TranscribeJob
+
+    return {"count": CountJob, "transcribe": TranscribeJob}
+
+
+class _OneKind:
+    """A plugin offering one job kind, made by :func:`job_function` in this process."""
+
+    def __init__(self, kind: str, cls: type):
+        self.kind, self.cls = kind, cls
+
+    @hookimpl
+    def register_job_functions(self):
+        return {self.kind: self.cls}
 
 
 def job_function(kind: str) -> Callable[[type], type]:
-    """Register a class as the job function for ``kind``; built-in kinds register the same way."""
+    """Offer a class as the job function for ``kind`` in this process (a script, a test).
+
+    It becomes a small plugin answering the ``register_job_functions`` hook, as an installed
+    package's would; a package offers its kinds through that hook from its entry point.
+    """
 
     def register(cls: type) -> type:
-        if kind in _FUNCTIONS and type(_FUNCTIONS[kind]) is not cls:
+        name = f"job-function:{kind}"
+        known = plugins.registered(name)
+        if known is None:
+            plugins.register(_OneKind(kind, cls), name=name)
+        elif known.cls is not cls:
             raise Conflict(f"a job function for {kind!r} is already registered")
-        _FUNCTIONS[kind] = cls()
         return cls
 
     return register
 
 
-# Built-in kinds whose service module registers them; loaded on first use so that a process
-# retrying or running a job it did not start (a worker, a later CLI call) still knows the kind.
-BUILT_IN = {"transcribe": "reverie.services.transcripts.transcription"}
+def job_functions() -> dict[str, type]:
+    """Every job kind the plugins offer, with its class; a plugin's wins over a built-in of the same kind."""
+    kinds: dict[str, type] = {}
+    for offered in plugins.call("register_job_functions"):
+        for kind, cls in (offered or {}).items():
+            kinds.setdefault(kind, cls)
+    return kinds
 
 
 def function_for(kind: str) -> JobFunction:
-    if kind not in _FUNCTIONS and kind in BUILT_IN:
-        importlib.import_module(BUILT_IN[kind])
-    try:
-        return _FUNCTIONS[kind]
-    except KeyError:
-        raise InvalidInput(f"no job function for {kind!r} (known: {', '.join(sorted(_FUNCTIONS))})") from None
+    kinds = job_functions()
+    if kind not in kinds:
+        raise InvalidInput(f"no job function for {kind!r} (known: {', '.join(sorted(kinds))})")
+    made = kinds[kind]
+    return made() if isinstance(made, type) else made
 
 
 # --- queues ----------------------------------------------------------------------------------
@@ -441,7 +469,6 @@ def retry_failed_chunks(study: OpenStudy, job_id: int, *, queue: JobQueue | None
 
 # --- a generic job: tests and health checks use it to exercise the machinery ------------------
 
-@job_function("count")
 class CountJob:
     """Sum ``numbers`` a slice at a time (``per_chunk`` numbers and ``sleep_s`` seconds per chunk)."""
 
