@@ -1,22 +1,57 @@
 """Shared fixtures: a real study folder on SQLite, and on the real PostgreSQL server.
 
-PostgreSQL tests get a schema of their own per test (the server is shared and never assumed
-empty); when no server answers they skip, except in CI where a missing server is a failure.
+Migrating a schema is the slow part of making a study, so each kind of study is made once per
+test session (a template) and every test gets a copy of it: on SQLite a copy of the study folder
+(copying the folder copies the study), on PostgreSQL a database made with ``CREATE DATABASE …
+TEMPLATE`` plus a copy of the folder pointing at it. Both are as real as a study made by
+``init_study``: the same files, the same migrated schema, the same study record and audit chain.
+
+Service tests run on SQLite. Tests marked ``both_backends`` run on PostgreSQL as well: those
+where the backend matters (search, locking, jobs, backend-specific SQL, backup and restore).
+PostgreSQL tests skip when no server answers, except in CI where a missing server is a failure.
+The server is shared and never assumed empty: every database or schema made here has a unique
+name and is dropped afterwards.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from reverie.services.study.studies import Identity, init_study
+from reverie.services.study.context import MANIFEST, Manifest, OpenStudy
+from reverie.services.study.studies import Identity, init_study, open_study
 
 PG_URL = os.environ.get("REVERIE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 TM = Identity(name="Tom Moore", initials="TM")
+BOTH_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "both_backends: the test's study runs on SQLite and on PostgreSQL, because the backend "
+                   "matters to it (search, locking, jobs, backend-specific SQL); other tests use SQLite only")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+        metafunc.parametrize("backend", BOTH_BACKENDS, indirect=True)
+
+
+def in_ci() -> bool:
+    return bool(os.environ.get("CI"))
+
+
+def missing(reason: str):
+    """Skip a test for a missing tool the project installs, or fail it in CI, where it must be there."""
+    if in_ci():
+        pytest.fail(f"{reason}; CI must install it", pytrace=False)
+    pytest.skip(reason)
 
 
 def shared_path(*parts: str) -> Path:
@@ -40,45 +75,174 @@ def _pg_available() -> bool:
 @pytest.fixture(scope="session")
 def pg_server():
     if not _pg_available():
-        if os.environ.get("CI"):
+        if in_ci():
             pytest.fail(f"PostgreSQL is not reachable at {PG_URL} in CI")
         pytest.skip("no PostgreSQL server on this machine")
     return PG_URL
 
 
-@pytest.fixture
-def pg_schema_url(pg_server):
-    """A PostgreSQL URL whose search_path is a fresh schema, dropped after the test."""
+def _pg_admin(statement: str) -> None:
     import psycopg
 
-    schema = "t_" + uuid.uuid4().hex[:12]
-    plain = pg_server.replace("+psycopg", "")
-    with psycopg.connect(plain, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-    yield f"{pg_server}?options=-csearch_path%3D{schema},public"
-    with psycopg.connect(plain, autocommit=True) as connection:
-        connection.execute(f"DROP SCHEMA {schema} CASCADE")
+    with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as connection:
+        connection.execute(statement)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def backend(request):
-    return request.param
+def _pg_database_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def unique_name(prefix: str) -> str:
+    """A database or schema name no other test run on the shared server uses."""
+    return f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture
-def make_study(tmp_path, backend, request):
-    """A factory for empty studies on the parametrised backend."""
-    opened = []
+def pg_schema_url(pg_server):
+    """A PostgreSQL URL whose search_path is a fresh, empty schema, dropped after the test."""
+    schema = unique_name("t")
+    _pg_admin(f"CREATE SCHEMA {schema}")
+    yield f"{pg_server}?options=-csearch_path%3D{schema},public"
+    _pg_admin(f"DROP SCHEMA {schema} CASCADE")
 
-    def make(name: str = "study", title: str = "Test study"):
-        database = request.getfixturevalue("pg_schema_url") if backend == "postgresql" else None
-        study = init_study(tmp_path / name, title=title, database=database, identity=TM)
+
+Build = Callable[[Path, "str | None"], "OpenStudy | Path"]
+
+
+def empty_study(title: str = "Test study") -> Build:
+    """A builder for an empty study, made by ``init_study`` as ``reverie init`` makes one."""
+    return lambda place, database: init_study(place / "study", title=title, database=database, identity=TM)
+
+
+class StudyTemplates:
+    """Studies made once per test session, handed to each test as a copy of its own.
+
+    A template is made the first time its key is asked for, by ``build(place, database)``: it
+    makes a study anywhere inside the empty folder ``place`` (scratch files too) and returns it
+    (open or closed: its folder). ``database`` is ``None`` for SQLite, or the URL of an empty
+    PostgreSQL database that then serves as the template database. Templates are closed once
+    built, so a SQLite file is whole (its WAL checkpointed) before anything copies it, and nobody
+    is connected to a template database when ``CREATE DATABASE … TEMPLATE`` copies it.
+    """
+
+    def __init__(self, base: Path):
+        self.base = base
+        self._folders: dict[tuple[str, str], Path] = {}
+        self._databases: dict[tuple[str, str], str] = {}
+
+    def template(self, key: str, build: Build, backend: str = "sqlite") -> tuple[Path, str | None]:
+        """The template's folder, and its database on PostgreSQL."""
+        slot = (backend, key)
+        if slot not in self._folders:
+            place = self.base / f"template-{len(self._folders)}"
+            place.mkdir()
+            url = None
+            if backend == "postgresql":
+                name = unique_name("reverie_template")
+                _pg_admin(f"CREATE DATABASE {name}")
+                self._databases[slot] = name
+                url = _pg_database_url(name)
+            made = build(place, url)
+            if isinstance(made, OpenStudy):
+                made.close()
+                made = made.root
+            self._folders[slot] = Path(made)
+        return self._folders[slot], self._databases.get(slot)
+
+    def copy(self, key: str, build: Build, target: Path, backend: str = "sqlite") -> tuple[Path, str | None]:
+        """A copy of the template at ``target``: its folder, and on PostgreSQL a database of its own.
+
+        The folder is copied whole (a team study's media key included, as copying a study folder
+        would); its manifest then names the new database. The caller drops that database.
+        """
+        folder, template_db = self.template(key, build, backend)
+        if template_db is None:
+            return Path(shutil.copytree(folder, target)), None
+        name = unique_name("t")
+        _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template_db}")
+        try:
+            shutil.copytree(folder, target)
+            (target / MANIFEST).write_text(Manifest(database=_pg_database_url(name)).dump(), encoding="utf-8")
+        except BaseException:
+            drop_database(name)
+            raise
+        return target, name
+
+    def drop_databases(self) -> None:
+        for name in self._databases.values():
+            drop_database(name)
+        self._databases.clear()
+
+
+def drop_database(name: str) -> None:
+    _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def reference_study(place: Path, _database: str | None) -> OpenStudy:
+    """A builder for the reference study (METHOD.md §11), the biggest study the tests use."""
+    from tests.fixtures.reference_study import build_reference_study
+
+    return build_reference_study(place)
+
+
+def open_copy(templates: StudyTemplates, key: str, build: Build, target: Path) -> OpenStudy:
+    """A copy of a SQLite template study, opened; for fixtures wider than one test (the caller closes it)."""
+    root, _ = templates.copy(key, build, target)
+    return open_study(root)
+
+
+@pytest.fixture(scope="session")
+def study_templates(tmp_path_factory):
+    templates = StudyTemplates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.drop_databases()
+
+
+@pytest.fixture
+def backend(request):
+    """The study's database: SQLite, or both SQLite and PostgreSQL for tests marked ``both_backends``."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def study_copy(study_templates, tmp_path, request):
+    """A factory for a test's own copy of a template study, opened (or closed, ``folder_only``).
+
+    ``study_copy(key, build)`` builds the template once per session and copies it for this test;
+    everything opened or created here is closed and dropped after the test.
+    """
+    opened: list[OpenStudy] = []
+    databases: list[str] = []
+
+    def copy(key: str, build: Build, *, name: str = "study", backend: str = "sqlite", folder_only: bool = False):
+        if backend == "postgresql":
+            request.getfixturevalue("pg_server")
+        root, database = study_templates.copy(key, build, tmp_path / name, backend)
+        if database is not None:
+            databases.append(database)
+        if folder_only:
+            return root
+        study = open_study(root)
         opened.append(study)
         return study
 
-    yield make
+    yield copy
     for study in opened:
         study.close()
+    for database in databases:
+        drop_database(database)
+
+
+@pytest.fixture
+def make_study(study_copy, backend):
+    """A factory for empty studies on the test's backend."""
+
+    def make(name: str = "study", title: str = "Test study") -> OpenStudy:
+        return study_copy(f"empty:{title}", empty_study(title), name=name, backend=backend)
+
+    return make
 
 
 @pytest.fixture
@@ -87,10 +251,8 @@ def study(make_study):
 
 
 @pytest.fixture
-def sqlite_study(tmp_path):
-    study = init_study(tmp_path / "study", title="Test study", identity=TM)
-    yield study
-    study.close()
+def sqlite_study(study_copy):
+    return study_copy("empty:Test study", empty_study())
 
 
 INTERVIEW_TEXT = """I: Can you tell me about a time when working with a peer support worker felt valuable?
@@ -109,17 +271,24 @@ def transcript_file(tmp_path) -> Path:
     return path
 
 
-@pytest.fixture
-def populated(study, transcript_file):
-    """A study with P1 (round 1 transcribed and locked) and P2 (no interview yet)."""
+def _populate(place: Path, database: str | None) -> OpenStudy:
     from reverie.services.study import interviews, participants
     from reverie.services.transcripts import versions as transcripts
 
+    study = init_study(place / "study", title="Test study", database=database, identity=TM)
     participants.add_participant(study, "P1", gender="F", profession="Occupational Therapist", setting="Acute Care",
                                  years_band=">15", recruitment_channel="email")
     participants.add_participant(study, "P2", gender="F", profession="Psychologist", setting="Community",
                                  years_band=">15", recruitment_channel="email")
     interviews.add_interview(study, "P1", 1, held_on="2019-03-01", duration_min=62, location_type="workplace")
-    transcripts.import_transcript(study, "P1", 1, transcript_file, layout="fixed-width", width=60)
+    source = place / "p1-round1.txt"
+    source.write_text(INTERVIEW_TEXT, encoding="utf-8")
+    transcripts.import_transcript(study, "P1", 1, source, layout="fixed-width", width=60)
     transcripts.lock_transcript(study, "P1", 1)
     return study
+
+
+@pytest.fixture
+def populated(study_copy, backend):
+    """A study with P1 (round 1 transcribed and locked) and P2 (no interview yet)."""
+    return study_copy("populated", _populate, backend=backend)

@@ -87,6 +87,7 @@ def _coded_study(study, transcript_file):
     return study
 
 
+@pytest.mark.both_backends  # crosstab SQL per JSON dialect
 def test_frequencies_cooccurrence_and_crosstab(populated, transcript_file):
     study = _coded_study(populated, transcript_file)
     frequencies = {f.label: f for f in coding.code_frequencies(study)}
@@ -103,6 +104,7 @@ def test_frequencies_cooccurrence_and_crosstab(populated, transcript_file):
         coding.crosstab(study, "site; DROP TABLE codes")
 
 
+@pytest.mark.both_backends  # the statistics' SQL runs as written
 def test_counts_equal_records(populated, transcript_file):
     """§10.8 (6): the statistics count exactly the stored codings, and the SQL runs as it is."""
     study = _coded_study(populated, transcript_file)

@@ -13,7 +13,7 @@ from reverie.services.study.interviews import list_interviews
 from reverie.services.study.participants import participant_table
 from reverie.services.transcripts.versions import show_lines
 from reverie.store.models import Extract, Response
-from tests.fixtures.reference_study import build_reference_study
+from tests.conftest import open_copy, reference_study
 
 EXPECTED_CITATIONS = [
     "(Extract 1. P1, Occupational Therapist. Lines 978-81)",
@@ -25,8 +25,8 @@ EXPECTED_CITATIONS = [
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    study = build_reference_study(tmp_path_factory.mktemp("reference"))
+def reference(tmp_path_factory, study_templates):
+    study = open_copy(study_templates, "reference", reference_study, tmp_path_factory.mktemp("reference") / "study")
     yield study
     study.close()
 

@@ -30,6 +30,7 @@ def recorded(populated, tmp_path):
     return populated
 
 
+@pytest.mark.both_backends  # dump and restore differ per backend
 def test_backup_restore_round_trip_keeps_records_media_and_chain(recorded, tmp_path):
     archive = tmp_path / "out" / "study.tar"
     made = backup.backup_study(recorded, archive)
@@ -52,6 +53,7 @@ def test_backup_restore_round_trip_keeps_records_media_and_chain(recorded, tmp_p
         backup.restore_study(archive, tmp_path / "restored")
 
 
+@pytest.mark.both_backends  # dump and restore differ per backend
 def test_restore_refuses_unsafe_or_damaged_archives(recorded, tmp_path):
     good = tmp_path / "good.tar"
     backup.backup_study(recorded, good)
@@ -96,6 +98,7 @@ def test_restore_refuses_unsafe_or_damaged_archives(recorded, tmp_path):
         backup.restore_study(link, tmp_path / "from-link")
 
 
+@pytest.mark.both_backends  # verified dates and encrypted media per backend
 def test_retention_deletes_verified_recordings_and_purges_backups(recorded, tmp_path):
     study = recorded
     sha = next(iter(study.media.all_hashes()))

@@ -24,6 +24,7 @@ def test_init_makes_the_study_folder(tmp_path):
     study.close()
 
 
+@pytest.mark.both_backends  # a team study opens through its URL and media key
 def test_reopen_keeps_identity(study):
     reopened = studies.open_study(study.root)
     assert reopened.actor == "TM" and reopened.study_id == study.study_id
@@ -82,6 +83,7 @@ def test_invalid_date_and_round(study):
         assert s.execute(select(Participant)).scalars().one().interviews == []
 
 
+@pytest.mark.both_backends  # a team study's media are encrypted
 def test_recordings_are_content_addressed(study, tmp_path):
     participants.add_participant(study, "P1")
     audio = tmp_path / "p1.wav"
@@ -97,6 +99,7 @@ def test_recordings_are_content_addressed(study, tmp_path):
     assert len(shas) == 2 and len(set(shas)) == 1 and stored[0].name == shas[0]
 
 
+@pytest.mark.both_backends  # a team study's media are encrypted
 def test_bad_recordings_write_nothing(study, tmp_path):
     participants.add_participant(study, "P1")
     empty = tmp_path / "empty.wav"
@@ -142,6 +145,7 @@ def test_researcher_profile_and_ethics(study):
         interviews.save_researcher(study, "TM", berger_position="insider")
 
 
+@pytest.mark.both_backends  # the chain head is locked FOR UPDATE
 def test_every_write_is_audited_and_the_chain_holds(populated):
     check = studies.verify_audit(populated)
     assert check.ok and check.events == _events(populated)
@@ -151,6 +155,7 @@ def test_every_write_is_audited_and_the_chain_holds(populated):
     assert actions[0] == "study.create" and "transcript.lock" in actions and actors == {"TM"}
 
 
+@pytest.mark.both_backends  # the chain head is locked FOR UPDATE
 def test_tampering_is_named(populated):
     from sqlalchemy import update
 
@@ -160,6 +165,7 @@ def test_tampering_is_named(populated):
     assert not check.ok and check.first_bad_seq == 3
 
 
+@pytest.mark.both_backends  # the chain head is locked FOR UPDATE
 def test_deleted_event_is_named(populated):
     from sqlalchemy import delete
 

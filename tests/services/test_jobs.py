@@ -50,6 +50,7 @@ def _run(study, kind, params, threads=4):
     return job.id, queue
 
 
+@pytest.mark.both_backends  # jobs lock rows FOR UPDATE from threads
 def test_many_chunk_job_runs_to_completion_with_progress(study):
     numbers = list(range(1, 201))
     seen: list[float] = []
@@ -71,6 +72,7 @@ def test_many_chunk_job_runs_to_completion_with_progress(study):
     assert seen == sorted(seen), "progress went backwards"
 
 
+@pytest.mark.both_backends  # jobs lock rows FOR UPDATE from threads
 def test_progress_ticks_are_not_audited_but_creation_and_completion_are(study):
     job_id, _ = _run(study, "count", {"numbers": list(range(30)), "per_chunk": 1})
     with study.read() as s:
@@ -82,6 +84,7 @@ def test_progress_ticks_are_not_audited_but_creation_and_completion_are(study):
     assert verify_audit(study).ok
 
 
+@pytest.mark.both_backends  # jobs lock rows FOR UPDATE from threads
 def test_a_failed_chunk_is_retried_alone(study):
     tag = uuid.uuid4().hex
     _Flaky.fail_once = {(tag, 3)}

@@ -21,6 +21,7 @@ from reverie.services.study import participants
 from reverie.services.study.studies import verify_audit
 from reverie.services.system.auditing import recent_events
 from reverie.store.models import Extract
+from tests.conftest import open_copy
 from tests.fixtures.reference_study import build_reference_study
 
 # The paper's two short quotations in running text (METHOD.md §11 inline_citations).
@@ -46,19 +47,23 @@ def reference_with_quotes(root):
     return study
 
 
+def _with_quotes(place, _database):
+    return reference_with_quotes(place)
+
+
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """Built once: the tests using it only read, or write report files and Report rows."""
-    study = reference_with_quotes(tmp_path_factory.mktemp("reference"))
+def reference(tmp_path_factory, study_templates):
+    """One copy for the module: the tests using it only read, or write report files and Report rows."""
+    target = tmp_path_factory.mktemp("reference") / "study"
+    study = open_copy(study_templates, "reference-with-quotes", _with_quotes, target)
     yield study
     study.close()
 
 
 @pytest.fixture
-def fresh(tmp_path):
-    study = reference_with_quotes(tmp_path / "fresh")
-    yield study
-    study.close()
+def fresh(study_copy):
+    """A copy of its own, for a test that changes the study."""
+    return study_copy("reference-with-quotes", _with_quotes)
 
 
 def test_the_report_holds_exactly_the_seven_reference_citations(reference):

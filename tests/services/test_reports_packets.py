@@ -12,21 +12,20 @@ from reverie.services.involvement.packets import build_packet, write_packet
 from reverie.services.study import participants
 from reverie.services.system.auditing import recent_events
 from reverie.store.models import Consultation
-from tests.fixtures.reference_study import build_reference_study
+from tests.conftest import open_copy, reference_study
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    study = build_reference_study(tmp_path_factory.mktemp("packets"))
+def reference(tmp_path_factory, study_templates):
+    study = open_copy(study_templates, "reference", reference_study, tmp_path_factory.mktemp("packets") / "study")
     yield study
     study.close()
 
 
 @pytest.fixture
-def fresh(tmp_path):
-    study = build_reference_study(tmp_path / "fresh")
-    yield study
-    study.close()
+def fresh(study_copy):
+    """A copy of its own, for a test that changes the study."""
+    return study_copy("reference", reference_study)
 
 
 def consultation_id(study, kind: str, who: str) -> int:

@@ -29,6 +29,7 @@ def p1(study):
     return study
 
 
+@pytest.mark.both_backends  # version rows are bulk-inserted with driver SQL
 def test_imported_layout_keeps_published_numbers(p1, tmp_path):
     path = tmp_path / "p1.txt"
     path.write_text(NUMBERED, encoding="utf-8")
@@ -64,6 +65,7 @@ def test_lock_is_final_and_import_refuses_a_locked_transcript(populated, transcr
         transcripts.import_transcript(populated, "P1", 1, transcript_file, replace=True)
 
 
+@pytest.mark.both_backends  # a new version's rows and search index
 def test_draft_is_not_silently_replaced(p1, transcript_file):
     transcripts.import_transcript(p1, "P1", 1, transcript_file)
     with pytest.raises(Conflict, match="--replace"):
@@ -97,6 +99,7 @@ def test_ranges_outside_the_transcript_are_refused(populated):
         transcripts.show_lines(populated, "P1", 1, first=900, last=910)
 
 
+@pytest.mark.both_backends  # FTS5 on SQLite, tsvector on PostgreSQL
 def test_search_finds_lines_with_citations(populated):
     hits = search.search(populated, "milk")
     assert hits and all(h.participant == "P1" for h in hits)
@@ -120,6 +123,7 @@ def test_export_docx_carries_numbers_as_text(populated, tmp_path):
     assert "milk" in text
 
 
+@pytest.mark.both_backends  # a new version's rows and search index
 def test_correction_makes_a_new_version_and_reanchors(populated):
     from reverie.store.models import Annotation
 
