@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 import typer
@@ -17,11 +16,6 @@ from reverie.core.errors import InvalidInput
 users_app = typer.Typer(help="Team accounts: who may sign in to the team server, in which role.",
                         no_args_is_help=True)
 app.add_typer(users_app, name="users")
-
-
-def _names_redis(settings) -> bool:
-    """Whether team.toml names a Redis server (then jobs go to Dramatiq workers, else run in this process)."""
-    return settings.source is not None and "redis" in tomllib.loads(settings.source.read_text(encoding="utf-8"))
 
 
 def run_server(config: Path) -> None:
@@ -45,7 +39,7 @@ def run_server(config: Path) -> None:
     print(f"http://{settings.host}:{settings.port}/", flush=True)
     if app.state.secure_cookies:
         err.print("cookies are Secure: serve this address through an HTTPS reverse proxy")
-    if _names_redis(settings):
+    if settings.names_redis:
         from reverie.jobs.worker import DramatiqQueue
 
         jobs.configure_queue(study, DramatiqQueue(settings))

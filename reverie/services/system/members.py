@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,24 +26,14 @@ from sqlalchemy.exc import OperationalError
 
 from reverie.core import vocab
 from reverie.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from reverie.services.involvement.consultations import (
-    find_group,
-)
-from reverie.services.study.context import (
-    OpenStudy,
-    connect,
-    database_url,
-    read_manifest,
-)
+from reverie.services.involvement.consultations import find_group
+from reverie.services.study.context import OpenStudy, connect, database_url, read_manifest
 from reverie.services.study.participants import find_participant
-from reverie.services.system.config import TeamSettings, open_configured
 from reverie.store import migrate
-from reverie.store.models import (
-    Membership,
-    Participant,
-    PPIGroup,
-    User,
-)
+from reverie.store.models import Membership, Participant, PPIGroup, User
+
+if TYPE_CHECKING:  # settings are loaded only by the server and worker, not by `reverie users`
+    from reverie.services.system.config import TeamSettings
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # Argon2 hashes anything; a cap stops a megabyte "password" costing the server
@@ -224,6 +215,8 @@ def open_team_study(settings: TeamSettings) -> OpenStudy:
         raise InvalidInput(f"{settings.study}: cannot reach the study database ({exc.orig})") from exc
     finally:
         engine.dispose()
+    from reverie.services.system.config import open_configured
+
     return open_configured(settings)
 
 
