@@ -79,12 +79,11 @@ def checklist_command(
     output: Path = typer.Option(None, "-o", "--output", help="Write to this file instead of the screen."),
 ):
     """Show a reporting checklist filled from the records; items without data say MISSING."""
-    from reverie.formats.report_writers import render_checklist
-    from reverie.services.output.reports import checklist
+    from reverie.services.output.reports import checklist_text
 
     study = open_dir(directory)
     try:
-        fills = checklist(study, name)
+        text = checklist_text(study, name, fmt)
     finally:
         study.close()
-    write_text_output(render_checklist(fills, fmt), output)
+    write_text_output(text, output)

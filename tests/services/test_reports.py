@@ -177,7 +177,7 @@ def test_a_term_from_the_pseudonym_key_stops_the_report(fresh, tmp_path, fmt):
         write_report(fresh, path, fmt, forbidden_terms=["Jane Doe", "o'connor"])
 
     assert "connor" not in str(caught.value).lower()
-    assert not path.exists() and not list(tmp_path.glob(".*partial"))
+    assert not path.exists() and not list(tmp_path.glob(".*.part"))
     assert reports(fresh) == []
     write_report(fresh, path, fmt, forbidden_terms=["Jane Doe"])
     assert path.exists()

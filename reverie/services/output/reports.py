@@ -279,6 +279,13 @@ def checklist(study: OpenStudy, name: str) -> list[ChecklistFill]:
     return fill_checklist(parse_checklist_name(name), study_facts(study))
 
 
+def checklist_text(study: OpenStudy, name: str, fmt: str = "md") -> str:
+    """One checklist filled from the records, as Markdown or CSV text."""
+    from reverie.formats.report_writers import render_checklist
+
+    return render_checklist(checklist(study, name), fmt)
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 def refuse_forbidden(payload: bytes, fmt: str, terms: Iterable[str], what: str) -> None:
