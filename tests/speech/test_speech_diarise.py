@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
+from tests.conftest import require
 
-pytest.importorskip("faster_whisper")
-np = pytest.importorskip("numpy")
-pytest.importorskip("scipy")
+require("faster_whisper")
+np = require("numpy")
+require("scipy")
 
 from reverie.core.transcript import Word  # noqa: E402
 from reverie.speech import ge2e  # noqa: E402

