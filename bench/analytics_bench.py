@@ -30,13 +30,6 @@ def coded_study(root: Path, n: int, words: int, codings: int, seed: int = 11):
     """An open study of ``n`` locked transcripts and ``codings`` codings spread over them (set-up, not timed)."""
     from dataclasses import asdict
 
-    from reverie.services.transcripts.versions.versions import (
-        set_status,
-        store_parsed,
-        version_info,
-        version_lines,
-        version_text,
-    )
     from sqlalchemy import insert, select
 
     from reverie.core.anchoring import make_selector
@@ -44,6 +37,13 @@ def coded_study(root: Path, n: int, words: int, codings: int, seed: int = 11):
     from reverie.core.transcript import ParsedTranscript, Turn
     from reverie.services.analysis import coding
     from reverie.services.study import interviews, participants, studies
+    from reverie.services.transcripts.versions.versions import (
+        set_status,
+        store_parsed,
+        version_info,
+        version_lines,
+        version_text,
+    )
     from reverie.store.models import Code, Coding
 
     study = studies.init_study(root, title="Analytics bench", identity=studies.Identity("Bench", "BB"))

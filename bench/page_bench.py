@@ -61,6 +61,13 @@ def _build(root: Path) -> dict[int, str]:
     """P1 and P2 with the same locked 20,000-line transcript; CODINGS codings on P2's. Returns P2's lines."""
     from dataclasses import asdict
 
+    from sqlalchemy import insert
+
+    from reverie.core.anchoring import make_selector
+    from reverie.core.layout import line_range_for_span
+    from reverie.core.transcript import ParsedTranscript, Turn
+    from reverie.services.analysis import coding
+    from reverie.services.study import interviews, participants, studies
     from reverie.services.transcripts.versions.versions import (
         set_status,
         show_lines,
@@ -69,13 +76,6 @@ def _build(root: Path) -> dict[int, str]:
         version_lines,
         version_text,
     )
-    from sqlalchemy import insert
-
-    from reverie.core.anchoring import make_selector
-    from reverie.core.layout import line_range_for_span
-    from reverie.core.transcript import ParsedTranscript, Turn
-    from reverie.services.analysis import coding
-    from reverie.services.study import interviews, participants, studies
     from reverie.store.models import Coding
 
     study = studies.init_study(root, title="Page bench", identity=studies.Identity("Bench", "BB"))

@@ -30,18 +30,18 @@ def _build(root: Path, n: int, words: int, codings_each: int) -> None:
     """A study of ``n`` locked transcripts with codings (set-up, not timed)."""
     from dataclasses import asdict
 
-    from reverie.services.transcripts.versions.versions import (
-        set_status,
-        store_parsed,
-        version_info,
-        version_lines,
-    )
     from sqlalchemy import insert, select
 
     from reverie.core.anchoring import make_selector
     from reverie.core.layout import line_range_for_span
     from reverie.services.analysis import coding
     from reverie.services.study import interviews, participants, studies
+    from reverie.services.transcripts.versions.versions import (
+        set_status,
+        store_parsed,
+        version_info,
+        version_lines,
+    )
     from reverie.store.models import Code, Coding, TranscriptVersion
 
     study = studies.init_study(root, title="REFI bench", identity=studies.Identity("Bench", "BB"))

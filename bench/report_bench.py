@@ -29,16 +29,16 @@ def _add_final_extracts(study, extracts: int, themes: int) -> None:
     """Final extracts of 2 to 8 lines, spread over ``themes`` themes (set-up, not timed)."""
     from dataclasses import asdict
 
-    from reverie.services.transcripts.versions.versions import (
-        version_info,
-        version_lines,
-        version_text,
-    )
     from sqlalchemy import insert, select
 
     from reverie.core.anchoring import make_selector
     from reverie.core.layout import offsets_for_lines
     from reverie.services.analysis.themes import add_theme
+    from reverie.services.transcripts.versions.versions import (
+        version_info,
+        version_lines,
+        version_text,
+    )
     from reverie.store.models import Extract, Participant
 
     theme_ids = [add_theme(study, label).id for label in THEMES[:themes]]

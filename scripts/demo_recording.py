@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "speech"))
-import speech_synth  # noqa: E402
-from reverie.services.transcripts.versions.corrections import current_turns  # noqa: E402
-from reverie.services.transcripts.versions.transcription import transcribe_interview  # noqa: E402
-from reverie.services.transcripts.versions.versions import version_info, version_text  # noqa: E402
+import speech_synth
 
 from reverie.services.study import interviews, participants, studies
-from reverie.store.models import Annotation  # noqa: E402
+from reverie.services.transcripts.versions.corrections import current_turns
+from reverie.services.transcripts.versions.transcription import transcribe_interview
+from reverie.services.transcripts.versions.versions import version_info, version_text
+from reverie.store.models import Annotation
 
 DATA = Path(__file__).resolve().parents[1] / "reverie" / "services" / "demo" / "data"
 SCRIPT = [

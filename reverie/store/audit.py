@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -42,7 +42,7 @@ def append(session: Session, study_id: int, *, actor: str, action: str, target: 
         session.add(head)
         session.flush()
     seq = head.seq + 1
-    at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
     payload_text = canonical_json(payload or {})
     digest = event_hash(head.hash, seq, at, actor, action, target, why, payload_text)
     event = AuditEvent(study_id=study_id, seq=seq, at=at, actor=actor, action=action, target=target, why=why,

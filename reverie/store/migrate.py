@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -41,7 +41,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def backup_sqlite(db_path: Path, backups: Path, label: str) -> Path:
     """Copy a live SQLite file consistently (the online backup API sees WAL content too)."""
     backups.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = backups / f"study-{label}-{stamp}.db"
     snapshot_sqlite(db_path, target)
     return target

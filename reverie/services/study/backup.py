@@ -26,7 +26,7 @@ import sqlite3
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Date, DateTime, LargeBinary, insert, select, text
@@ -76,7 +76,7 @@ class RestoreSummary:
 
 
 def default_archive(study: OpenStudy) -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return study.backups / f"study-{stamp}.tar"
 
 
@@ -124,7 +124,7 @@ def backup_study(study: OpenStudy, output: Path | str | None = None) -> BackupSu
                 _add(tar, files, study.root / MEDIA_KEY_FILE, MEDIA_KEY_FILE)
             with study.read() as s:
                 events = audit.verify(s, study.study_id).events
-            index = {"format": FORMAT, "made_at": datetime.now(timezone.utc).isoformat(), "database": kind,
+            index = {"format": FORMAT, "made_at": datetime.now(UTC).isoformat(), "database": kind,
                      "media_encrypted": media_encrypted,
                      "schema": migrate.head_revision(), "files": files, "missing_media": missing, "purged": [],
                      "audit_events": events}
@@ -162,7 +162,7 @@ def _add(tar: tarfile.TarFile, files: dict, path: Path, name: str) -> None:
 def add_bytes(tar: tarfile.TarFile, files: dict, data: bytes, name: str) -> None:
     files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
     info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = len(data), 0o600, int(datetime.now(timezone.utc).timestamp())
+    info.size, info.mode, info.mtime = len(data), 0o600, int(datetime.now(UTC).timestamp())
     tar.addfile(info, io.BytesIO(data))
 
 
@@ -288,7 +288,7 @@ def _reapply_purges(root: Path, purged: list[str]) -> None:
         with study.write("retention.reapply", target=f"study:{study.study_id}", payload={"sha256": purged}) as s:
             for recording in s.execute(select(Recording).where(Recording.sha256.in_(purged),
                                                                Recording.deleted_at.is_(None))).scalars():
-                recording.deleted_at = datetime.now(timezone.utc).replace(tzinfo=None)
+                recording.deleted_at = datetime.now(UTC).replace(tzinfo=None)
     finally:
         study.close()
 

@@ -151,7 +151,7 @@ class InProcessQueue:
         # A failed chunk is already recorded on its row; retry_failed_chunks runs it again.
         try:
             run_chunk(self.study, job_id, seq)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
     def _submit(self, fn, *args) -> None:

@@ -12,7 +12,6 @@ imported on first use.
 
 import importlib
 
-
 _MODULES = {"annotations", "corrections", "deidentify", "prosody", "search", "transcription", "versions"}
 
 

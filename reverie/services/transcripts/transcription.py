@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from reverie.speech.recognise import Prepared, SpeechResult
 
 # A decoded hour of audio is 230 MB, so each process keeps only the recording it is working on.
-_prepared: dict[tuple[str, float], "Prepared"] = {}
+_prepared: dict[tuple[str, float], Prepared] = {}
 _prepared_lock = threading.Lock()
 
 
@@ -51,7 +51,7 @@ def start_transcription(study: OpenStudy, code: str, round_no: int, *, model: st
     return jobs.start_job(study, "transcribe", params, queue=queue).id
 
 
-def _prepare(study: OpenStudy, params: dict) -> "Prepared":
+def _prepare(study: OpenStudy, params: dict) -> Prepared:
     from reverie.speech.recognise import prepare
 
     key = (params["sha256"], float(params["chunk_seconds"]))
@@ -92,7 +92,7 @@ class TranscribeJob:
                                  lambda at, _total: progress((at - span.start) / length), span.end)
         return result.to_dict()
 
-    def assemble(self, study: OpenStudy, params: dict, results: list[dict]) -> "SpeechResult":
+    def assemble(self, study: OpenStudy, params: dict, results: list[dict]) -> SpeechResult:
         from reverie.speech.chunks import ChunkResult
         from reverie.speech.models import DEFAULT_MODEL
         from reverie.speech.recognise import build_result
@@ -102,7 +102,7 @@ class TranscribeJob:
         return build_result(_prepare(study, params), [ChunkResult.from_dict(r) for r in results], name,
                             speakers=int(params["speakers"]), participant=params["code"])
 
-    def finish(self, study: OpenStudy, params: dict, assembled: "SpeechResult") -> dict:
+    def finish(self, study: OpenStudy, params: dict, assembled: SpeechResult) -> dict:
         info = {"model": assembled.model, "language": assembled.language, "duration_s": assembled.duration,
                 "chunks": len(assembled.chunks), "warnings": assembled.warnings,
                 "pauses": [[p.start, p.end] for p in assembled.pauses]}
