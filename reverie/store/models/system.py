@@ -73,6 +73,10 @@ class Job(Created, Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Who runs it and when they last said so: a running job whose owner is gone was interrupted.
+    owner_host: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    owner_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class JobChunk(Base):
