@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reverie.core.errors import InvalidInput
+from reverie.speech.offline import keep_offline
 
 if TYPE_CHECKING:
     import numpy as np
+
+keep_offline()  # before faster_whisper, and the onnxruntime and hub under it, can be imported
 
 SAMPLE_RATE = 16000
 # A decoded length this far below what the container declares means the file was cut short.

@@ -12,8 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from reverie.speech.offline import keep_offline, load_onnxruntime
+
 if TYPE_CHECKING:
     import numpy as np
+
+keep_offline()  # before faster_whisper, and the onnxruntime and hub under it, can be imported
 
 MIN_SILENCE_MS = 300
 
@@ -42,6 +46,7 @@ def speech_regions(audio: "np.ndarray", sr: int = 16000, *, min_silence_ms: int 
     """Where speech is, with region edges exactly at the speech (no padding)."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
+    load_onnxruntime()  # the VAD is an ONNX model: load the runtime with its telemetry off
     options = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=0)
     stamps = get_speech_timestamps(audio, options, sampling_rate=sr)
     return [SpeechRegion(stamp["start"] / sr, stamp["end"] / sr) for stamp in stamps]

@@ -28,10 +28,13 @@ from reverie.speech.diarise import (
     speaker_of,
 )
 from reverie.speech.models import DEFAULT_MODEL, resolve_model
+from reverie.speech.offline import keep_offline, load_onnxruntime
 from reverie.speech.pauses import Pause, SpeechRegion, pauses_between, speech_regions
 
 if TYPE_CHECKING:
     import numpy as np
+
+keep_offline()  # before faster_whisper, and the onnxruntime and hub under it, can be imported
 
 Progress = Callable[[float, float], None]
 
@@ -85,6 +88,7 @@ def _load_whisper(model_dir: str, device: str, compute_type: str, cpu_threads: i
     """One model instance per directory and device, reused across chunks and files."""
     from faster_whisper import WhisperModel
 
+    load_onnxruntime()  # its VAD filter runs on onnxruntime, here perhaps in a worker that ran no VAD yet
     return WhisperModel(model_dir, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
 
 

