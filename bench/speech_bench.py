@@ -32,9 +32,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "speech"))
 
+from reverie.speech.offline import keep_offline  # noqa: E402 - needs the path above
+
+keep_offline()  # before anything here imports faster_whisper or onnxruntime
+
 CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
+from reverie.speech.offline import keep_offline
+keep_offline()  # the bare baseline must not phone home either
 mode, audio, model_dir = sys.argv[1:4]
 began = time.perf_counter()
 if mode == "bare":
@@ -45,7 +51,9 @@ if mode == "bare":
 else:
     from reverie.speech.recognise import transcribe
     words = [w.text for w in transcribe(audio, model=model_dir, speakers=1).words]
-print(json.dumps({{"seconds": time.perf_counter() - began, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "words": len(words)}}))
+seconds = time.perf_counter() - began
+maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"seconds": seconds, "maxrss_kb": maxrss_kb, "words": len(words)}}))
 """
 
 
@@ -94,7 +102,8 @@ def _recognition_rows(path: Path, model_dir: Path, runs: int) -> list[dict]:
     wer = speech_synth.word_error_rate(texts["bare"], texts["ours"])
     return [
         _row("speech.recognition_wall_s", ours_s, bare_s, "<= 1.10x bare", ours_s / bare_s <= 1.10,
-             f"median of {runs} alternating runs; bare {bare_s:.2f} s; times ours {[round(t, 2) for t in times['ours']]}, "
+             f"median of {runs} alternating runs; bare {bare_s:.2f} s; "
+             f"times ours {[round(t, 2) for t in times['ours']]}, "
              f"bare {[round(t, 2) for t in times['bare']]}"),
         _row("speech.recognition_wer_vs_bare", wer, 0.0, "<= 1 %", wer <= 0.01,
              f"{len(texts['ours'].split())} words ours, {len(texts['bare'].split())} bare", ratio=None),
@@ -140,7 +149,8 @@ def _prosody_row(samples, words, runs: int) -> dict:
     ours_s, praat_s = statistics.median(times["ours"]), statistics.median(times["praat"])
     duration = len(samples) / 16000
     return _row("speech.prosody_wall_s", ours_s, praat_s, "report", True,
-                f"{duration / ours_s:.0f}x real time for {len(lines)} lines, {len(words)} words (Praat alone {duration / praat_s:.0f}x)")
+                f"{duration / ours_s:.0f}x real time for {len(lines)} lines, {len(words)} words "
+                f"(Praat alone {duration / praat_s:.0f}x)")
 
 
 def _diarisation_row(samples, runs: int) -> dict:
