@@ -11,6 +11,7 @@ from pathlib import Path
 
 from reverie.services.study import interviews, participants, studies
 from reverie.services.transcripts import versions as transcripts
+from tests.fixtures.audio import pcm_wav
 
 TEXT = ("I: Can you tell me about a time when it mattered?\n"
         + "".join(f"P{{code}}: Line {i} of the answer, with milk and a café and i-i-it (laughs) all in it.\n"
@@ -21,7 +22,7 @@ def _op_import(study, key: int, workdir: Path) -> str:
     code = f"P{key}"
     participants.add_participant(study, code)
     audio = workdir / f"{code}.wav"
-    audio.write_bytes(b"RIFF" + code.encode() * 4000)
+    pcm_wav(audio, code.encode() * 4000)
     interviews.add_interview(study, code, 1, recording=audio)
     path = workdir / f"{code}.txt"
     path.write_text(TEXT.replace("{code}", str(key)), encoding="utf-8")

@@ -14,6 +14,7 @@ from reverie.core.errors import Conflict, InvalidInput, NotFound
 from reverie.services.study import backup, interviews, retention, studies
 from reverie.services.transcripts import versions as transcripts
 from reverie.store.models import Base, Recording
+from tests.fixtures.audio import pcm_wav
 
 
 def _counts(study) -> dict[str, int]:
@@ -25,7 +26,7 @@ def _counts(study) -> dict[str, int]:
 @pytest.fixture
 def recorded(populated, tmp_path):
     audio = tmp_path / "p1.wav"
-    audio.write_bytes(b"RIFF" + bytes(range(256)) * 40)
+    pcm_wav(audio, bytes(range(256)) * 40)
     interviews.attach_recording(populated, "P1", 1, audio)
     return populated
 
@@ -143,7 +144,7 @@ def test_drafts_are_never_due(study, transcript_file, tmp_path):
     interviews.add_interview(study, "P1", 1)
     transcripts.import_transcript(study, "P1", 1, transcript_file)
     audio = tmp_path / "a.wav"
-    audio.write_bytes(b"x" * 100)
+    pcm_wav(audio, b"x" * 100)
     interviews.attach_recording(study, "P1", 1, audio)
     studies.update_study(study, retention={"delete_recordings_after_verified_days": 0})
     assert not retention.retention_plan(study, date.today() + timedelta(days=3650)).due

@@ -14,6 +14,7 @@ from reverie.services.study import interviews, participants, studies  # noqa: E4
 from reverie.services.study.encryption import init_encrypted_study  # noqa: E402
 from reverie.services.transcripts import search  # noqa: E402
 from reverie.services.transcripts import versions as transcripts  # noqa: E402
+from tests.fixtures.audio import pcm_wav  # noqa: E402
 
 PHRASE = "such a silly little thing about the milk"
 
@@ -23,7 +24,7 @@ def test_encrypted_study_hides_text_and_refuses_a_wrong_passphrase(tmp_path):
     study = init_encrypted_study(root, "correct horse battery", title="Secret", identity=studies.Identity("T", "TM"))
     participants.add_participant(study, "P1")
     recording = tmp_path / "p1.wav"
-    recording.write_bytes(b"RIFF" + PHRASE.encode() * 50)
+    pcm_wav(recording, PHRASE.encode() * 50)
     interviews.add_interview(study, "P1", 1, recording=recording)
     text = tmp_path / "t.txt"
     text.write_text(f"I: Tell me.\nP1: It was {PHRASE}.\n", encoding="utf-8")
@@ -58,7 +59,7 @@ def test_team_study_media_are_encrypted_at_rest(tmp_path, pg_schema_url):
     assert key.is_file() and not key.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)
     participants.add_participant(study, "P1")
     recording = tmp_path / "p1.wav"
-    recording.write_bytes(b"RIFF" + PHRASE.encode() * 50)
+    pcm_wav(recording, PHRASE.encode() * 50)
     interviews.add_interview(study, "P1", 1, recording=recording)
     study.close()
     stored = list((root / "media").glob("??/*"))

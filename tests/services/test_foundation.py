@@ -10,6 +10,7 @@ from sqlalchemy import select
 from reverie.core.errors import Conflict, InvalidInput, NotFound
 from reverie.services.study import interviews, participants, studies
 from reverie.store.models import AuditEvent, Participant, Recording
+from tests.fixtures.audio import pcm_wav
 
 
 def test_init_makes_the_study_folder(tmp_path):
@@ -87,7 +88,7 @@ def test_invalid_date_and_round(study):
 def test_recordings_are_content_addressed(study, tmp_path):
     participants.add_participant(study, "P1")
     audio = tmp_path / "p1.wav"
-    audio.write_bytes(b"RIFF" + b"\x00" * 2000)
+    pcm_wav(audio, b"\x00" * 2000)
     copy = tmp_path / "same.wav"
     copy.write_bytes(audio.read_bytes())
     interviews.add_interview(study, "P1", 1, recording=audio)

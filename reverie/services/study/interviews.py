@@ -130,6 +130,40 @@ def _check_recording_file(path: Path) -> None:
         raise InvalidInput(f"{path}: the recording is not a file")
     if path.stat().st_size == 0:
         raise InvalidInput(f"{path}: the recording is empty")
+    check_recording_decodes(path)
+
+
+def check_recording_decodes(path: Path) -> None:
+    """Refuse a file that is not a recording: it must have an audio stream whose first second decodes.
+
+    Why decode, not just open: the workbench serves recordings in its own origin, and an HTML page
+    or an SVG with a script, attached as ``x.wav``, would run there. PyAV opens an SVG or a PNG as
+    a *video* stream, so "it opens" proves nothing; audio that decodes does.
+    """
+    try:
+        import av
+    except ImportError:
+        raise InvalidInput(f"{path}: cannot check the recording, because PyAV is not installed "
+                           "(install Reverie with its speech extra: pip install 'reverie[speech]')") from None
+    decoded = 0
+    try:
+        with av.open(str(path)) as container:
+            audio = next((s for s in container.streams if s.type == "audio"), None)
+            if audio is None:
+                raise InvalidInput(f"{path}: not a recording (the file has no audio stream)")
+            rate = audio.codec_context.sample_rate or audio.rate or 1
+            for frame in container.decode(audio):
+                decoded += frame.samples
+                if decoded >= rate:
+                    break
+    except InvalidInput:
+        raise
+    except Exception as exc:  # PyAV's FFmpegError family, and codecs it cannot describe (AttributeError)
+        raise InvalidInput(f"{path}: not a recording Reverie can play (its audio does not decode: "
+                           f"{' '.join(str(exc).split())[:200] or type(exc).__name__})") from None
+    if decoded == 0:
+        raise InvalidInput(f"{path}: not a recording Reverie can play (no audio decodes from its start; "
+                           "is the file cut short?)")
 
 
 def attach_recording(study: OpenStudy, code: str, round_no: int, path: Path | str, *,
