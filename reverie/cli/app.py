@@ -26,6 +26,10 @@ class ReverieGroup(TyperGroup):
         except ReverieError as exc:
             report_error(str(exc))
             raise typer.Exit(1) from None
+        except OverflowError:
+            # A number past what the database stores (an id of 30 digits): no such record.
+            report_error("a number given is too large to be an id or a count")
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             report_error("interrupted")
             raise typer.Exit(130) from None

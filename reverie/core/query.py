@@ -16,6 +16,12 @@ from reverie.core.errors import InvalidInput
 _TOKEN = re.compile(r'\s*(?:(?P<phrase>"[^"]*")|(?P<open>\()|(?P<close>\))|(?P<word>[^\s()"]+))')
 _OPERATORS = {"AND", "OR", "NOT"}
 _WORD_CHARS = re.compile(r"\w+", re.UNICODE)
+# Bounds that no researcher's query comes near, checked before parsing: a query nested thousands
+# deep would exhaust Python's recursion, and a very long one PostgreSQL's stack ("stack depth limit
+# exceeded") when its tsquery is built and run.
+MAX_QUERY_CHARS = 1_000
+MAX_QUERY_TERMS = 64
+MAX_QUERY_DEPTH = 10
 
 
 @dataclass(frozen=True)
@@ -39,9 +45,12 @@ class BoolOp:
 
 def parse_query(text: str):
     """Parse a query into Term / Not / BoolOp nodes (implicit AND between neighbours)."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"the search query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
     tokens = _tokenize(text)
     if not tokens:
         raise InvalidInput("the search query is empty")
+    _check_shape(tokens)
     node, rest = _parse_or(tokens)
     if rest:
         raise InvalidInput(f"cannot understand the search query near {rest[0][1]!r}")
@@ -67,6 +76,29 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
             word = match.group("word")
             tokens.append(("op", word) if word in _OPERATORS else ("word", word))
     return tokens
+
+
+def _check_shape(tokens: list[tuple[str, str]]) -> None:
+    """Refuse queries nested too deep or with too many words, before the recursive parser sees them."""
+    depth = deepest = 0
+    nots = 0
+    for kind, value in tokens:
+        if kind == "open":
+            depth += 1
+            deepest = max(deepest, depth + nots)
+        elif kind == "close":
+            depth -= 1
+            nots = 0
+        elif (kind, value) == ("op", "NOT"):
+            nots += 1
+            deepest = max(deepest, depth + nots)
+        else:
+            nots = 0
+    if deepest > MAX_QUERY_DEPTH:
+        raise InvalidInput(f"the search query nests brackets or NOTs {deepest} deep; the limit is {MAX_QUERY_DEPTH}")
+    words = sum(1 for kind, _ in tokens if kind in ("word", "phrase"))
+    if words > MAX_QUERY_TERMS:
+        raise InvalidInput(f"the search query has {words} words or phrases; the limit is {MAX_QUERY_TERMS}")
 
 
 def _parse_or(tokens):

@@ -15,7 +15,7 @@ router = APIRouter(tags=["search"])
 def search_page(request: Request, study: CurrentStudy, q: str = "", participant: str = "",
                 round_no: str = "", speaker: str = "", code: str = ""):
     """Every filter is optional; the form sends empty ones as empty strings."""
-    if round_no.strip() and not round_no.strip().isdigit():
+    if round_no.strip() and not (round_no.strip().isascii() and round_no.strip().isdigit()):
         raise InvalidInput(f"round {round_no!r} must be a number such as 1 or 2")
     hits = search(study, q, participant=participant or None, round_no=int(round_no) if round_no.strip() else None,
                   speaker=speaker or None, code=code or None) if q.strip() else []

@@ -212,3 +212,5 @@ def install_team_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(Refused, refused)
     app.add_exception_handler(HTTPException, http_error)
+    # Every other error page too (domain errors, bad input, a crash): a reviewer never sees the workbench's.
+    app.state.bare_error_page = lambda request, status: bare(request, status) if is_reviewer(request) else None

@@ -30,7 +30,8 @@ TYPE_LABELS = {
 
 
 def _own_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 12:
+    # isascii: str.isdigit() is true of "²" and "١", which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise Refused(404)
     return int(raw)
 
