@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -154,27 +155,26 @@ class StudyTemplates:
 
     def __init__(self, base: Path):
         self.base = base
-        self._folders: dict[tuple[str, str], Path] = {}
-        self._databases: dict[tuple[str, str], str] = {}
+        self._made: dict[tuple[str, str], tuple[Path, str | None]] = {}
+        self._databases: list[str] = []  # every one made, built or not, to drop at the end
 
     def template(self, key: str, build: Build, backend: str = "sqlite") -> tuple[Path, str | None]:
         """The template's folder, and its database on PostgreSQL."""
         slot = (backend, key)
-        if slot not in self._folders:
-            place = self.base / f"template-{len(self._folders)}"
-            place.mkdir()
-            url = None
+        if slot not in self._made:
+            place = Path(tempfile.mkdtemp(prefix="template-", dir=self.base))
+            name = url = None
             if backend == "postgresql":
                 name = unique_name("reverie_template")
                 _pg_admin(f"CREATE DATABASE {name}")
-                self._databases[slot] = name
+                self._databases.append(name)
                 url = _pg_database_url(name)
             made = build(place, url)
             if isinstance(made, OpenStudy):
                 made.close()
                 made = made.root
-            self._folders[slot] = Path(made)
-        return self._folders[slot], self._databases.get(slot)
+            self._made[slot] = (Path(made), name)
+        return self._made[slot]
 
     def copy(self, key: str, build: Build, target: Path, backend: str = "sqlite") -> tuple[Path, str | None]:
         """A copy of the template at ``target``: its folder, and on PostgreSQL a database of its own.
@@ -196,9 +196,8 @@ class StudyTemplates:
         return target, name
 
     def drop_databases(self) -> None:
-        for name in self._databases.values():
-            drop_database(name)
-        self._databases.clear()
+        while self._databases:
+            drop_database(self._databases.pop())
 
 
 def drop_database(name: str) -> None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,36 +11,31 @@ from sqlalchemy import select
 from reverie.services.analysis import coding
 from reverie.services.study import studies
 from reverie.store.models import Coding
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _worker(op: str, root: Path, start: int, workdir: Path, count: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.crash.worker", op, str(root), str(start), str(workdir),
-                             str(count)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+from tests.crash.control import ROOT, WORKER, Worker, crash_base, with_recording
 
 
 @pytest.mark.slow
-def test_coding_while_a_transcription_runs_in_another_process(tmp_path):
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed")
-    pytest.importorskip("faster_whisper")
-    from tests.crash.test_crash_safety import _with_recording
-    from tests.crash.worker import _op_import
+def test_coding_while_a_transcription_runs_in_another_process(base_study, tmp_path):
+    root = base_study
+    with_recording(root, tmp_path)
+    transcriber = Worker("transcribe", root, 0, tmp_path, limit=2)
+    coders: list[subprocess.Popen] = []
 
-    root = tmp_path / "study"
-    study = studies.init_study(root, title="two writers", identity=studies.Identity("T", "TM"))
-    _op_import(study, 0, tmp_path)
-    study.close()
-    _with_recording(root, tmp_path)
-    transcriber = _worker("transcribe", root, 0, tmp_path, 2)
-    coder = _worker("coding", root, 0, tmp_path, 150)
+    def start_coding_inside_a_write(where: str) -> None:
+        # The coder starts while the transcriber holds the write lock in its first transaction
+        # and is up before that transaction ends, so its first coding waits for the lock: the
+        # two processes write side by side however the machine schedules them.
+        if not coders and where.startswith("execute."):
+            coders.append(subprocess.Popen([*WORKER, "coding", str(root), "0", str(tmp_path), "150"], cwd=ROOT,
+                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            assert coders[0].stdout.readline().strip() == "ready", coders[0].communicate()
+
+    transcriber.run(at_point=start_coding_inside_a_write)  # its stderr is checked here too
+    [coder] = coders
     coded_out, coded_err = coder.communicate(timeout=300)
-    transcribed_out, transcribed_err = transcriber.communicate(timeout=300)
-    for err in (coded_err, transcribed_err):
-        assert "database is locked" not in err and "Traceback" not in err, err
-    assert coder.returncode == 0 and transcriber.returncode == 0
-    assert coded_out.count("done ") == 150 and transcribed_out.count("done ") == 2
+    assert "database is locked" not in coded_err and "Traceback" not in coded_err, coded_err
+    assert coder.returncode == 0 and transcriber.process.exitcode == 0
+    assert coded_out.count("done ") == 150 and len(transcriber.done) == 2
     reopened = studies.open_study(root)
     with reopened.read() as s:
         assert len(s.execute(select(Coding.id)).all()) == 150
@@ -52,12 +44,8 @@ def test_coding_while_a_transcription_runs_in_another_process(tmp_path):
 
 
 @pytest.mark.postgres
-def test_two_analysts_coding_at_once_on_postgresql(tmp_path, pg_schema_url):
-    from tests.crash.worker import _op_import
-
-    first = studies.init_study(tmp_path / "team", title="team", database=pg_schema_url,
-                               identity=studies.Identity("Tom Moore", "TM"))
-    _op_import(first, 0, tmp_path)
+def test_two_analysts_coding_at_once_on_postgresql(study_copy):
+    first = study_copy("crash-base", crash_base, backend="postgresql")
     coding.add_code(first, "milk", kind="discursive_object")
     second = studies.open_study(first.root)
     second.actor = "LZ"  # a second analyst working on the same study at the same time
@@ -67,7 +55,7 @@ def test_two_analysts_coding_at_once_on_postgresql(tmp_path, pg_schema_url):
         try:
             for i in range(40):
                 coding.apply_code(study, "milk", "P0", lines=(1 + (i + offset) % 50, 2 + (i + offset) % 50))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=code_lines, args=(first, 0)),
@@ -82,4 +70,3 @@ def test_two_analysts_coding_at_once_on_postgresql(tmp_path, pg_schema_url):
     assert sorted(set(coders)) == ["LZ", "TM"] and len(coders) == 80
     assert studies.verify_audit(first).ok
     second.close()
-    first.close()

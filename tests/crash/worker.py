@@ -1,12 +1,27 @@
 """A process that performs one kind of operation over and over on a study, to be killed mid-way.
 
-After each operation has committed it prints ``done <key>`` (flushed), so the parent knows
-exactly which changes were reported committed when it sends SIGKILL.
+After each operation has committed it reports ``done <key>``, so the parent knows exactly which
+changes were reported committed when it sends SIGKILL.
+
+Started by :func:`serve`, the worker also stops at points inside each operation and waits for
+the parent: it reports ``point <where>`` and carries on only when the parent answers ``go``, so
+the parent can kill it at an exact point without guessing delays. The points are the worker's
+``ready`` (the study is open), each write statement, each commit (just before and just after,
+at the session and at the connection) and each rename of a file into place (before and after):
+the places where a crash could split a change. They are reported through SQLAlchemy events and
+a wrapper around ``os.replace`` in this process only; the product is unchanged.
+
+:func:`serve` runs in a process forked from one that has already imported Reverie
+(``tests/crash/control.py``), so the many short runs a crash test kills do not each pay for
+starting Python and importing; it talks over a pipe. Run as ``python -m tests.crash.worker op
+study start workdir [count]`` the worker stops nowhere and reports on stdout, ``ready`` first.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 from pathlib import Path
 
 from reverie.services.study import interviews, participants, studies
@@ -59,16 +74,103 @@ def _op_transcribe(study, key: int, workdir: Path) -> str:
 OPERATIONS = {"import": _op_import, "export": _op_export, "coding": _op_coding, "transcribe": _op_transcribe}
 
 
-def main() -> None:
-    op, root, start = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
-    workdir = Path(sys.argv[4])
-    limit = int(sys.argv[5]) if len(sys.argv) > 5 else None  # run until killed when not given
+class _Stdio:
+    """Reports on stdout, answers on stdin."""
+
+    def say(self, kind: str, what: str) -> None:
+        sys.stdout.write(f"{kind} {what}\n")
+        sys.stdout.flush()
+
+    def answer(self) -> str:
+        return sys.stdin.readline().strip()
+
+
+class _Pipe:
+    """Reports and answers over a multiprocessing connection."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def say(self, kind: str, what: str) -> None:
+        self.connection.send((kind, what))
+
+    def answer(self) -> str:
+        try:
+            return self.connection.recv()
+        except EOFError:
+            return ""
+
+
+_channel = _Stdio()
+_one_at_a_time = threading.Lock()  # a transcription writes from a job thread as well
+
+
+def point(where: str) -> None:
+    """Tell the parent where we are and wait for its ``go``; it may kill us here instead."""
+    with _one_at_a_time:
+        _channel.say("point", where)
+        if _channel.answer() != "go":
+            os._exit(3)  # the parent is gone
+
+
+def report_points(study) -> None:
+    """Stop at every place where a crash could split a change (see the module's docstring)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    event.listen(Session, "before_commit", lambda _session: point("session.before_commit"))
+    # Class listeners run before a session's own, so this is after the database commit and before
+    # a staged file or recording is moved into place by that session's after_commit hook.
+    event.listen(Session, "after_commit", lambda _session: point("session.after_commit"))
+    event.listen(study.engine, "commit", lambda _connection: point("connection.commit"))
+
+    @event.listens_for(study.engine, "before_cursor_execute")
+    def _write(_connection, _cursor, statement, _parameters, _context, _executemany):
+        verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+        if verb in {"INSERT", "UPDATE", "DELETE"}:
+            point(f"execute.{verb.lower()}")
+
+    replace = os.replace
+
+    def reported_replace(src, dst, *args, **kwargs):
+        point("rename.before")
+        replace(src, dst, *args, **kwargs)
+        point("rename.after")
+
+    os.replace = reported_replace
+
+
+def work(op: str, root: Path, start: int, workdir: Path, limit: int | None, points: bool) -> None:
+    """Open the study and run ``op`` with keys from ``start``, ``limit`` times or until killed."""
     study = studies.open_study(root)
+    if points:
+        report_points(study)
+        point("ready")
+    else:
+        _channel.say("ready", "")
     key = start
     while limit is None or key < start + limit:
         done = OPERATIONS[op](study, key, workdir)
-        print(f"done {done}", flush=True)
+        _channel.say("done", done)
         key += 1
+
+
+def serve(connection, op: str, root: Path, start: int, workdir: Path, limit: int | None) -> None:
+    """The worker stopping at points, in a process forked by multiprocessing, talking over ``connection``."""
+    import traceback
+
+    global _channel
+    _channel = _Pipe(connection)
+    try:
+        work(op, root, start, workdir, limit, points=True)
+    except BaseException:
+        _channel.say("error", traceback.format_exc())
+        raise
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    work(args[0], Path(args[1]), int(args[2]), Path(args[3]), int(args[4]) if len(args) > 4 else None, points=False)
 
 
 if __name__ == "__main__":
