@@ -1,4 +1,9 @@
-"""``reverie serve``: open a study in the browser workbench, on this computer only, behind a token."""
+"""``reverie serve``: open a study in the browser workbench, on this computer only, behind one-time links.
+
+The workbench lives under a random path prefix. The printed link and the one handed to the
+browser each carry their own one-time code, so the browser's command line (which anyone on the
+computer can read with ``ps``) holds nothing that opens the study once the browser has used it.
+"""
 
 from __future__ import annotations
 
@@ -32,11 +37,11 @@ def listening_socket(host: str, port: int, advice: str) -> socket.socket:
 
 
 def serve_study(directory: Path, *, port: int = 0, open_browser: bool = True, host: str = "127.0.0.1") -> None:
-    """Serve the study until interrupted; the first line printed is the URL with its token."""
+    """Serve the study until interrupted; the first line printed is a one-time link that opens it."""
     import uvicorn
 
     from reverie.web.app import create_app
-    from reverie.web.security import new_token
+    from reverie.web.security import LocalAccess
 
     study = open_dir(directory)
     # Bind before printing: with port 0 the system picks a free port, and the printed URL is right.
@@ -45,12 +50,13 @@ def serve_study(directory: Path, *, port: int = 0, open_browser: bool = True, ho
     except InvalidInput:
         study.close()
         raise
-    token = new_token()
-    url = f"http://{host}:{sock.getsockname()[1]}/?token={token}"
-    print(url, flush=True)
+    access = LocalAccess()
+    origin = f"http://{host}:{sock.getsockname()[1]}"
+    print(access.link(origin), flush=True)
+    print("Each link opens the workbench once, in one browser.", flush=True)
     if open_browser:
-        webbrowser.open(url)
-    config = uvicorn.Config(create_app(directory, token, study=study), log_level="warning", access_log=False)
+        webbrowser.open(access.link(origin))
+    config = uvicorn.Config(create_app(directory, access, study=study), log_level="warning", access_log=False)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
@@ -63,5 +69,5 @@ def serve_command(
     port: int = typer.Option(0, "--port", help="Port to listen on (default: a free one)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Print the URL without opening a browser."),
 ):
-    """Open the web workbench for a study (local only: 127.0.0.1, with a token in the printed URL)."""
+    """Open the web workbench for a study (local only: 127.0.0.1, through a one-time link it prints)."""
     serve_study(directory, port=port, open_browser=not no_browser)

@@ -1,7 +1,8 @@
 """The web workbench for one study: a thin front of pages and HTMX fragments over the services.
 
 ``create_app`` opens the study once and shares it between requests (its write path serialises
-writers); every request passes the token guard first, static files included.
+writers); every request passes the local guard first (path prefix, session cookie, origin and CSRF:
+see :mod:`reverie.web.security`), static files included, and every answer carries the security headers.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from reverie.services.study.studies import open_study
 from reverie.web.deps import HERE
 from reverie.web.errors import install_error_handlers
 from reverie.web.routes import ROUTERS
-from reverie.web.security import TokenGuard
+from reverie.web.security import LocalAccess, LocalGuard, send_security_headers
 
 
 def study_lifespan(study: OpenStudy):
@@ -39,12 +40,16 @@ def study_lifespan(study: OpenStudy):
     return lifespan
 
 
-def create_app(study_dir: Path | str, token: str, *, study: OpenStudy | None = None) -> FastAPI:
-    """The workbench app for the study in ``study_dir``; pass ``study`` when it is already open (unlocked)."""
+def create_app(study_dir: Path | str, access: LocalAccess, *, study: OpenStudy | None = None) -> FastAPI:
+    """The workbench for the study in ``study_dir``, opened through ``access``; pass ``study`` if already open."""
     study = study or open_study(Path(study_dir))
     app = FastAPI(title="Reverie", lifespan=study_lifespan(study), docs_url=None, redoc_url=None, openapi_url=None)
     app.state.study = study
-    app.add_middleware(TokenGuard, token=token)
+    app.state.access = access
+    # Starlette would redirect a stray trailing slash to an absolute URL built from the Host header.
+    app.router.redirect_slashes = False
+    app.add_middleware(LocalGuard, access=access)
+    send_security_headers(app)
     # Browsers refuse ES modules served as text/plain, which some systems map .js to.
     mimetypes.add_type("text/javascript", ".js")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

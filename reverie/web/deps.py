@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
+import jinja2
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import URL
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from reverie.services.study.context import OpenStudy
@@ -19,6 +21,25 @@ from reverie.services.study.studies import get_study
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def local_address(url: object) -> URL:
+    """``url`` as a path on this server (with its query): never the scheme and host of the Host header.
+
+    Starlette's ``url_for`` builds absolute URLs from the request's Host header, which a client
+    chooses; pages and redirects use only the path, which carries the workbench's prefix.
+    """
+    whole = URL(str(url))
+    path = "/" + whole.path.lstrip("/")  # never "//host/…", which a browser reads as another server
+    return URL(path + (f"?{whole.query}" if whole.query else ""))
+
+
+@jinja2.pass_context
+def _url_for(context: dict, name: str, /, **path_params: Any) -> URL:
+    return local_address(context["request"].url_for(name, **path_params))
+
+
+templates.env.globals["url_for"] = _url_for
 
 
 def current_study(request: Request) -> OpenStudy:
@@ -42,10 +63,11 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 
 
 def redirect(request: Request, url: object) -> Response:
-    """After a successful form: HTMX follows ``HX-Redirect``; a plain form post follows a 303."""
+    """After a successful form: HTMX follows ``HX-Redirect``; a plain form post follows a 303 (both relative)."""
+    where = str(local_address(url))
     if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": str(url)})
-    return RedirectResponse(str(url), status_code=303)
+        return Response(status_code=200, headers={"HX-Redirect": where})
+    return RedirectResponse(where, status_code=303)
 
 
 def export_path(study: OpenStudy, name: str) -> Path:

@@ -17,7 +17,7 @@ def test_an_analyst_signs_in_and_codes_with_the_csrf_token(browser, team):
     page.get_by_label("Username").fill("ana")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Password").press("Enter")
-    expect(page.locator("meta[name=reverie-csrf]")).to_have_count(1)
+    expect(page.locator("meta[name=csrf-token]")).to_have_count(1)
     page.goto(team.url + "/interviews/P1/1/transcript")
     page.locator("#L2").click()
     page.keyboard.press("c")

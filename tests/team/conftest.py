@@ -160,7 +160,7 @@ def sign_in(team: Team, username: str, password: str = PASSWORD) -> httpx.Client
     assert response.status_code == 303, (username, response.status_code, response.text[:300])
     landing = client.get(response.headers["location"])
     assert landing.status_code == 200
-    found = re.search(r'name="(?:reverie-csrf" content|csrf_token" value)="([^"]+)"', landing.text)
+    found = re.search(r'name="(?:csrf-token" content|csrf_token" value)="([^"]+)"', landing.text)
     client.csrf = found[1]
     return client
 

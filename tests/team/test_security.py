@@ -43,7 +43,7 @@ def test_a_change_without_the_csrf_token_is_refused(team, clients):
 
 def test_staff_pages_carry_the_token_for_the_workbench_script(clients):
     page = clients["lead"].get("/")
-    assert f'<meta name="reverie-csrf" content="{clients["lead"].csrf}">' in page.text
+    assert f'<meta name="csrf-token" content="{clients["lead"].csrf}">' in page.text
     assert clients["lead"].get("/static/team.js").status_code == 200
 
 

@@ -1,7 +1,8 @@
-"""A small study made through the services, and a TestClient that holds its token."""
+"""A small study made through the services, and a TestClient signed in to its workbench."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import wave
 from pathlib import Path
@@ -12,14 +13,17 @@ from fastapi.testclient import TestClient
 from reverie.services.study import interviews, participants, studies
 from reverie.services.transcripts import versions as transcripts
 from reverie.web.app import create_app
+from reverie.web.security import LocalAccess
 
-TOKEN = "test-token-not-secret"
+PREFIX = "/s-test-prefix"  # where the workbench lives; a real server picks a random one
 
 # P1's locked interview: the emoji checks UTF-16 → code-point conversion of selections.
+# A backslash at the end of a source line continues the same turn: the text has no line break there.
 P1_TEXT = """I: Can you tell me about the first time you worked alongside a peer support worker?
 P1: It was on the ward, and honestly I did not know what to expect from her at all.
 I: What happened?
-P1: She asked him whether he had milk at home 🥛 and I thought that is such a little thing, such a silly thing, but it was really important to him.
+P1: She asked him whether he had milk at home 🥛 and I thought that is such a little thing, such a silly thing, \
+but it was really important to him.
 I: Why was it important?
 P1: Because nobody else had asked. We were all busy with psychology or tablets.
 """
@@ -71,24 +75,21 @@ def study_dir(built_study: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def app(study_dir: Path):
-    return create_app(study_dir, TOKEN)
-
-
-@pytest.fixture
-def token() -> str:
-    return TOKEN
+    return create_app(study_dir, LocalAccess(PREFIX))
 
 
 @pytest.fixture
 def anonymous(app):
-    """A client that never presented the token."""
-    with TestClient(app, follow_redirects=False) as client:
+    """A client that never opened a sign-in link; its paths are relative to the workbench's prefix."""
+    with TestClient(app, base_url=f"http://testserver{PREFIX}/", follow_redirects=False) as client:
         yield client
 
 
 @pytest.fixture
 def client(app):
-    """A client that opened the printed URL once, and so holds the token cookie."""
-    with TestClient(app) as client:
-        client.get(f"/?token={TOKEN}")
+    """A client that opened a one-time link, holds the session cookie and sends its CSRF token on changes."""
+    with TestClient(app, base_url=f"http://testserver{PREFIX}/") as client:
+        client.get(f"/?once={app.state.access.issue_code()}")
+        page = client.get("/")
+        client.headers["X-CSRF-Token"] = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text)[1]
         yield client

@@ -1,4 +1,7 @@
-"""Nothing is served without the token: every route, every method, static files included."""
+"""Nothing is served without a session from a one-time link: every route, every method, static files included.
+
+The cross-port, CSRF and header attacks against the real server are in tests/security/test_local_*.py.
+"""
 
 from __future__ import annotations
 
@@ -32,29 +35,30 @@ def every_request(app) -> list[tuple[str, str]]:
     return requests
 
 
-def test_every_route_refuses_a_request_without_the_token(app, anonymous):
+def test_every_route_refuses_a_request_without_a_session(app, anonymous):
     requests = every_request(app)
     assert ("GET", "/") in requests and ("GET", "/static/app.js") in requests
     for method, url in requests:
         response = anonymous.request(method, url)
         assert response.status_code == 403, (method, url, response.status_code)
-        assert "token" in response.text
+        assert "link" in response.text
 
 
-def test_a_wrong_token_is_refused_in_the_url_and_in_the_cookie(app, anonymous):
-    assert anonymous.get("/?token=guess").status_code == 403
-    anonymous.cookies.set("reverie_token", "guess")
+def test_a_wrong_code_or_cookie_is_refused(app, anonymous):
+    assert anonymous.get("/?once=guess").status_code == 403
+    anonymous.cookies.set("reverie_workbench", "guess")
     for method, url in every_request(app):
         assert anonymous.request(method, url).status_code == 403, (method, url)
 
 
-def test_the_token_in_the_url_becomes_an_httponly_strict_cookie_and_leaves_the_url(anonymous, token):
-    response = anonymous.get(f"/search?q=milk&token={token}")
+def test_a_code_becomes_an_httponly_strict_cookie_for_the_prefix_and_leaves_the_url(app, anonymous):
+    code = app.state.access.issue_code()
+    response = anonymous.get(f"/search?q=milk&once={code}")
     assert response.status_code == 303
-    assert response.headers["location"] == "/search?q=milk"
+    assert response.headers["location"] == "/s-test-prefix/search?q=milk"
     cookie = response.headers["set-cookie"]
-    assert f"reverie_token={token}" in cookie
-    assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
+    assert "reverie_workbench=" in cookie and code not in cookie
+    assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower() and "Path=/s-test-prefix/" in cookie
     assert anonymous.get("/search?q=milk").status_code == 200
 
 

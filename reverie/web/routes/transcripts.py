@@ -8,7 +8,6 @@ carries the codes and the non-verbal and reported-speech annotations on its line
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -21,6 +20,7 @@ from reverie.services.study.interviews import find_recording, recording_for
 from reverie.services.transcripts.annotations import NONVERBAL_SOURCES, reader_window
 from reverie.services.transcripts.versions import set_status, version_info
 from reverie.web.deps import CurrentStudy, redirect, render
+from reverie.web.security import playable_type
 
 router = APIRouter(prefix="/interviews/{code}/{round_no}", tags=["transcripts"])
 
@@ -54,7 +54,7 @@ def audio(request: Request, study: CurrentStudy, code: str, round_no: int):
     # The audio element asks for many byte ranges; decrypt an encrypted recording once, not per range.
     decrypted = request.app.state.media_dir / recording.sha256
     path = decrypted if decrypted.exists() else study.media.open_plain(recording.sha256, request.app.state.media_dir)
-    media_type = mimetypes.guess_type(f"x{recording.suffix}")[0] or "application/octet-stream"
+    media_type = playable_type(recording.suffix)  # never a type a browser would render as a page
     return FileResponse(path, media_type=media_type)
 
 

@@ -1,6 +1,6 @@
 /* Reverie workbench: the little JavaScript HTMX does not cover, started for the page it is on.
  * Each part is its own module beside this one, loaded by the browser as it is (no build step):
- *   http.js       requests to the server, and the team session's CSRF token on every change
+ *   http.js       requests to the server, and the session's CSRF token on every change
  *   messages.js   the message line
  *   reader.js     the transcript reader: line windows, keys, audio sync, margin marks
  *   selection.js  the menu over a text selection in the reader

@@ -1,16 +1,16 @@
 /* Requests to the workbench's server: ask() is the one place the page's own scripts build a request,
- * and carryCsrfToken() puts the team session's CSRF token on the requests they do not build (HTMX
+ * and carryCsrfToken() puts the session's CSRF token on the requests they do not build (HTMX
  * requests and plain form posts).
  *
- * The token comes from the <meta name="reverie-csrf"> the team server adds to staff pages. Local mode
- * has no such tag (its cookie is SameSite=Strict), so nothing is added there.
+ * The token comes from the <meta name="csrf-token"> both servers add to workbench pages (local mode
+ * and team staff): a change without it is refused, whatever cookie the browser sends.
  */
 
 const SAFE = new Set(["GET", "HEAD"]);
 const HEADER = "X-CSRF-Token";
 
 function csrfToken() {
-  return document.querySelector('meta[name="reverie-csrf"]')?.content || null;
+  return document.querySelector('meta[name="csrf-token"]')?.content || null;
 }
 
 // The token is only for this server: a change sent anywhere else never carries it.

@@ -21,6 +21,7 @@ from reverie.web.app import study_lifespan
 from reverie.web.deps import HERE, current_study
 from reverie.web.errors import install_error_handlers
 from reverie.web.routes import ROUTERS
+from reverie.web.security import send_security_headers
 from reverie.web.team import auth, portal
 from reverie.web.team.guard import TeamGuard, acting_study, guard, install_team_handlers
 from reverie.web.team.policy import section_of
@@ -52,7 +53,10 @@ def create_team_app(settings: TeamSettings, *, study: OpenStudy | None = None,
     app.state.sessions = Sessions()
     app.state.throttle = LoginThrottle()
     app.state.secure_cookies = secure
+    # Starlette would redirect a stray trailing slash to an absolute URL built from the Host header.
+    app.router.redirect_slashes = False
     app.add_middleware(TeamGuard, study=study, sessions=app.state.sessions, secure=secure)
+    send_security_headers(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router, dependencies=[guard(section_of(router))])

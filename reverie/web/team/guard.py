@@ -4,9 +4,10 @@ Three layers, each failing closed:
 
 1. :class:`TeamGuard`, a pure ASGI middleware in front of everything (pages, fragments, audio,
    static files): no live session → a redirect to ``/login`` (GET) or 401; a change (any method
-   but GET/HEAD) without the session's CSRF token, in the ``X-CSRF-Token`` header or a
-   ``csrf_token`` form field → 403; reviewers never get the workbench's static files. It also
-   hands routes a copy of the study whose audit actor is the signed-in user.
+   but GET/HEAD) from another site, or without the session's CSRF token in the ``X-CSRF-Token``
+   header or a ``csrf_token`` form field → 403 (the check local mode uses too:
+   :func:`reverie.web.security.change_refusal`); reviewers never get the workbench's static
+   files. It also hands routes a copy of the study whose audit actor is the signed-in user.
 2. :func:`guard`, a dependency on every included router, applies :mod:`.policy` to the route's
    section: reviewers are told a refused page does not exist (404), staff are told no (403).
 3. The same dependency writes an audit event for every read it allows (action ``read``, target
@@ -20,7 +21,6 @@ token in the request state, ``base.html`` writes it into a meta tag, and the wor
 from __future__ import annotations
 
 import dataclasses
-import secrets
 
 from fastapi import Depends, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
@@ -28,18 +28,17 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import cookie_parser
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reverie.services.study.context import OpenStudy
 from reverie.services.system.members import Member, active_member
 from reverie.web.deps import templates
 from reverie.web.errors import message_response
+from reverie.web.security import FOREIGN, change_refusal, cross_origin
 from reverie.web.team.policy import POLICY, SAFE_METHODS
 from reverie.web.team.sessions import Sessions
 
 SESSION_COOKIE = "reverie_session"
-CSRF_HEADER = "x-csrf-token"
-CSRF_FIELD = "csrf_token"
 PUBLIC_PATHS = frozenset({"/login"})
 STATIC_PREFIXES = ("/static/",)
 
@@ -70,7 +69,13 @@ class TeamGuard:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] not in SAFE_METHODS and cross_origin(scope, same_origin_only=False):
+            await PlainTextResponse(FOREIGN, status_code=403)(scope, receive, send)  # sign-in forms included
+            return
+        if scope["path"] in PUBLIC_PATHS:
             await self.app(scope, receive, send)
             return
         held = cookie_parser(Headers(scope=scope).get("cookie", "")).get(SESSION_COOKIE)
@@ -82,12 +87,10 @@ class TeamGuard:
             await self._anonymous(scope)(scope, receive, send)
             return
         if scope["method"] not in SAFE_METHODS:
-            body = await _read_body(receive)
-            if not await _carries_token(scope, body, session.csrf):
-                await PlainTextResponse("403: this change did not carry the page's CSRF token; reload the page "
-                                        "and try again", status_code=403)(scope, receive, send)
+            refusal, receive = await change_refusal(scope, receive, session.csrf, same_origin_only=False)
+            if refusal:
+                await PlainTextResponse(refusal, status_code=403)(scope, receive, send)
                 return
-            receive = _replay(body, receive)
         if scope["path"].startswith(STATIC_PREFIXES) and not POLICY["static"].allows(member.role, scope["method"]):
             await _not_found(scope, receive, send)
             return
@@ -105,50 +108,6 @@ class TeamGuard:
         if SESSION_COOKIE in Headers(scope=scope).get("cookie", ""):
             response.delete_cookie(SESSION_COOKIE, path="/", secure=self.secure, httponly=True, samesite="strict")
         return response
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that hands the route the body the guard already read, then waits as the real one."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
-async def _carries_token(scope: Scope, body: bytes, expected: str) -> bool:
-    headers = Headers(scope=scope)
-    given = headers.get(CSRF_HEADER)
-    if given is None and headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await Request(scope, _replay(body, _nothing_more)).form()
-        try:
-            value = form.get(CSRF_FIELD)
-            given = value if isinstance(value, str) else None
-        finally:
-            await form.close()
-    return given is not None and secrets.compare_digest(given.encode(), expected.encode())
-
-
-async def _nothing_more() -> Message:
-    return {"type": "http.disconnect"}
 
 
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
