@@ -54,13 +54,14 @@ def main() -> None:
         if log.getvalue().strip():
             Path("bench/out").mkdir(parents=True, exist_ok=True)
             Path(f"bench/out/{module_name.split('.')[-1]}.log").write_text(log.getvalue())
-    print(f"machine: {platform.machine()}, {platform.processor() or platform.system()}, python {platform.python_version()}"
-          f"{' (quick)' if args.quick else ''}")
+    machine = f"{platform.machine()}, {platform.processor() or platform.system()}"
+    print(f"machine: {machine}, python {platform.python_version()}{' (quick)' if args.quick else ''}")
     print("| benchmark | ours | baseline | ratio | goal | met | note |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         ratio = f"{r['ratio']:.2f}×" if r.get("ratio") is not None else "-"
-        print(f"| {r['name']} | {_fmt(r.get('value'), r.get('unit', ''))} | {_fmt(r.get('baseline'), r.get('unit', ''))} "
+        print(f"| {r['name']} | {_fmt(r.get('value'), r.get('unit', ''))} "
+              f"| {_fmt(r.get('baseline'), r.get('unit', ''))} "
               f"| {ratio} | {r['goal']} | {'yes' if r['met'] else 'NO'} | {r.get('note', '')} |")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=str))

@@ -106,7 +106,8 @@ def run(quick: bool) -> list[dict]:
         done = subprocess.run([sys.executable, "-m", "bench.refi_bench", str(root / "study"), str(root / "out.qdpx")],
                               capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1])
         measured = json.loads(done.stdout.strip().splitlines()[-1])
-    size = f"{n} transcripts of ~{words:,} words, {measured['codings']:,} codings, {measured['bytes'] / 1e6:.1f} MB file"
+    size = (f"{n} transcripts of ~{words:,} words, {measured['codings']:,} codings, "
+            f"{measured['bytes'] / 1e6:.1f} MB file")
     goal_note = "" if not quick else "; the goals are for 1,000 transcripts"
     return [
         row(f"REFI-QDA export of {n} transcripts (ours vs bare write_qdpx)", measured["ours"], measured["bare"],

@@ -93,7 +93,8 @@ def run(quick: bool) -> list[dict]:
                 capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1])
             measured = json.loads(done.stdout.strip().splitlines()[-1])
             size = (f"{n} transcripts, {codings:,} codings, {measured['citations']:,} extracts in {themes} themes, "
-                    f"{measured['bytes'] / 1e6:.2f} MB file" + ("; the goals are for 1,000 transcripts" if quick else ""))
+                    f"{measured['bytes'] / 1e6:.2f} MB file"
+                    + ("; the goals are for 1,000 transcripts" if quick else ""))
             out.append(row(f"report ({fmt}) of {n} transcripts", measured["seconds"], None, "info", True, size))
             out.append(row(f"report ({fmt}) peak memory", measured["peak_mb"], None, f"< {GOAL_MB:.0f} MB",
                            measured["peak_mb"] < GOAL_MB, "ru_maxrss of the writing process", unit=" MB"))

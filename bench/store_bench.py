@@ -50,7 +50,7 @@ def _raw(db: Path, interviews):
                        "content_rowid='id', tokenize=\"unicode61 remove_diacritics 2\")")
     with connection:
         rows = []
-        for version, (code, turns) in enumerate(interviews):
+        for version, (_code, turns) in enumerate(interviews):
             text, spans = assemble([Turn(s, t) for s, t in turns])
             for line in layout_lines(text, spans, LineLayout()):
                 rows.append((version, line.number, line.start, line.end, spans[line.turn_index].speaker,

@@ -64,9 +64,10 @@ def main() -> None:
             raise SystemExit(f"transcription failed: {status.error}")
         info = version_info(study, "P4", 1)
         with study.read() as s:
+            query = s.query(Annotation).filter(Annotation.version_id == info.id).order_by(Annotation.id)
             annotations = [{"kind": a.kind, "start": a.start_offset, "end": a.end_offset, "data": a.data,
                             "note": a.note}
-                           for a in s.query(Annotation).filter(Annotation.version_id == info.id).order_by(Annotation.id)]
+                           for a in query]
         turns = [{"speaker": t.speaker, "text": t.text, "start": t.start, "end": t.end,
                   "words": [[w.text, w.start, w.end, w.probability] for w in t.words]}
                  for t in current_turns(study, "P4", 1)]

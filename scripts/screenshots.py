@@ -42,7 +42,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         study = Path(tmp) / "demo"
         subprocess.run([str(REVERIE), "demo", str(study), "--no-serve"], check=True)
-        server = subprocess.Popen([str(REVERIE), "serve", str(study), "--no-browser"], stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen([str(REVERIE), "serve", str(study), "--no-browser"],
+                                  stdout=subprocess.PIPE, text=True)
         try:
             url = server.stdout.readline().strip()
             base = url.split("/?")[0]
@@ -53,7 +54,8 @@ def main() -> int:
                 for name, path, ready in PAGES:
                     page.goto(base + path)
                     page.wait_for_selector(ready)
-                    page.screenshot(path=out / f"{name}.png", full_page=name not in ("transcript", "recorded-transcript"))
+                    page.screenshot(path=out / f"{name}.png",
+                                    full_page=name not in ("transcript", "recorded-transcript"))
                     print(out / f"{name}.png")
                 browser.close()
         finally:

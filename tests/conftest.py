@@ -279,8 +279,10 @@ def sqlite_study(study_copy):
     return study_copy("empty:Test study", empty_study())
 
 
+# A backslash at the end of a source line continues the same turn: the text has no line break there.
 INTERVIEW_TEXT = """I: Can you tell me about a time when working with a peer support worker felt valuable?
-P1: I remember once a… peer said to a service user that she would need milk at home. It was such a little thing, really important though, and none of us had thought of it.
+P1: I remember once a… peer said to a service user that she would need milk at home. It was such a little thing, \
+really important though, and none of us had thought of it.
 I: Mm.
 P1: As a professional it was kind of i-i-it (laughs) humbling. The café on the ward had milk, but home did not.
 I: What happened next?

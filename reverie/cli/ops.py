@@ -14,7 +14,8 @@ from reverie.cli.output import err, out
 @app.command("worker")
 def worker_command(
     config: Path = typer.Option(..., "--config", help="The team.toml naming the study, its media folder and Redis."),
-    processes: int = typer.Option(None, "--processes", help="Worker processes to start (default: worker.processes in team.toml)."),
+    processes: int = typer.Option(None, "--processes",
+                                  help="Worker processes to start (default: worker.processes in team.toml)."),
 ):
     """Run job workers for a team server: they take transcription chunks from Redis until stopped."""
     from reverie.jobs.worker import run
@@ -26,7 +27,8 @@ def worker_command(
 @app.command("backup")
 def backup_command(
     directory: StudyDir,
-    output: Path = typer.Option(None, "-o", "--output", help="The archive to write (default: backups/study-<time>.tar in the study)."),
+    output: Path = typer.Option(None, "-o", "--output",
+                                help="The archive to write (default: backups/study-<time>.tar in the study)."),
 ):
     """Write one consistent archive of a study: database, study.toml and media."""
     from reverie.services.study.backup import backup_study
@@ -44,7 +46,9 @@ def backup_command(
 def restore_command(
     archive: Path = typer.Argument(..., help="The archive made by `reverie backup`."),
     directory: Path = typer.Argument(..., help="The new study folder (must not exist, or be empty)."),
-    database: str = typer.Option(None, "--database", help="Restore into this empty PostgreSQL database instead of study.db (PostgreSQL backups only)."),
+    database: str = typer.Option(None, "--database",
+                                 help="Restore into this empty PostgreSQL database instead of study.db "
+                                      "(PostgreSQL backups only)."),
 ):
     """Restore a study from an archive into a new folder, checking every file and the audit chain."""
     from reverie.services.study.backup import restore_study
@@ -72,7 +76,8 @@ def retention_command(
     out.print(f"review date: {report.review_date or 'not set'}")
     for entry in report.due:
         verb = "deleted" if apply else "due"
-        out.print(f"{verb}: {entry.participant} round {entry.round} recording (verified {entry.verified_on}, due {entry.due_on})")
+        out.print(f"{verb}: {entry.participant} round {entry.round} recording "
+                  f"(verified {entry.verified_on}, due {entry.due_on})")
     for entry in report.not_yet_due:
         out.print(f"kept until {entry.due_on}: {entry.participant} round {entry.round} recording")
     for path in report.archives_purged:

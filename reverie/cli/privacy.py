@@ -20,7 +20,8 @@ def deid_suggest(
     participant: str = typer.Argument(..., help="Participant code."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
     fmt: ListFormat = "table",
-    key: Path = typer.Option(None, "--key", help="The pseudonym key file (default: in your data folder, outside the study)."),
+    key: Path = typer.Option(None, "--key",
+                             help="The pseudonym key file (default: in your data folder, outside the study)."),
 ):
     """Suggest names, places, organisations, dates, numbers and addresses to replace.
 
@@ -40,7 +41,8 @@ def deid_apply(
     round_no: int = typer.Option(1, "--round", help="Interview round."),
     accept_all: bool = typer.Option(False, "--accept-all", help="Accept every suggestion."),
     accept: str = typer.Option(None, "--accept", help="Suggestion ids to accept, e.g. 1,3,4-7."),
-    key: Path = typer.Option(None, "--key", help="The pseudonym key file (default: in your data folder, outside the study)."),
+    key: Path = typer.Option(None, "--key",
+                             help="The pseudonym key file (default: in your data folder, outside the study)."),
 ):
     """Replace accepted suggestions with consistent pseudonyms, as a new transcript version."""
     from reverie.services.transcripts.deidentify import apply_suggestions

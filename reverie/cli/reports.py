@@ -53,7 +53,8 @@ def report_command(
 @app.command("packet")
 def packet_command(
     directory: StudyDir,
-    consultation: int = typer.Option(..., "--consultation", help="The consultation's id (a member reflection or PPI session)."),
+    consultation: int = typer.Option(..., "--consultation",
+                                     help="The consultation's id (a member reflection or PPI session)."),
     fmt: str = typer.Option(..., "--format", help="docx or html."),
     output: Path = typer.Option(..., "-o", "--output", help="The file to write."),
     forbidden: Path = typer.Option(None, "--forbidden-terms", help=FORBIDDEN_HELP),

@@ -31,13 +31,18 @@ def transcribe_command(
     directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
-    model: str = typer.Option(None, "--model", help="A model name from `reverie models` or a model directory (default: tiny.en)."),
-    verbatim: bool = typer.Option(False, "--verbatim", help="Keep fillers and false starts as far as the model allows."),
-    speakers: int = typer.Option(2, "--speakers", help="How many speakers to tell apart (interviewer and participant: 2)."),
-    language: str = typer.Option("en", "--language", help="Spoken language, e.g. en, de, fr (English-only models take en)."),
+    model: str = typer.Option(None, "--model",
+                              help="A model name from `reverie models` or a model directory (default: tiny.en)."),
+    verbatim: bool = typer.Option(False, "--verbatim",
+                                  help="Keep fillers and false starts as far as the model allows."),
+    speakers: int = typer.Option(2, "--speakers",
+                                 help="How many speakers to tell apart (interviewer and participant: 2)."),
+    language: str = typer.Option("en", "--language",
+                                 help="Spoken language, e.g. en, de, fr (English-only models take en)."),
     device: str = typer.Option("cpu", "--device", help="cpu, or cuda for a GPU (float16, batched)."),
     batch_size: int = typer.Option(None, "--batch-size", help="Batch size for faster-whisper's batched pipeline."),
-    replace: bool = typer.Option(False, "--replace", help="Replace an existing draft (it is kept as an older version)."),
+    replace: bool = typer.Option(False, "--replace",
+                                 help="Replace an existing draft (it is kept as an older version)."),
     no_prosody: bool = typer.Option(False, "--no-prosody", help="Skip the per-line prosody measures."),
 ):
     """Transcribe an interview's recording on this machine; blocks until the draft is stored."""
@@ -59,8 +64,8 @@ def transcribe_command(
     result = status.result
     for warning in result.get("warnings", []):
         err.print(f"warning: {warning}")
-    out.print(f"stored draft version {result.get('version')}: {result.get('turns')} turns, {result.get('lines')} lines, "
-              f"{result.get('pauses', 0)} pauses")
+    out.print(f"stored draft version {result.get('version')}: {result.get('turns')} turns, "
+              f"{result.get('lines')} lines, {result.get('pauses', 0)} pauses")
 
 
 @app.command("prosody")

@@ -23,10 +23,14 @@ from reverie.cli.output import as_rows, err, field_names, out, print_rows, write
 def init_command(
     directory: Path = typer.Argument(..., help="The new study folder."),
     title: str = typer.Option("", "--title", help="The study's title."),
-    database: str = typer.Option(None, "--database", help="A PostgreSQL URL for a team study (default: study.db in the folder)."),
+    database: str = typer.Option(None, "--database",
+                                 help="A PostgreSQL URL for a team study (default: study.db in the folder)."),
     name: str = typer.Option(None, "--name", help="Your name, recorded as the researcher working on the study."),
-    initials: str = typer.Option(None, "--initials", help="Your initials (e.g. TM): the actor of audit events and the coder of codings."),
-    encrypt: bool = typer.Option(False, "--encrypt", help="Encrypt the database and media with a passphrase (REVERIE_PASSPHRASE for scripts)."),
+    initials: str = typer.Option(None, "--initials",
+                                 help="Your initials (e.g. TM): the actor of audit events and the coder of codings."),
+    encrypt: bool = typer.Option(False, "--encrypt",
+                                 help="Encrypt the database and media with a passphrase "
+                                      "(REVERIE_PASSPHRASE for scripts)."),
 ):
     """Create a study folder: study.db (SQLite, WAL), media/ and backups/."""
     from reverie.services.study import studies
@@ -40,7 +44,8 @@ def init_command(
         study = init_encrypted_study(directory, passphrase, title=title, identity=identity)
     else:
         study = studies.init_study(directory, title=title, database=database, identity=identity)
-    out.print(f"created study {directory} ({'PostgreSQL' if not study.is_sqlite else 'study.db'}); you are {identity.initials}")
+    where = "PostgreSQL" if not study.is_sqlite else "study.db"
+    out.print(f"created study {directory} ({where}); you are {identity.initials}")
     study.close()
 
 
@@ -58,7 +63,8 @@ def _new_passphrase() -> str:
 @app.command("demo")
 def demo_command(
     directory: Path = typer.Argument(Path("reverie-demo"), help="Where to build the demo study."),
-    no_serve: bool = typer.Option(False, "--no-serve", help="Build the study and print where it is, without starting the web workbench."),
+    no_serve: bool = typer.Option(False, "--no-serve",
+                                  help="Build the study and print where it is, without starting the web workbench."),
     port: int = typer.Option(0, "--port", help="Port for the web workbench (default: a free one)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
 ):
@@ -118,13 +124,14 @@ def participants_add(
     out.print(f"added {code}")
 
 
-@participants_app.command("table")
+# help= rather than a docstring: the sentence needs two source lines, and docs/cli.md keeps a docstring's line breaks.
+@participants_app.command("table", help="Print Table 1: Participant, Gender, Profession, Mental health work setting, "
+                                        "Years post-qualification experience.")
 def participants_table(
     directory: StudyDir,
     fmt: TableOneFormat = "table",
     output: Path = typer.Option(None, "-o", "--output", help="Write to this file instead of the terminal."),
 ):
-    """Print Table 1: Participant, Gender, Profession, Mental health work setting, Years post-qualification experience."""
     from reverie.services.study.participants import participant_table
 
     table = participant_table(open_dir(directory))

@@ -76,9 +76,11 @@ def users_add(
     username: str = typer.Option(..., "--username", help="The name they sign in with (letters, digits, . _ -)."),
     role: str = typer.Option("analyst", "--role", help=f"Their role: {', '.join(vocab.TEAM_ROLES)}."),
     participant: str = typer.Option(None, "--participant",
-                                    help="For a participant_reviewer: the participant whose packet they review (e.g. P1)."),
+                                    help="For a participant_reviewer: "
+                                         "the participant whose packet they review (e.g. P1)."),
     group: str = typer.Option(None, "--group", help="For a ppi_member: their PPI group's label (e.g. PPI-A)."),
-    display_name: str = typer.Option("", "--display-name", help="The name shown on their pages (default: the username)."),
+    display_name: str = typer.Option("", "--display-name",
+                                     help="The name shown on their pages (default: the username)."),
 ):
     """Add an account with its role in the study (password from REVERIE_PASSWORD or a prompt)."""
     from reverie.services.system.members import add_user

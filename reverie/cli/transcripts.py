@@ -26,11 +26,16 @@ def transcript_import(
     participant: str = typer.Argument(..., help="Participant code, e.g. P1."),
     file: Path = typer.Argument(..., help="Transcript file: .txt, .docx, .vtt, .srt or noScribe .html."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
-    layout: str = typer.Option(None, "--layout", help="imported, fixed-width or per-turn (default: imported when the file is line-numbered, else the study's layout)."),
+    layout: str = typer.Option(None, "--layout",
+                               help="imported, fixed-width or per-turn "
+                                    "(default: imported when the file is line-numbered, else the study's layout)."),
     width: int = typer.Option(None, "--width", help="Line width in characters for fixed-width (default 80)."),
     notation: str = typer.Option(None, "--notation", help="Notation profile: verbatim-health or jefferson-lite."),
-    voice: list[str] = typer.Option([], "--voice", help="Map a caption voice name to a study code: --voice 'Jane Smith=P1' (names are never stored)."),
-    replace: bool = typer.Option(False, "--replace", help="Replace an existing draft with this file (a new version; the old one is kept)."),
+    voice: list[str] = typer.Option([], "--voice",
+                                    help="Map a caption voice name to a study code: --voice 'Jane Smith=P1' "
+                                         "(names are never stored)."),
+    replace: bool = typer.Option(False, "--replace",
+                                 help="Replace an existing draft with this file (a new version; the old one is kept)."),
 ):
     """Import a transcript as a new draft version of an interview's transcript."""
     from reverie.services.transcripts.versions import import_transcript
@@ -82,7 +87,9 @@ def transcript_show(
     round_no: int = typer.Option(1, "--round", help="Interview round."),
     lines: str = typer.Option(None, "--lines", help="Line range such as 970-990."),
     view: str = typer.Option("analysis", "--view", help="reading (notation hidden) or analysis (notation shown)."),
-    notation: str = typer.Option(None, "--notation", help="Show notation in this profile (verbatim-health, jefferson-lite); implies the analysis view."),
+    notation: str = typer.Option(None, "--notation",
+                                 help="Show notation in this profile (verbatim-health, jefferson-lite); "
+                                      "implies the analysis view."),
     version: int = typer.Option(None, "--version", help="A version number (default: the current one)."),
 ):
     """Print a transcript with its line numbers, one transcript line per output line."""
@@ -138,7 +145,8 @@ def cite_command(
     participant: str = typer.Argument(..., help="Participant code."),
     lines: str = typer.Argument(..., help="Line or range, e.g. 978-981, 978-81 or 527."),
     round_no: int = typer.Option(None, "--round", help="Interview round (default: the first transcribed)."),
-    style: str = typer.Option(None, "--style", help="Range style: minimal, oxford, chicago or full (default: the study's)."),
+    style: str = typer.Option(None, "--style",
+                              help="Range style: minimal, oxford, chicago or full (default: the study's)."),
 ):
     """Print the citation of a line range, e.g. (P1. Lines 978-81)."""
     from reverie.core.citation import CitationStyle

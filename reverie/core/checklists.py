@@ -17,14 +17,13 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Union
 
 from reverie.core.errors import InvalidInput
 
 AUTO, ASSIST, MANUAL = "AUTO", "ASSIST", "MANUAL"
 FILLED, CONFIRM, NEEDS_TEXT, MISSING = "filled", "needs confirming", "needs text", "MISSING"
 
-FillValue = Union[int, str, Mapping[str, str]]
+FillValue = int | str | Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -402,7 +401,8 @@ def _approaches(f: StudyFacts) -> Fill:
 def _non_participation(f: StudyFacts) -> Fill:
     if not f.participants and not f.declined and not f.withdrawn:
         return _missing("no participants recorded")
-    reasons = f"; reasons: {'; '.join(_distinct(f.non_participation_reasons))}" if _distinct(f.non_participation_reasons) else ""
+    distinct_reasons = _distinct(f.non_participation_reasons)
+    reasons = f"; reasons: {'; '.join(distinct_reasons)}" if distinct_reasons else ""
     return _filled(f"{f.declined} declined, {f.withdrawn} withdrew{reasons}")
 
 
@@ -568,12 +568,14 @@ RULES: dict[tuple[str, int], Callable[[StudyFacts], Fill]] = {
     else _missing("no research question recorded for the study"),
     ("srqr", 5): _approaches,
     ("srqr", 6): lambda f: _confirm("; ".join(
-        f"{r.label}: {r.occupation or 'occupation not recorded'}, {_plain(r.berger_position) or 'position not recorded'}"
+        f"{r.label}: {r.occupation or 'occupation not recorded'}, "
+        f"{_plain(r.berger_position) or 'position not recorded'}"
         for r in f.researchers) + f"; {sum(f.log_entries_by_stage.values())} reflexive log entries")
     if f.researchers else _missing("no researcher profiles recorded"),
     ("srqr", 7): lambda f: _confirm("; ".join([f.setting, *f.sites]).strip("; ")) if f.setting or f.sites
     else _missing("no setting or sites recorded for the study"),
-    ("srqr", 8): lambda f: _confirm(f"{f.sampling_strategy}; inclusion: {'; '.join(f.inclusion_criteria) or 'not recorded'}; "
+    ("srqr", 8): lambda f: _confirm(f"{f.sampling_strategy}; "
+                                    f"inclusion: {'; '.join(f.inclusion_criteria) or 'not recorded'}; "
                                     f"n = {f.participants}") if f.sampling_strategy
     else _missing("no sampling strategy recorded for the study"),
     ("srqr", 9): lambda f: _confirm(f"{'; '.join(f.ethics)}; {f.consent_records} consent record(s), "
@@ -588,7 +590,8 @@ RULES: dict[tuple[str, int], Callable[[StudyFacts], Fill]] = {
                                      f"memo(s); {len(f.coders)} coder(s)") if f.memos or f.coders
     else _missing("no memos or codings recorded"),
     ("srqr", 15): _trustworthiness,
-    ("srqr", 16): lambda f: _needs_text(f"Interpret the themes: {', '.join(t[0] for t in f.themes) or 'none recorded'}"),
+    ("srqr", 16): lambda f: _needs_text("Interpret the themes: "
+                                        f"{', '.join(t[0] for t in f.themes) or 'none recorded'}"),
     ("srqr", 17): lambda f: _filled(f"{f.citations} cited quotation(s)") if f.citations
     else _missing("the report quotes no extracts"),
     ("srqr", 18): lambda f: _needs_text("Relate the findings to earlier work and say how far they transfer"),

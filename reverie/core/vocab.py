@@ -26,7 +26,8 @@ LOG_STAGES = ("design", "recruitment", "interview", "transcription", "analysis",
 LOG_TEMPLATES = {
     "three_part": (
         ("observation", "What happened? What was said, seen, heard, including tone, posture, silences."),
-        ("interpretation", "Initial interpretation: what might this mean? Which objects, positions or defences does it suggest?"),
+        ("interpretation", "Initial interpretation: what might this mean? "
+                           "Which objects, positions or defences does it suggest?"),
         ("emotional_response", "What did I feel, and when? Any pull to identify, rescue, avoid, agree?"),
     ),
     "lincoln_guba": (

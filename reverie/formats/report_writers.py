@@ -172,7 +172,8 @@ def _report_markdown(data: ReportData) -> str:
     out = [f"# {_md(data.title)}", "", "## Participants", "", "Table 1. Participants", "",
            _md_table(data.table1.columns, data.table1.rows), "## Method", "", _md(" ".join(data.methods)), ""]
     if data.notation_key:
-        out += ["Transcription key:", ""] + [f"- {_md(symbol)}: {_md(meaning)}" for symbol, meaning in data.notation_key]
+        key_lines = [f"- {_md(symbol)}: {_md(meaning)}" for symbol, meaning in data.notation_key]
+        out += ["Transcription key:", "", *key_lines]
         out.append("")
     out += ["## Findings", ""]
     for theme in data.themes:

@@ -168,7 +168,8 @@ def run(settings: TeamSettings, processes: int | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reverie.jobs.worker", description="Run Reverie job workers.")
     parser.add_argument("--config", type=Path, required=True, help="The team.toml naming the study and Redis.")
-    parser.add_argument("--processes", type=int, default=None, help="Worker processes to start (default: from team.toml).")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="Worker processes to start (default: from team.toml).")
     args = parser.parse_args(argv)
     try:
         return run(load_settings(args.config), args.processes)

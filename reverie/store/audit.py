@@ -74,12 +74,16 @@ def verify(session: Session, study_id: int) -> ChainCheck:
             return ChainCheck(False, count, expected_seq, f"event {expected_seq} is missing (found {event.seq} next)")
         if event.prev_hash != prev:
             return ChainCheck(False, count, event.seq, f"event {event.seq} does not link to the event before it")
-        digest = event_hash(prev, event.seq, event.at, event.actor, event.action, event.target, event.why, event.payload)
+        digest = event_hash(prev, event.seq, event.at, event.actor, event.action, event.target, event.why,
+                            event.payload)
         if digest != event.hash:
-            return ChainCheck(False, count, event.seq, f"event {event.seq} ({event.action}) was changed after it was written")
+            return ChainCheck(False, count, event.seq,
+                              f"event {event.seq} ({event.action}) was changed after it was written")
         prev = event.hash
         expected_seq += 1
     head = session.get(AuditHead, study_id)
     if head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
-        return ChainCheck(False, count, expected_seq, f"the chain ends at event {expected_seq - 1} but its head says {head.seq}: events were removed")
+        return ChainCheck(False, count, expected_seq,
+                          f"the chain ends at event {expected_seq - 1} but its head says {head.seq}: "
+                          "events were removed")
     return ChainCheck(True, count)

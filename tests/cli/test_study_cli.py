@@ -24,7 +24,8 @@ def cli_study(tmp_path_factory):
     run("init", root, "--title", "Peer support", "--name", "Tom Moore", "--initials", "TM")
     run("participants", "add", root, "--code", "P1", "--gender", "F", "--profession", "Occupational Therapist",
         "--setting", "Acute Care", "--years", ">15")
-    run("interviews", "add", root, "--participant", "P1", "--round", "1", "--date", "2019-03-01", "--duration-min", "80")
+    run("interviews", "add", root, "--participant", "P1", "--round", "1", "--date", "2019-03-01",
+        "--duration-min", "80")
     transcript = root.parent / "t.txt"
     transcript.write_text(INTERVIEW_TEXT.replace("(laughs)", "[laughs]"), encoding="utf-8")
     run("transcript", "import", root, "P1", transcript, "--round", "1", "--layout", "fixed_width", "--width", "50")
@@ -65,7 +66,8 @@ def test_table_formats(cli_study, tmp_path):
 @pytest.mark.parametrize("args,message", [
     (("participants", "add", "{s}", "--code", "P1"), "already exists"),
     (("interviews", "add", "{s}", "--participant", "P9", "--round", "1"), "no participant 'P9'"),
-    (("interviews", "add", "{s}", "--participant", "P1", "--round", "2", "--date", "2019-02-30"), "invalid interview date"),
+    (("interviews", "add", "{s}", "--participant", "P1", "--round", "2", "--date", "2019-02-30"),
+     "invalid interview date"),
     (("cite", "{s}", "P1", "9-3"), "end"),
     (("cite", "{s}", "P1", "1-9999"), "outside the transcript"),
 ])

@@ -106,7 +106,8 @@ def test_checklist_names_are_forgiving_and_unknown_ones_refused():
 def test_methods_paragraph_states_rounds_gap_and_groups():
     text = " ".join(methods_paragraph(REFERENCE))
     assert "5 participants took part in 10 interviews over 2 round(s)." in text
-    assert "Round 2: 5 interviews lasting 25–45 minutes, held 3–5 months after round 1; audio recorded, not transcribed." in text
+    assert ("Round 2: 5 interviews lasting 25–45 minutes, held 3–5 months after round 1; "
+            "audio recorded, not transcribed.") in text
     assert "PPI-A (service users) was consulted at: design, analysis (2 session(s))" in text
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from reverie.services.study import interviews, participants, studies
 from reverie.services.transcripts import versions as transcripts
+from tests.team.conftest import team, team_schema  # noqa: F401 - fixtures: test_team_browser.py signs in to this server
 from tests.web.conftest import silent_wav
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -24,10 +25,12 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-b
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 BIG_LINES = 20_000
 
+# A backslash at the end of a source line continues the same turn: the text has no line break there.
 P1_TEXT = """I: Can you tell me about the first time you worked alongside a peer support worker?
 P1: It was on the ward, and honestly I did not know what to expect from her at all.
 I: What happened?
-P1: She asked him whether he had milk at home 🥛 and I thought that is such a little thing, such a silly thing, but it was really important to him.
+P1: She asked him whether he had milk at home 🥛 and I thought that is such a little thing, such a silly thing, \
+but it was really important to him.
 I: Why was it important?
 P1: Because nobody else had asked. We were all busy with psychology or tablets.
 """
@@ -53,7 +56,8 @@ def build_study(root: Path, scratch: Path) -> Path:
                                  setting="Community", years_band="10-15", status="consented")
     participants.add_participant(study, "P2", gender="Male", profession="Nurse", setting="Inpatient",
                                  years_band="5-10", status="consented")
-    interviews.add_interview(study, "P1", 1, held_on="2019-03-01", duration_min=62, recording=silent_wav(scratch / "p1.wav", 2.0))
+    interviews.add_interview(study, "P1", 1, held_on="2019-03-01", duration_min=62,
+                             recording=silent_wav(scratch / "p1.wav", 2.0))
     interviews.add_interview(study, "P2", 1, held_on="2019-03-08", duration_min=80)
     small = scratch / "p1.txt"
     small.write_text(P1_TEXT, encoding="utf-8")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.e2e.conftest import script_errors
-from tests.team.conftest import PASSWORD, team, team_schema  # noqa: F401 (fixtures)
+from tests.team.conftest import PASSWORD
 
 
 def test_an_analyst_signs_in_and_codes_with_the_csrf_token(browser, team):

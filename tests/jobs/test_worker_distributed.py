@@ -53,7 +53,8 @@ def redis_namespace(redis_client):
 
 def _worker(config: Path, log: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "reverie.jobs.worker", "--config", str(config)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=log.open("w"), env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            stdout=subprocess.DEVNULL, stderr=log.open("w"),
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
 def _wait(predicate, timeout: float, what: str):
@@ -125,7 +126,8 @@ def test_job_completes_when_a_worker_is_killed_mid_chunk(sqlite_study, redis_cli
 
         def victim_done():
             with study.read() as s:
-                return s.execute(select(JobChunk.state).where(JobChunk.job_id == job.id, JobChunk.seq == victim)).scalar() == "done"
+                state = select(JobChunk.state).where(JobChunk.job_id == job.id, JobChunk.seq == victim)
+                return s.execute(state).scalar() == "done"
 
         _wait(victim_done, 40, f"chunk {victim} of the killed worker to run again")
         recovery_s = time.monotonic() - killed_at

@@ -138,7 +138,8 @@ def test_interview_statuses_and_schedule(populated):
 
 
 def test_researcher_profile_and_ethics(study):
-    interviews.save_researcher(study, "TM", occupation="Counselling Psychologist, NHS", berger_position="shared_experience")
+    interviews.save_researcher(study, "TM", occupation="Counselling Psychologist, NHS",
+                               berger_position="shared_experience")
     interviews.add_ethics_approval(study, "HRA", reference="IRAS 237366", approved_on="2018-06-01")
     assert interviews.researchers(study)[0].occupation.startswith("Counselling")
     assert interviews.ethics_approvals(study)[0].reference == "IRAS 237366"

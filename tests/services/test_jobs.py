@@ -76,7 +76,7 @@ def test_many_chunk_job_runs_to_completion_with_progress(study):
 def test_progress_ticks_are_not_audited_but_creation_and_completion_are(study):
     job_id, _ = _run(study, "count", {"numbers": list(range(30)), "per_chunk": 1})
     with study.read() as s:
-        actions = [a for a in s.execute(select(AuditEvent.action).where(AuditEvent.target == f"job:{job_id}")).scalars()]
+        actions = list(s.execute(select(AuditEvent.action).where(AuditEvent.target == f"job:{job_id}")).scalars())
         created = s.execute(select(AuditEvent.action).where(AuditEvent.action == "job.create")).scalars().all()
     assert actions == ["job.done"] and len(created) == 1
     from reverie.services.study.studies import verify_audit
@@ -118,7 +118,8 @@ def test_running_a_chunk_twice_keeps_the_first_result(sqlite_study):
     status = jobs.job_status(study, job.id)
     assert status.state == "done" and status.result["total"] == 6 and status.chunks == 3
     with study.read() as s:
-        assert s.execute(select(JobChunk.attempts).where(JobChunk.job_id == job.id).order_by(JobChunk.seq)).scalars().all() == [1, 1, 1]
+        attempts = select(JobChunk.attempts).where(JobChunk.job_id == job.id).order_by(JobChunk.seq)
+        assert s.execute(attempts).scalars().all() == [1, 1, 1]
         assert len(s.execute(select(AuditEvent).where(AuditEvent.action == "job.done")).all()) == 1
 
 

@@ -121,8 +121,8 @@ def test_methods_paragraph_is_computed_from_the_records(reference):
 
     assert "5 participants took part in 10 interviews over 2 round(s)." in methods
     assert "Round 1: 5 interviews lasting 45–80 minutes." in methods
-    assert "Round 2: 5 interviews lasting 25–45 minutes, held 4 months after round 1; audio recorded, not transcribed." \
-        in methods
+    assert ("Round 2: 5 interviews lasting 25–45 minutes, held 4 months after round 1; "
+            "audio recorded, not transcribed.") in methods
     assert "transcribed by TM" in methods
     assert "PPI-A" in methods and "PPI-B" in methods and "design, analysis" in methods
 

@@ -76,7 +76,10 @@ class Recording:
 
     def speaker_at(self, time_s: float) -> str | None:
         """The speaker whose piece holds a time, or the nearest piece's speaker."""
-        return min(self.pieces, key=lambda p: 0 if p.start <= time_s <= p.end else min(abs(time_s - p.start), abs(time_s - p.end))).speaker
+        def distance(p) -> float:
+            return 0 if p.start <= time_s <= p.end else min(abs(time_s - p.start), abs(time_s - p.end))
+
+        return min(self.pieces, key=distance).speaker
 
 
 def espeak_available() -> bool:
@@ -114,7 +117,8 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = SR, channels: int = 1
     return path
 
 
-def espeak(text: str, voice: str = "en-gb-x-rp", speed: int = 160, pitch: int | None = None, ssml: bool = False) -> np.ndarray:
+def espeak(text: str, voice: str = "en-gb-x-rp", speed: int = 160, pitch: int | None = None,
+           ssml: bool = False) -> np.ndarray:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "espeak.wav"
         command = ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(out)]

@@ -109,7 +109,8 @@ def test_cuda_batches_by_default():
     assert recognise.RecognitionOptions().compute_type == "int8"
 
 
-@pytest.mark.parametrize("kwargs", [dict(batch_size=0), dict(batch_size="many"), dict(device="tpu"), dict(chunk_seconds=5)])
+@pytest.mark.parametrize("kwargs", [dict(batch_size=0), dict(batch_size="many"), dict(device="tpu"),
+                                    dict(chunk_seconds=5)])
 def test_bad_options_are_refused(kwargs):
     with pytest.raises(InvalidInput):
         recognise.RecognitionOptions(**kwargs)

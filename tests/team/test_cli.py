@@ -29,7 +29,8 @@ def _rows(output: str) -> dict[str, list[str]]:
 
 def test_users_add_refuses_short_passwords_and_unbound_reviewers(team):
     runner = CliRunner()
-    short = runner.invoke(app, ["users", "add", str(team.root), "--username", "shorty"], env={"REVERIE_PASSWORD": "abc"})
+    short = runner.invoke(app, ["users", "add", str(team.root), "--username", "shorty"],
+                          env={"REVERIE_PASSWORD": "abc"})
     assert short.exit_code == 1 and "at least 12 characters" in short.output
     unbound = runner.invoke(app, ["users", "add", str(team.root), "--username", "rev-x", "--role",
                                   "participant_reviewer"], env={"REVERIE_PASSWORD": PASSWORD})

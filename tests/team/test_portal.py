@@ -78,7 +78,8 @@ def test_a_reviewer_cannot_answer_someone_elses_packet_or_without_the_token(team
     form = {"summary": "planted", "types": "challenge"}
     for key in ("c_p2", "c_ppi_a"):
         assert client.post(f"/review/{ids[key]}/responses", data={**form, "csrf_token": client.csrf}).status_code == 404
-    assert client.post(f"/review/{ids['c_foreign']}/responses", data={**form, "csrf_token": client.csrf}).status_code == 404
+    assert client.post(f"/review/{ids['c_foreign']}/responses",
+                       data={**form, "csrf_token": client.csrf}).status_code == 404
     assert client.post(f"/review/{ids['c_p1']}/responses", data=form).status_code == 403
     assert client.post(f"/review/{ids['c_p1']}/responses",
                        data={**form, "csrf_token": client.csrf, "passage": "2"}).status_code == 422

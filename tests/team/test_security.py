@@ -51,7 +51,8 @@ def test_five_failures_lock_the_username_from_that_address(team):
     with httpx.Client(base_url=team.url, follow_redirects=False) as client:
         for _ in range(5):
             token = login_form_token(client)
-            wrong = client.post("/login", data={"username": "locky", "password": "wrong password!!", "csrf_token": token})
+            wrong = client.post("/login",
+                                data={"username": "locky", "password": "wrong password!!", "csrf_token": token})
             assert wrong.status_code == 401
         token = login_form_token(client)
         locked = client.post("/login", data={"username": "locky", "password": PASSWORD, "csrf_token": token})

@@ -65,7 +65,8 @@ def test_a_selection_from_the_reading_view_is_found_by_its_words(client):
             "exact": "psychology or tablets", "label": "medical model", "kind": "discursive_object"}
     assert client.post("/interviews/P1/1/codings", json=body).status_code == 200
     [made] = codings_of(study)
-    assert transcripts.version_text(study, made.version_id)[made.start_offset:made.end_offset] == "psychology or tablets"
+    made_text = transcripts.version_text(study, made.version_id)
+    assert made_text[made.start_offset:made.end_offset] == "psychology or tablets"
     body["exact"] = "words nobody said"
     refused = client.post("/interviews/P1/1/codings", json=body, headers={"Accept": "application/json"})
     assert refused.status_code == 422 and "analysis view" in refused.json()["error"]

@@ -88,7 +88,8 @@ def test_a_window_can_be_asked_for_by_a_time_in_the_recording(client):
     html = window(client, at=14.2, count=3)
     assert [n for n in range(1, 12) if f'id="L{n}"' in html] == [6, 7, 8]
     assert 'data-t="14.0" data-te="15.5"' in html
-    asked_twice = client.get("/interviews/P1/1/lines", params={"first": 1, "at": 3}, headers={"Accept": "application/json"})
+    asked_twice = client.get("/interviews/P1/1/lines", params={"first": 1, "at": 3},
+                             headers={"Accept": "application/json"})
     assert asked_twice.status_code == 422
 
 

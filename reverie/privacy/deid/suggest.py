@@ -38,7 +38,8 @@ DEFAULT_ALLOW = frozenset(
     Section Sertraline Olanzapine Clozapine Lithium Diazepam Lorazepam Paracetamol Zoom Teams
     Facebook WhatsApp Google YouTube Mm Mhm Erm Um Yeah Okay OK CHI H&C""".split()
 ) | frozenset(
-    {"NHS England", "NHS Scotland", "NHS Wales", "NHS 24", "NHS Direct", "Mental Health Act", "Care Act", "Microsoft Teams"}
+    {"NHS England", "NHS Scotland", "NHS Wales", "NHS 24", "NHS Direct", "Mental Health Act", "Care Act",
+     "Microsoft Teams"}
 )
 
 _SPEAKER_CODE = re.compile(r"^(?:p|pt|i|int|r|participant|interviewer|researcher)\s*\d*$", re.IGNORECASE)

@@ -172,4 +172,5 @@ def build_analysis(study: OpenStudy) -> None:
         move_extract(study, handle, "final", reason="Kept for the report: most meaning and emotional resonance.")
     set_inline_quotes(study, [{"participant": "P1", "line": important[0], "last_line": important[1],
                                "quote": "really important"},
-                              {"participant": "P4", "line": lines["P4", "tablets"][0], "quote": "psychology or tablets"}])
+                              {"participant": "P4", "line": lines["P4", "tablets"][0],
+                               "quote": "psychology or tablets"}])

@@ -376,7 +376,8 @@ class _Collector:
             latest = memo.versions[-1] if memo.versions else None
             if latest is None or extract.participant_id in self.withheld:
                 continue
-            refs = [("source", source_of_version[extract.version_id])] if extract.version_id in source_of_version else []
+            refs = ([("source", source_of_version[extract.version_id])]
+                    if extract.version_id in source_of_version else [])
             name = f"Memo on E{extract.handle_no}"
             if memo.object_code_id in code_guids:
                 refs.append(("code", code_guids[memo.object_code_id]))
@@ -410,7 +411,8 @@ class _Collector:
                 if coding.code_id not in code_guids:
                     continue
                 provenance = (coding.selector or {}).get(REFI) or {}
-                if provenance.get("whole_source") and (coding.start_offset, coding.end_offset) == (0, len(version.text)):
+                spans_whole_text = (coding.start_offset, coding.end_offset) == (0, len(version.text))
+                if provenance.get("whole_source") and spans_whole_text:
                     whole.append(self._coding(coding, code_guids, provenance, coding_notes))
                     continue
                 selection = provenance.get("selection") or self.guid("selection", source_guid, coding.start_offset,

@@ -356,7 +356,8 @@ def _verify(engine, index: dict, root: Path, url: str, tables: int, rows: int | 
         if not check.ok:
             raise InvalidInput(f"the restored audit chain does not verify: {check.reason}")
         if rows is None:
-            rows = sum(session.execute(select(text("count(*)")).select_from(t)).scalar() for t in Base.metadata.sorted_tables)
+            rows = sum(session.execute(select(text("count(*)")).select_from(t)).scalar()
+                       for t in Base.metadata.sorted_tables)
         live = set(session.execute(select(Recording.sha256).where(Recording.deleted_at.is_(None))).scalars())
     purged = set(index.get("purged", [])) | set(index.get("missing_media", []))
     lost = sorted(sha for sha in live - purged if not (root / "media" / sha[:2] / sha).is_file())

@@ -117,7 +117,8 @@ def add_narrative_pointer(study: OpenStudy, code: str, round_no: int, words: str
     """Keep the participant's own words, in the order raised, for follow-up questions in their phrasing."""
     if not words.strip():
         raise InvalidInput("a narrative pointer needs the participant's words")
-    with study.write("interview.narrative_pointer", target=f"interview:{code}/{round_no}", payload={"words": words}) as s:
+    with study.write("interview.narrative_pointer", target=f"interview:{code}/{round_no}",
+                     payload={"words": words}) as s:
         interview = find_interview(s, study, code, round_no)
         interview.narrative_pointers = [*(interview.narrative_pointers or []), words]
         return list(interview.narrative_pointers)
@@ -249,16 +250,19 @@ def list_interviews(study: OpenStudy) -> list[InterviewSummary]:
         for code, interview in rows:
             recordings = s.execute(select(func.count(Recording.id)).where(
                 Recording.interview_id == interview.id, Recording.deleted_at.is_(None))).scalar()
-            transcript = s.execute(select(Transcript).where(Transcript.interview_id == interview.id)).scalar_one_or_none()
+            transcript = s.execute(select(Transcript).where(
+                Transcript.interview_id == interview.id)).scalar_one_or_none()
             versions, status, analysed = 0, None, False
             if transcript is not None:
                 versions = s.execute(select(func.count(TranscriptVersion.id)).where(
                     TranscriptVersion.transcript_id == transcript.id)).scalar()
-                current = s.get(TranscriptVersion, transcript.current_version_id) if transcript.current_version_id else None
+                current = (s.get(TranscriptVersion, transcript.current_version_id)
+                           if transcript.current_version_id else None)
                 status = current.status if current else None
                 if current is not None:
-                    analysed = bool(s.execute(select(Coding.id).where(Coding.version_id == current.id).limit(1)).first()
-                                    or s.execute(select(Extract.id).where(Extract.version_id == current.id).limit(1)).first())
+                    coded = select(Coding.id).where(Coding.version_id == current.id).limit(1)
+                    extracted = select(Extract.id).where(Extract.version_id == current.id).limit(1)
+                    analysed = bool(s.execute(coded).first() or s.execute(extracted).first())
             out.append(InterviewSummary(code, interview.round, interview.purpose, interview.held_on,
                                         interview.duration_min, interview.location_type,
                                         interview_status(bool(recordings), status, analysed), recordings, versions))

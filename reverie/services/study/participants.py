@@ -168,7 +168,8 @@ def withdraw(study: OpenStudy, code: str, *, withdrawn_on: str | date, scope: st
     when = parse_date(withdrawn_on, "withdrawal date")
     cutoff = parse_date(data_cutoff, "data cut-off date")
     with study.write("consent.withdraw", target=f"participant:{code}", why=why,
-                     payload={"withdrawn_on": str(when), "scope": scope, "keep_data_collected": keep_data_collected}) as s:
+                     payload={"withdrawn_on": str(when), "scope": scope,
+                              "keep_data_collected": keep_data_collected}) as s:
         participant = find_participant(s, study, code)
         record = s.execute(select(ConsentRecord).where(ConsentRecord.participant_id == participant.id)
                            .order_by(ConsentRecord.id.desc())).scalars().first()

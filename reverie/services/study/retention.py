@@ -98,7 +98,8 @@ def apply_retention(study: OpenStudy, today: date | None = None) -> RetentionRep
     plan = retention_plan(study, today)
     for entry in plan.due:
         with study.write("recording.delete", target=f"interview:{entry.participant}/{entry.round}",
-                         why=f"retention: {plan.keep_days} days after the transcript was verified on {entry.verified_on}",
+                         why=f"retention: {plan.keep_days} days after the transcript was verified on "
+                             f"{entry.verified_on}",
                          payload={"recording": entry.id, "sha256": entry.sha256, "due_on": str(entry.due_on)}) as s:
             s.get(Recording, entry.id).deleted_at = utcnow()
     gone = _sweep_media(study)

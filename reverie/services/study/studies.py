@@ -109,7 +109,8 @@ def init_study(root: Path | str, *, title: str = "", database: str | None = None
                                       roles=["interviewer", "transcriber", "analyst"], created_by=identity.initials))
         session.flush()
         audit.append(session, record.id, actor=identity.initials, action="study.create", target=f"study:{record.id}",
-                     payload={"title": record.title, "database": "sqlite" if url.startswith("sqlite") else "postgresql"})
+                     payload={"title": record.title,
+                              "database": "sqlite" if url.startswith("sqlite") else "postgresql"})
         study.study_id = record.id
     return study
 
@@ -139,7 +140,8 @@ def open_study(root: Path | str, *, passphrase: str | None = None, migrate_now: 
     engine = connect(url, creator, dbapi_module)
     try:
         if migrate_now:
-            migrate.ensure_current(engine, db_path=root / manifest.database if url.startswith("sqlite") and not manifest.encrypted else None,
+            plain_sqlite = url.startswith("sqlite") and not manifest.encrypted
+            migrate.ensure_current(engine, db_path=root / manifest.database if plain_sqlite else None,
                                    backups=root / "backups")
         with engine.connect() as connection:
             row = connection.execute(select(Study.id, Study.settings).order_by(Study.id)).first()
@@ -208,9 +210,11 @@ def set_identity(study: OpenStudy, identity: Identity) -> None:
     with study.write("study.identity", target=f"study:{study.study_id}",
                      payload={"name": identity.name, "initials": identity.initials}) as s:
         record = s.get(Study, study.study_id)
-        record.settings = {**(record.settings or {}), "identity": {"name": identity.name, "initials": identity.initials}}
+        record.settings = {**(record.settings or {}),
+                           "identity": {"name": identity.name, "initials": identity.initials}}
         exists = s.execute(select(ResearcherProfile).where(
-            ResearcherProfile.study_id == study.study_id, ResearcherProfile.label == identity.initials)).scalar_one_or_none()
+            ResearcherProfile.study_id == study.study_id,
+            ResearcherProfile.label == identity.initials)).scalar_one_or_none()
         if exists is None:
             s.add(ResearcherProfile(study_id=study.study_id, label=identity.initials, name=identity.name,
                                     roles=["analyst"], created_by=identity.initials))

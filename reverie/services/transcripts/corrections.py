@@ -78,7 +78,8 @@ def correct_transcript(study: OpenStudy, code: str, round_no: int, turns: list[T
         info = version_info_of(s, interview, code)
         old = s.get(TranscriptVersion, info.id)
         old_lines = version_lines(study, old.id)
-        chosen = layout or LineLayout(**{k: v for k, v in old.line_layout.items() if k in ("mode", "width", "numbering_start")})
+        chosen = layout or LineLayout(**{k: v for k, v in old.line_layout.items()
+                                         if k in ("mode", "width", "numbering_start")})
         text, spans = assemble(turns)
         if chosen.mode == "imported":
             # Corrections cannot carry the source file's numbers; the new version is wrapped instead.
@@ -119,7 +120,8 @@ def _carry_spans(s, old: TranscriptVersion, new: TranscriptVersion, old_lines, n
     codings = s.execute(select(Coding).where(Coding.version_id == old.id)).scalars().all()
     extracts = s.execute(select(Extract).where(Extract.version_id == old.id)).scalars().all()
     annotations = s.execute(select(Annotation).where(Annotation.version_id == old.id)).scalars().all()
-    records = [("coding", r) for r in codings] + [("extract", r) for r in extracts] + [("annotation", r) for r in annotations]
+    records = ([("coding", r) for r in codings] + [("extract", r) for r in extracts]
+               + [("annotation", r) for r in annotations])
     spans = [((kind, r.id), r.start_offset, r.end_offset, _selector(r.selector, old.text, r.start_offset, r.end_offset))
              for kind, r in records]
     results = {res.id: res for res in reanchor(old.text, new.text, spans, diff)}

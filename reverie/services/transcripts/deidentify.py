@@ -67,7 +67,8 @@ def _allow_list(study: OpenStudy) -> list[str]:
     return ["I", *codes, *settings.get("deid_allow", [])]
 
 
-def suggest_for(study: OpenStudy, code: str, round_no: int, *, key: Path | str | None = None) -> list[NumberedSuggestion]:
+def suggest_for(study: OpenStudy, code: str, round_no: int, *,
+                key: Path | str | None = None) -> list[NumberedSuggestion]:
     """Suggestions for the current version, numbered in text order so the researcher can pick by id."""
     from reverie.privacy.deid import KeyStore, suggest
 

@@ -102,8 +102,9 @@ def measure_prosody(study: OpenStudy, code: str, round_no: int) -> list[LineMeas
     with tempfile.TemporaryDirectory(prefix="reverie-audio-") as work:
         audio = load_audio(study.media.open_plain(recording.sha256, Path(work)))
     samples = audio.samples if audio.samples.ndim == 1 else audio.samples.mean(axis=0)
-    measured = measure_lines(samples, [(l.time_start, l.time_end, [cw for _, cw in g]) for l, g in zip(lines, grouped)],
-                             sr=audio.sample_rate, pauses=pauses or None)
+    timed_lines = [(line.time_start, line.time_end, [core for _, core in group])
+                   for line, group in zip(lines, grouped)]
+    measured = measure_lines(samples, timed_lines, sr=audio.sample_rate, pauses=pauses or None)
     out, annotations = [], []
     for line, group, m in zip(lines, grouped, measured):
         emphasised = tuple(group[i][1].text for i in m.emphasised)

@@ -105,7 +105,8 @@ def store_parsed(study: OpenStudy, code: str, round_no: int, parsed: ParsedTrans
         raise InvalidInput(f"{source_name}: the imported layout needs line numbers in the file's text "
                            "(e.g. '978  P1: …'); use --layout fixed-width instead")
     text, spans = assemble(parsed.turns)
-    lines = layout_lines(text, spans, chosen, [t.source_lines for t in parsed.turns] if chosen.mode == "imported" else None)
+    source_lines = [t.source_lines for t in parsed.turns] if chosen.mode == "imported" else None
+    lines = layout_lines(text, spans, chosen, source_lines)
     payload = {"participant": code, "round": round_no, "source": source_name, "sha256": source_sha256,
                "layout": chosen.mode, "lines": len(lines), "origin": origin}
     with study.write("transcript.import" if origin == "import" else f"transcript.{origin}",

@@ -83,7 +83,8 @@ class JobChunk(Base):
     """A piece of a long job (a few minutes of a recording) that can be retried on its own."""
 
     __tablename__ = "job_chunks"
-    __table_args__ = (UniqueConstraint("job_id", "seq"), CheckConstraint(in_list("state", vocab.JOB_STATES), name="state"))
+    __table_args__ = (UniqueConstraint("job_id", "seq"),
+                      CheckConstraint(in_list("state", vocab.JOB_STATES), name="state"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
