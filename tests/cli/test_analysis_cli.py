@@ -29,18 +29,21 @@ def squashed(text: str) -> str:
 
 
 @pytest.fixture
-def folder(tmp_path):
+def folder(study_copy):
     """A study with P1's round-1 transcript locked (fixed width 60) and P2 with none."""
-    study = init_study(tmp_path / "study", title="Peer support", identity=TM)
+    return study_copy("analysis-cli-folder", _folder, folder_only=True)
+
+
+def _folder(place, _database):
+    study = init_study(place / "study", title="Peer support", identity=TM)
     participants.add_participant(study, "P1", profession="Occupational Therapist")
     participants.add_participant(study, "P2", profession="Psychologist")
     interviews.add_interview(study, "P1", 1)
-    source = tmp_path / "p1.txt"
+    source = place / "p1.txt"
     source.write_text(INTERVIEW_TEXT.replace("(laughs)", "[laughs]"), encoding="utf-8")
     transcripts.import_transcript(study, "P1", 1, source, layout="fixed-width", width=60)
     transcripts.lock_transcript(study, "P1", 1)
-    study.close()
-    return tmp_path / "study"
+    return study
 
 
 def test_codes_add_apply_rename_merge_stats(folder):

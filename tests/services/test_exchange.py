@@ -49,17 +49,21 @@ def _span(study, code: str, quote: str) -> tuple[int, int]:
 
 
 @pytest.fixture
-def analysed(tmp_path):
+def analysed(study_copy):
     """Two participants with locked transcripts, a code tree, codings by two coders, a coding note,
     a reflexive entry, an extract with a memo, and a theme."""
-    study = init_study(tmp_path / "original", title="Peer support — pilot", identity=TM)
+    return study_copy("exchange-analysed", _analysed, name="original")
+
+
+def _analysed(place, _database):
+    study = init_study(place / "original", title="Peer support — pilot", identity=TM)
     participants.add_participant(study, "P1", gender="F", profession="Occupational Therapist", setting="Acute Care",
                                  years_band=">15", attributes={"site": "Zürich", "age": 42, "second_round": True})
     participants.add_participant(study, "P2", gender="M", profession="Psychologist",
                                  attributes={"site": "Leeds", "age": 37})
     for code, text in (("P1", P1_TEXT), ("P2", P2_TEXT)):
         interviews.add_interview(study, code, 1)
-        source = tmp_path / f"{code}.txt"
+        source = place / f"{code}.txt"
         source.write_text(text, encoding="utf-8")
         transcripts.import_transcript(study, code, 1, source, layout="fixed-width", width=60)
         transcripts.lock_transcript(study, code, 1)
@@ -82,8 +86,7 @@ def analysed(tmp_path):
                     willig={"discourses": ["practical care"]})
     themes.add_theme(study, "Small things matter", description="What peers notice")
     themes.place_extract(study, "Small things matter", "E1")
-    yield study
-    study.close()
+    return study
 
 
 def exchanged(project: QdaProject) -> dict[str, object]:

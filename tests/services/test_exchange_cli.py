@@ -26,18 +26,22 @@ def reverie(*args, ok=True):
 
 
 @pytest.fixture
-def folder(tmp_path):
-    study = init_study(tmp_path / "study", title="Peer support", identity=TM)
+def folder(study_copy):
+    """P1's round-1 transcript locked and coded once with Milk: a folder, as the commands take it."""
+    return study_copy("exchange-cli-folder", _folder, folder_only=True)
+
+
+def _folder(place, _database):
+    study = init_study(place / "study", title="Peer support", identity=TM)
     participants.add_participant(study, "P1", profession="Occupational Therapist")
     interviews.add_interview(study, "P1", 1)
-    source = tmp_path / "p1.txt"
+    source = place / "p1.txt"
     source.write_text(INTERVIEW_TEXT, encoding="utf-8")
     transcripts.import_transcript(study, "P1", 1, source, layout="fixed-width", width=60)
     transcripts.lock_transcript(study, "P1", 1)
     coding.add_code(study, "Milk", color="#1f77b4")
     coding.apply_code(study, "Milk", "P1", lines=(2, 3))
-    study.close()
-    return tmp_path / "study"
+    return study
 
 
 def test_export_then_import(folder, tmp_path):
