@@ -43,7 +43,11 @@ def init_command(
         passphrase = _new_passphrase()
         study = init_encrypted_study(directory, passphrase, title=title, identity=identity)
     else:
+        from reverie.services.study.context import PASSWORD_PLACES, without_password
+
         study = studies.init_study(directory, title=title, database=database, identity=identity)
+        if database and without_password(database) != database:
+            err.print(f"the database password was not written to {directory / 'study.toml'}; {PASSWORD_PLACES}")
     where = "PostgreSQL" if not study.is_sqlite else "study.db"
     out.print(f"created study {directory} ({where}); you are {identity.initials}")
     study.close()
@@ -55,8 +59,6 @@ def _new_passphrase() -> str:
     passphrase = os.environ.get("REVERIE_PASSPHRASE")
     if passphrase is None:
         passphrase = typer.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
-    if len(passphrase) < 8:
-        fail("the passphrase must have at least 8 characters")
     return passphrase
 
 

@@ -3,7 +3,9 @@
 Why these pieces:
 
 - **Key derivation.** A passphrase is turned into a 32-byte study key with Argon2id (memory-hard,
-  so guessing passphrases on a GPU is slow). The random salt and the cost parameters live in a
+  so guessing passphrases on a GPU is slow). The passphrase is Unicode-normalised (NFC) first:
+  the same words typed on another keyboard or system (a composed or decomposed "é") must open
+  the same study. The random salt and the cost parameters live in a
   small JSON sidecar next to the study, together with a *key-check value*, so a wrong passphrase
   is reported when the study is opened (``InvalidInput("wrong passphrase for study …")``) rather
   than as a baffling decryption failure later.
@@ -28,6 +30,7 @@ import hmac
 import json
 import os
 import struct
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +42,11 @@ KEY_BYTES = 32
 
 # Sidecar ("study key header") format.
 _SIDECAR_FORMAT = "reverie-study-key"
-_SIDECAR_VERSION = 1
+# Version 1: the study key is Argon2id(passphrase). Version 2: Argon2id(passphrase) unwraps the
+# study key, so the passphrase's form can change without re-encrypting the database and media.
+_SIDECAR_VERSIONS = (1, 2)
+_WRAP_AAD = b"reverie/study-key/v2"
+_NONCE_BYTES = 12
 _SALT_BYTES = 16
 _CHECK_BYTES = 16
 
@@ -74,11 +81,15 @@ class KdfParams:
 
 
 def derive_key(passphrase: str, salt: bytes, params: KdfParams = KdfParams()) -> bytes:
-    """Return the 32-byte study key for ``passphrase`` with Argon2id (slow on purpose)."""
-    from argon2.low_level import Type, hash_secret_raw
-
+    """Return the 32-byte study key for ``passphrase`` (NFC-normalised) with Argon2id (slow on purpose)."""
     if not passphrase:
         raise InvalidInput("the passphrase is empty")
+    return _argon2(unicodedata.normalize("NFC", passphrase), salt, params)
+
+
+def _argon2(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
+    from argon2.low_level import Type, hash_secret_raw
+
     return hash_secret_raw(
         secret=passphrase.encode("utf-8"),
         salt=salt,
@@ -102,27 +113,93 @@ def new_study_key(passphrase: str, *, params: KdfParams = KdfParams()) -> tuple[
     params.check("the study key")
     salt = os.urandom(_SALT_BYTES)
     key = derive_key(passphrase, salt, params)
+    return key, _sidecar(1, salt, params, _key_check(key))
+
+
+def _sidecar(version: int, salt: bytes, params: KdfParams, check: bytes, *, wrapped: bytes | None = None) -> bytes:
     record = {
         "format": _SIDECAR_FORMAT,
-        "version": _SIDECAR_VERSION,
+        "version": version,
         "kdf": "argon2id",
         "salt": _b64(salt),
         "time_cost": params.time_cost,
         "memory_kib": params.memory_kib,
         "parallelism": params.parallelism,
-        "check": _b64(_key_check(key)),
+        "check": _b64(check),
     }
-    return key, json.dumps(record, indent=2).encode("utf-8")
+    if wrapped is not None:
+        record["wrapped_key"] = _b64(wrapped)
+    return json.dumps(record, indent=2).encode("utf-8")
 
 
-def unlock_study_key(sidecar: str | Path, passphrase: str, *, study: str) -> bytes:
-    """Return the study key for ``passphrase``, or raise ``InvalidInput`` if it is the wrong one."""
+def open_study_key(sidecar: str | Path, passphrase: str, *, study: str) -> tuple[bytes, bytes | None]:
+    """The study key for ``passphrase`` (``InvalidInput`` if it is the wrong one), and a new key
+    header when the study must be re-keyed.
+
+    Studies made before passphrases were normalised derived their key from the passphrase as
+    typed. When the NFC form fails and the raw form differs, the raw form is tried once; if it
+    opens the study, the second value is a header that unwraps the same key from the NFC form
+    (write it in place of the old one: the raw form then no longer opens the study, and the
+    database and media need no re-encryption).
+    """
     sidecar = Path(sidecar)
-    salt, params, check = _read_sidecar(sidecar)
-    key = derive_key(passphrase, salt, params)
-    if not hmac.compare_digest(_key_check(key), check):
-        raise InvalidInput(f"wrong passphrase for study {study}")
-    return key
+    salt, params, check, wrapped = _read_sidecar(sidecar)
+    key = _study_key(derive_key(passphrase, salt, params), wrapped)
+    if key is not None and hmac.compare_digest(_key_check(key), check):
+        return key, None
+    raw = passphrase != unicodedata.normalize("NFC", passphrase)
+    if raw and wrapped is None:
+        key = _argon2(passphrase, salt, params)
+        if hmac.compare_digest(_key_check(key), check):
+            return key, wrapped_study_key(key, passphrase, params=params)
+    raise InvalidInput(f"wrong passphrase for study {study}")
+
+
+def wrapped_study_key(key: bytes, passphrase: str, *, params: KdfParams = KdfParams()) -> bytes:
+    """A key header (version 2) from which ``passphrase`` (NFC-normalised) unwraps ``key``."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    _check_key(key)
+    params.check("the study key")
+    salt, nonce = os.urandom(_SALT_BYTES), os.urandom(_NONCE_BYTES)
+    wrapping = subkey(derive_key(passphrase, salt, params), "study-key-wrap")
+    wrapped = nonce + AESGCM(wrapping).encrypt(nonce, key, _WRAP_AAD)
+    return _sidecar(2, salt, params, _key_check(key), wrapped=wrapped)
+
+
+def passphrase_problem(passphrase: str) -> str | None:
+    """Why ``passphrase`` is too weak to protect a study, or None when it is strong enough.
+
+    Under 12 characters is too short; otherwise zxcvbn (a maintained estimator that knows
+    common passwords, names, keyboard patterns and substitutions) must rate it 3 of 4 or more.
+    """
+    from zxcvbn import zxcvbn
+
+    passphrase = unicodedata.normalize("NFC", passphrase)
+    if len(passphrase) < 12:
+        return f"it has {len(passphrase)} characters; use at least 12 (a few unrelated words are easiest)"
+    # zxcvbn's cost grows quickly with length; a long passphrase is judged by its first 100 characters.
+    verdict = zxcvbn(passphrase[:100])
+    if verdict["score"] >= 3:
+        return None
+    feedback = verdict["feedback"]
+    reason = feedback.get("warning") or "it is easy to guess"
+    advice = " ".join(feedback.get("suggestions") or ["Add another word or two. Uncommon words are better."])
+    return f"{reason.rstrip('.')}. {advice}"
+
+
+def _study_key(derived: bytes, wrapped: bytes | None) -> bytes | None:
+    """The study key: the derived key itself (version 1), or unwrapped by it (version 2)."""
+    if wrapped is None:
+        return derived
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        return AESGCM(subkey(derived, "study-key-wrap")).decrypt(wrapped[:_NONCE_BYTES], wrapped[_NONCE_BYTES:],
+                                                                _WRAP_AAD)
+    except InvalidTag:
+        return None
 
 
 def encrypt_stream(
@@ -161,45 +238,81 @@ def open_decrypted(path: str | Path, key: bytes) -> bytes:
     return b"".join(iter_decrypted(path, key))
 
 
-def iter_decrypted(path: str | Path, key: bytes) -> Iterator[bytes]:
-    """Yield the plaintext of an encrypted file one authenticated chunk at a time.
+@dataclass(frozen=True)
+class _Sealed:
+    """What an encrypted file's header and length say: where each chunk is and how to open it."""
 
-    A chunk is yielded only after its tag verifies; if a later chunk fails, the iterator raises
-    ``InvalidInput``, so callers that write out chunks must discard what they wrote (write them
-    through :func:`reverie.store.files.atomic_write`).
+    header: bytes
+    chunk_bytes: int
+    chunks: int
+    size: int  # of the plaintext
+    aead: Any
+
+
+def plain_size(path: str | Path, key: bytes) -> int:
+    """The plaintext length of an encrypted file, from its header and length (nothing is decrypted).
+
+    A player asks for byte ranges of a recording and needs its length to ask for them.
+    """
+    _check_key(key)
+    path = Path(path)
+    with open(path, "rb") as sealed:
+        return _open_sealed(path, sealed, key).size
+
+
+def iter_decrypted(path: str | Path, key: bytes, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    """Yield the plaintext bytes ``start:end`` of an encrypted file one authenticated chunk at a time.
+
+    Chunks have a fixed size, so a byte range is read by seeking to its first chunk: a player
+    jumping into an hour-long recording decrypts a megabyte, not the hour. A chunk is yielded
+    only after its tag verifies; if a later chunk fails, the iterator raises ``InvalidInput``,
+    so callers that write out chunks must discard what they wrote (write them through
+    :func:`reverie.store.files.atomic_write`).
     """
     from cryptography.exceptions import InvalidTag
 
     _check_key(key)
     path = Path(path)
-    with open(path, "rb") as sealed:
-        header = sealed.read(_HEADER.size)
-        if len(header) != _HEADER.size:
-            raise InvalidInput(f"{path} is not an encrypted Reverie file (too short)")
-        magic, version, chunk_bytes, salt, check = _HEADER.unpack(header)
-        if magic != _MAGIC:
-            raise InvalidInput(f"{path} is not an encrypted Reverie file")
-        if version != _MEDIA_VERSION:
-            raise InvalidInput(f"{path} uses encryption format version {version}; this Reverie reads {_MEDIA_VERSION}")
-        if not 1 <= chunk_bytes <= _MAX_CHUNK_BYTES:
-            raise InvalidInput(f"{path} has a damaged header (chunk size {chunk_bytes})")
-        file_key, expected_check = _file_keys(key, salt)
-        if not hmac.compare_digest(check, expected_check):
-            raise InvalidInput(f"{path} was encrypted with a different key (wrong passphrase?)")
-        aead = _aesgcm(file_key)
-        sealed_bytes = chunk_bytes + _TAG_BYTES
-        counter = 0
-        sealed_chunk = sealed.read(sealed_bytes)
-        while True:
-            following = sealed.read(sealed_bytes) if len(sealed_chunk) == sealed_bytes else b""
-            last = not following
+    with open(path, "rb") as handle:
+        sealed = _open_sealed(path, handle, key)
+        end = sealed.size if end is None else min(end, sealed.size)
+        if start < 0 or (start >= end and sealed.size):
+            return
+        sealed_bytes = sealed.chunk_bytes + _TAG_BYTES
+        first = start // sealed.chunk_bytes
+        last = max(first, (end - 1) // sealed.chunk_bytes)
+        handle.seek(_HEADER.size + first * sealed_bytes)
+        for counter in range(first, last + 1):
             try:
-                yield aead.decrypt(_nonce(counter, last), sealed_chunk, header)
+                plain = sealed.aead.decrypt(_nonce(counter, counter == sealed.chunks - 1),
+                                            handle.read(sealed_bytes), sealed.header)
             except InvalidTag:
                 raise InvalidInput(f"{path} is damaged or truncated (chunk {counter} fails authentication)") from None
-            if last:
-                return
-            sealed_chunk, counter = following, counter + 1
+            offset = counter * sealed.chunk_bytes
+            yield plain[max(start - offset, 0):end - offset]
+
+
+def _open_sealed(path: Path, handle: IO[bytes], key: bytes) -> _Sealed:
+    header = handle.read(_HEADER.size)
+    if len(header) != _HEADER.size:
+        raise InvalidInput(f"{path} is not an encrypted Reverie file (too short)")
+    magic, version, chunk_bytes, salt, check = _HEADER.unpack(header)
+    if magic != _MAGIC:
+        raise InvalidInput(f"{path} is not an encrypted Reverie file")
+    if version != _MEDIA_VERSION:
+        raise InvalidInput(f"{path} uses encryption format version {version}; this Reverie reads {_MEDIA_VERSION}")
+    if not 1 <= chunk_bytes <= _MAX_CHUNK_BYTES:
+        raise InvalidInput(f"{path} has a damaged header (chunk size {chunk_bytes})")
+    file_key, expected_check = _file_keys(key, salt)
+    if not hmac.compare_digest(check, expected_check):
+        raise InvalidInput(f"{path} was encrypted with a different key (wrong passphrase?)")
+    # Every chunk but the last is full; the last holds 0 to chunk_bytes bytes, and always a tag.
+    body = os.fstat(handle.fileno()).st_size - _HEADER.size
+    sealed_bytes = chunk_bytes + _TAG_BYTES
+    chunks = max(1, -(-body // sealed_bytes))
+    if body - (chunks - 1) * sealed_bytes < _TAG_BYTES:
+        raise InvalidInput(f"{path} is damaged or truncated (its last chunk is cut short)")
+    return _Sealed(header, chunk_bytes, chunks, body - chunks * _TAG_BYTES, _aesgcm(file_key))
 
 
 def sqlcipher_dbapi() -> Any:
@@ -280,7 +393,7 @@ def _nonce(counter: int, last: bool) -> bytes:
     return counter.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
 
 
-def _read_sidecar(sidecar: Path) -> tuple[bytes, KdfParams, bytes]:
+def _read_sidecar(sidecar: Path) -> tuple[bytes, KdfParams, bytes, bytes | None]:
     try:
         record = json.loads(sidecar.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -290,16 +403,20 @@ def _read_sidecar(sidecar: Path) -> tuple[bytes, KdfParams, bytes]:
     try:
         if record["format"] != _SIDECAR_FORMAT or record["kdf"] != "argon2id":
             raise InvalidInput(f"{sidecar} is not a Reverie study key header")
-        if record["version"] != _SIDECAR_VERSION:
-            raise InvalidInput(f"{sidecar} has version {record['version']}; this Reverie reads {_SIDECAR_VERSION}")
+        if record["version"] not in _SIDECAR_VERSIONS:
+            raise InvalidInput(f"{sidecar} has version {record['version']}; this Reverie reads versions "
+                               f"{', '.join(map(str, _SIDECAR_VERSIONS))}")
         params = KdfParams(int(record["time_cost"]), int(record["memory_kib"]), int(record["parallelism"]))
         salt, check = _unb64(record["salt"]), _unb64(record["check"])
+        wrapped = _unb64(record["wrapped_key"]) if record["version"] == 2 else None
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInput(f"{sidecar} is a damaged study key header ({exc!r})") from None
     params.check(str(sidecar))
     if len(salt) < _SALT_BYTES or len(check) != _CHECK_BYTES:
         raise InvalidInput(f"{sidecar} is a damaged study key header (salt or check value)")
-    return salt, params, check
+    if wrapped is not None and len(wrapped) != _NONCE_BYTES + KEY_BYTES + _TAG_BYTES:
+        raise InvalidInput(f"{sidecar} is a damaged study key header (wrapped key)")
+    return salt, params, check, wrapped
 
 
 def _b64(raw: bytes) -> str:

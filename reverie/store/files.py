@@ -11,6 +11,10 @@ complete on disk before the transaction starts and is renamed into place only wh
 transaction commits (it is removed if it rolls back), so the trail and the folder never disagree.
 Recordings are staged the same way (:mod:`reverie.store.media`).
 
+Plaintext that a library can only read from a path (a decrypted recording for the speech models)
+goes to a :func:`private_workdir`: a 0700 folder in the system temp folder, removed when the work
+ends and, if the process dies first, swept by the next Reverie process that makes or opens one.
+
 Why here, in the store: the store needs it (media, backups), services need it (every output),
 and the store may import only core, which does no I/O. Adapters (formats, privacy) hand bytes or
 streams to services instead of writing files themselves.
@@ -21,6 +25,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +37,9 @@ from reverie.core.errors import InvalidInput
 PART_SUFFIX = ".part"
 # Owner-only by default: outputs hold participants' words.
 PRIVATE = 0o600
+PRIVATE_FOLDER = 0o700
+# reverie-<purpose>.<pid>-<random>: the name says which process may still be using the folder.
+_WORKDIR = re.compile(r"^reverie-[a-z]+\.(\d+)-")
 _WRITER = re.compile(r"\.(\d+)-[0-9a-f]+\.part$")
 
 
@@ -46,7 +55,14 @@ def part_writer(part: Path) -> int | None:
 
 
 def open_part(target: Path, *, mode: int = PRIVATE) -> tuple[int, Path]:
-    """Create a new, empty ``.part`` file for ``target``; returns its descriptor and path."""
+    """Create a new, empty ``.part`` file for ``target``; returns its descriptor and path.
+
+    Leftover ``.part`` files of the same target whose writers are gone (a killed export outside
+    the study folder, which no sweep at study open reaches) are removed first.
+    """
+    from reverie.store.leftovers import sweep_parts
+
+    sweep_parts(target.parent, target.name)
     part = part_path(target)
     try:
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
@@ -173,3 +189,81 @@ def stage_file(path: Path | str, data: bytes, *, mode: int = PRIVATE) -> StagedF
         part.unlink(missing_ok=True)
         raise
     return StagedFile(part, target)
+
+
+def private_folder(path: Path | str) -> Path:
+    """Make ``path`` (and missing parents) a folder only its owner can enter (0700), and return it.
+
+    An existing folder is tightened too: older studies made ``media/`` and ``exports/`` readable
+    by everyone on the machine.
+    """
+    path = Path(path)
+    path.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    status = path.stat()
+    if status.st_mode & 0o077 and status.st_uid == os.getuid():
+        path.chmod(PRIVATE_FOLDER)
+    return path
+
+
+def private_file(path: Path | str, *, create: bool = True) -> Path:
+    """Make ``path`` a file only its owner can read (0600): created empty when missing (if
+    ``create``), tightened when it exists.
+
+    SQLite makes its database, and its ``-wal`` and ``-shm`` files with the database's mode, from
+    the process umask (usually world-readable); creating the file first is how to choose.
+    """
+    path = Path(path)
+    if create:
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE))
+            return path
+        except FileExistsError:
+            pass
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return path
+    if status.st_mode & 0o077 and status.st_uid == os.getuid():
+        path.chmod(PRIVATE)
+    return path
+
+
+@contextmanager
+def private_workdir(purpose: str) -> Iterator[Path]:
+    """A fresh 0700 folder in the system temp folder for plaintext a library needs as a file.
+
+    It is removed when the block ends; if the process is killed first, the next call (in any
+    Reverie process) or :func:`sweep_workdirs` removes it.
+    """
+    sweep_workdirs()
+    folder = Path(tempfile.mkdtemp(prefix=f"reverie-{purpose}.{os.getpid()}-"))  # mkdtemp makes it 0700
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def sweep_workdirs() -> list[Path]:
+    """Remove the work folders of Reverie processes that are gone (this user's only); returns them."""
+    swept = []
+    for folder in Path(tempfile.gettempdir()).glob("reverie-*.*-*"):
+        found = _WORKDIR.match(folder.name)
+        try:
+            mine = folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if found and mine and not process_alive(int(found.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+            swept.append(folder)
+    return swept
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (one of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -6,11 +6,12 @@ import fcntl
 import hashlib
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Protocol
 
 from reverie.core.errors import InvalidInput
-from reverie.store.files import PART_SUFFIX, StagedFile, atomic_write, open_part
+from reverie.store.files import PART_SUFFIX, StagedFile, atomic_write, open_part, private_folder, private_workdir
 
 CHUNK = 1 << 20
 
@@ -19,7 +20,8 @@ class MediaCipher(Protocol):
     """Encrypts media at rest (AES-GCM in an encrypted study); plain studies have none."""
 
     def encrypt(self, plain: IO[bytes], sealed: IO[bytes]) -> None: ...
-    def decrypt(self, sealed: Path) -> Iterator[bytes]: ...
+    def decrypt(self, sealed: Path, start: int = 0, end: int | None = None) -> Iterator[bytes]: ...
+    def plain_size(self, sealed: Path) -> int: ...
 
 
 # Staged recordings are ``.staged.<pid>-<random>.part`` (``.staged.<pid>-<sha256>.part`` once an
@@ -62,7 +64,7 @@ class StagedMedia(StagedFile):
         if self.state == "staged" and self.target.exists():
             self.discard()  # the same bytes are already stored
             return
-        self.target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.target.parent)
         super().place()
 
     def _finished(self) -> None:
@@ -92,7 +94,7 @@ class MediaStore:
         size = source.stat().st_size
         if size == 0:
             raise InvalidInput(f"{source}: the file is empty")
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_folder(self.root)
         fd, part = open_part(self.root / "staged")
         fcntl.flock(fd, fcntl.LOCK_EX)  # held until the move: recovery skips files in use
         try:
@@ -141,7 +143,7 @@ class MediaStore:
                     sha = staged.name.removesuffix(PART_SUFFIX).rpartition("-")[2]
                 target = self.path_for(sha) if sha else None
                 if target is not None and sha in referenced and not target.exists():
-                    target.parent.mkdir(parents=True, exist_ok=True)
+                    private_folder(target.parent)
                     StagedFile(staged, target).place()
                     done.append(f"restored {sha[:12]}")
                 else:
@@ -151,18 +153,50 @@ class MediaStore:
                 os.close(fd)
         return done
 
-    def open_plain(self, sha256: str, workdir: Path) -> Path:
-        """A readable path to the recording's bytes (decrypted into ``workdir`` when encrypted)."""
+    def _stored(self, sha256: str) -> Path:
         stored = self.path_for(sha256)
         if not stored.exists():
             raise InvalidInput(f"recording {sha256[:12]} is missing from {self.root}")
+        return stored
+
+    def size(self, sha256: str) -> int:
+        """The recording's length in bytes as played (its plaintext length when encrypted)."""
+        stored = self._stored(sha256)
+        return stored.stat().st_size if self.cipher is None else self.cipher.plain_size(stored)
+
+    def read(self, sha256: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """The recording's bytes ``start:end``, a block at a time, decrypted in memory when encrypted.
+
+        Playback streams these into the response, so no plaintext copy is ever written.
+        """
+        stored = self._stored(sha256)
+        if self.cipher is not None:
+            yield from self.cipher.decrypt(stored, start, end)
+            return
+        with stored.open("rb") as handle:
+            handle.seek(start)
+            left = (stored.stat().st_size if end is None else end) - start
+            while left > 0 and (block := handle.read(min(CHUNK, left))):
+                left -= len(block)
+                yield block
+
+    @contextmanager
+    def plain_file(self, sha256: str) -> Iterator[Path]:
+        """A path to the recording's bytes, for libraries that only read paths (speech models).
+
+        An encrypted recording is decrypted into a :func:`reverie.store.files.private_workdir`
+        (0700, removed when the block ends, swept after a crash); a plain one is the stored file.
+        """
+        stored = self._stored(sha256)
         if self.cipher is None:
-            return stored
-        plain = workdir / sha256
-        with atomic_write(plain) as out:
-            for block in self.cipher.decrypt(stored):
-                out.write(block)
-        return plain
+            yield stored
+            return
+        with private_workdir("audio") as work:
+            plain = work / sha256
+            with atomic_write(plain) as out:
+                for block in self.cipher.decrypt(stored):
+                    out.write(block)
+            yield plain
 
     def remove(self, sha256: str) -> bool:
         path = self.path_for(sha256)

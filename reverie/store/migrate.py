@@ -12,6 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from reverie.store.files import private_file, private_folder
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -40,7 +42,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def backup_sqlite(db_path: Path, backups: Path, label: str) -> Path:
     """Copy a live SQLite file consistently (the online backup API sees WAL content too)."""
-    backups.mkdir(parents=True, exist_ok=True)
+    private_folder(backups)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = backups / f"study-{label}-{stamp}.db"
     snapshot_sqlite(db_path, target)
@@ -51,6 +53,7 @@ def snapshot_sqlite(db_path: Path, target: Path) -> None:
     """A consistent copy of a live SQLite file, through the online backup API."""
     source = sqlite3.connect(db_path)
     try:
+        private_file(target)  # a copy of the study is as private as the study
         dest = sqlite3.connect(target)
         with dest:
             source.backup(dest)

@@ -8,8 +8,6 @@ see :mod:`reverie.web.security`), static files included, and every answer carrie
 from __future__ import annotations
 
 import mimetypes
-import shutil
-import tempfile
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -29,13 +27,10 @@ def study_lifespan(study: OpenStudy):
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        # Encrypted recordings are decrypted here to be played, and nowhere else; removed at shutdown.
-        app.state.media_dir = Path(tempfile.mkdtemp(prefix="reverie-media-"))
         try:
             yield
         finally:
             study.close()
-            shutil.rmtree(app.state.media_dir, ignore_errors=True)
 
     return lifespan
 

@@ -7,6 +7,7 @@ app around any study folder.
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -70,8 +71,19 @@ def redirect(request: Request, url: object) -> Response:
     return RedirectResponse(where, status_code=303)
 
 
-def export_path(study: OpenStudy, name: str) -> Path:
-    """Where a download is written: ``exports/`` inside the study folder, under a name the server chose."""
+def export_path(study: OpenStudy, name: str) -> Path | None:
+    """Where a download is written: ``exports/`` inside the study folder (0700), under a name the
+    server chose; None in an encrypted study, whose downloads are made in memory and never written
+    in plaintext inside it."""
+    if study.manifest.encrypted:
+        return None
     folder = study.root / "exports"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)  # an older, looser one is tightened when the study opens
     return folder / name
+
+
+def download(content: bytes, filename: str) -> Response:
+    """Bytes made in memory, sent as a file to save."""
+    media_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -36,13 +36,13 @@ def study_key(tmp_path):
 
 
 def test_unlock_with_right_passphrase_gives_same_key(tmp_path, study_key):
-    again = crypto.unlock_study_key(tmp_path / "study.key.json", "correct horse", study="ward-study")
-    assert again == study_key and len(again) == 32
+    again, rekeyed = crypto.open_study_key(tmp_path / "study.key.json", "correct horse", study="ward-study")
+    assert again == study_key and len(again) == 32 and rekeyed is None
 
 
 def test_wrong_passphrase_is_detected_at_unlock(tmp_path, study_key):
     with pytest.raises(InvalidInput, match="wrong passphrase for study ward-study"):
-        crypto.unlock_study_key(tmp_path / "study.key.json", "battery staple", study="ward-study")
+        crypto.open_study_key(tmp_path / "study.key.json", "battery staple", study="ward-study")
 
 
 def test_sidecar_holds_salt_and_check_but_not_key(tmp_path, study_key):
@@ -63,12 +63,12 @@ def test_damaged_or_hostile_sidecar_is_refused(tmp_path, study_key):
     record["memory_kib"] = 1 << 30  # would try to allocate a terabyte
     path.write_text(json.dumps(record))
     with pytest.raises(InvalidInput, match="out of range"):
-        crypto.unlock_study_key(path, "correct horse", study="s")
+        crypto.open_study_key(path, "correct horse", study="s")
     path.write_text("{not json")
     with pytest.raises(InvalidInput, match="not a readable"):
-        crypto.unlock_study_key(path, "correct horse", study="s")
+        crypto.open_study_key(path, "correct horse", study="s")
     with pytest.raises(InvalidInput, match="missing"):
-        crypto.unlock_study_key(tmp_path / "absent.json", "x", study="s")
+        crypto.open_study_key(tmp_path / "absent.json", "x", study="s")
 
 
 def test_default_kdf_parameters_are_memory_hard():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from importlib import metadata
@@ -90,12 +91,13 @@ from reverie.store.models import (
 
 @dataclass(frozen=True)
 class ReportResult:
-    path: Path
+    path: Path | None  # None when the report was made for a download only
     report_id: int
     version: int
     citations: tuple[str, ...]
     warnings: tuple[str, ...]
     omissions: tuple[str, ...]
+    content: bytes
 
 
 def software() -> str:
@@ -305,22 +307,27 @@ def _refuse_terms_in(text: Callable[[], str], terms: Iterable[str], what: str) -
         )
 
 
-def write_report(study: OpenStudy, path: Path | str, fmt: str, *, title: str | None = None,
+def write_report(study: OpenStudy, path: Path | str | None, fmt: str, *, title: str | None = None,
                  checklists: bool = False, forbidden_terms: Iterable[str] = ()) -> ReportResult:
-    """Write the report (docx, md, html or a plugin's format) and record it; refuse if a key term appears in it."""
+    """Write the report (docx, md, html or a plugin's format) and record it; refuse if a key term appears in it.
+
+    With ``path`` None nothing is written to disk: the report is recorded and its bytes returned
+    (``content``) for a download, which is how an encrypted study's web workbench serves it.
+    """
     writer = report_format(fmt)
-    path = Path(path)
+    path = Path(path) if path is not None else None
+    name = path.name if path is not None else None
     data, _facts, numbering = _collect(study, title=title)
     shown = data if checklists else replace(data, checklists=())
     payload = writer.render(shown)
     _refuse_terms_in(lambda: writer.text(payload), forbidden_terms, "report")
-    settings = {"file": path.name, "with_checklists": checklists, "warnings": list(data.warnings),
+    settings = {"file": name, "with_checklists": checklists, "warnings": list(data.warnings),
                 "omissions": list(data.omissions), "citations": data.citations}
     # The file is complete before the transaction and in place only if it commits: a refused or
     # failed report never leaves half a file, and the audit trail never names a file that is not there.
-    with stage_file(path, payload) as staged, study.write(
+    with (stage_file(path, payload) if path is not None else nullcontext()) as staged, study.write(
             "report.write", target=f"study:{study.study_id}",
-            payload={"format": fmt, "file": path.name, "citations": len(data.citations)}) as s:
+            payload={"format": fmt, "file": name, "citations": len(data.citations)}) as s:
         record = s.get(Study, study.study_id)
         settings["inline_quotes"] = list((record.settings or {}).get("inline_quotes", []))
         settings["citation_style"] = dict(record.citation_style or {})
@@ -330,8 +337,9 @@ def write_report(study: OpenStudy, path: Path | str, fmt: str, *, title: str | N
                         extract_numbering=numbering, checklist_fills=[asdict(f) for f in data.checklists],
                         settings=settings, created_by=study.actor)
         s.add(report)
-        staged.commit_with(s)
-    return ReportResult(path, report.id, version, tuple(data.citations), data.warnings, data.omissions)
+        if staged is not None:
+            staged.commit_with(s)
+    return ReportResult(path, report.id, version, tuple(data.citations), data.warnings, data.omissions, payload)
 
 
 def reports(study: OpenStudy) -> list[Report]:

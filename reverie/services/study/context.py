@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from reverie.core.errors import InvalidInput
 from reverie.store import audit
 from reverie.store.database import immediate_transactions, is_sqlite, make_engine
+from reverie.store.files import private_file, private_folder
 from reverie.store.media import MediaCipher, MediaStore
 
 MANIFEST = "study.toml"
@@ -68,11 +70,52 @@ def read_manifest(root: Path) -> Manifest:
 
 def database_url(root: Path, manifest: Manifest) -> str:
     if "://" in manifest.database:
-        url = manifest.database
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        return url
+        if urlsplit(manifest.database).password:
+            raise InvalidInput(f"{root / MANIFEST}: the database URL holds a password; remove it from the URL "
+                               f"and {PASSWORD_PLACES}")
+        return driver_url(manifest.database)
     return f"sqlite:///{(root / manifest.database).resolve()}"
+
+
+# Where a PostgreSQL password lives instead of study.toml: libpq reads all three itself.
+PASSWORD_PLACES = ("put the password in ~/.pgpass (0600), in a password file outside the study named by "
+                   "PGPASSFILE, or in PGPASSWORD")
+
+
+def driver_url(url: str) -> str:
+    """A postgresql:// URL as SQLAlchemy reaches it (through psycopg 3)."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def without_password(url: str) -> str:
+    """``url`` with any password taken out: what may be written to ``study.toml``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host))
+
+
+def keep_private(root: Path, manifest: Manifest) -> None:
+    """Make the study's files owner-only (0600) and its folders 0700, as new studies are made.
+
+    Studies made before this held ``study.db`` and ``exports/`` readable by every user of the
+    machine; opening one closes that (only what this user owns is changed).
+    """
+    media = root / "media"
+    shards = sorted(media.glob("??")) if media.is_dir() else []
+    for folder in (root, media, *shards, root / "backups", root / "exports"):
+        if folder.is_dir() and not folder.is_symlink():
+            private_folder(folder)
+            for path in folder.iterdir():
+                if path.is_file() and not path.is_symlink():
+                    private_file(path, create=False)
+    if "://" not in manifest.database:
+        for suffix in ("", "-wal", "-shm"):
+            private_file(root / f"{manifest.database}{suffix}", create=False)
 
 
 @dataclass

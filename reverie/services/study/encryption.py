@@ -2,7 +2,9 @@
 
 The passphrase is stretched with Argon2id (a memory-hard KDF) into a study key whose salt and
 key-check value live in ``study.key.json`` beside the database; a wrong passphrase is refused
-when the study is opened, before anything is read or written.
+when the study is opened, before anything is read or written. A new passphrase must be strong
+(:func:`reverie.privacy.crypto.passphrase_problem`); a passphrase is normalised (NFC) before use,
+and a study made before that was done is re-keyed the first time its passphrase opens it.
 """
 
 from __future__ import annotations
@@ -31,10 +33,15 @@ class MediaEncryption:
 
         encrypt_stream(plain, sealed, self._key)
 
-    def decrypt(self, sealed: Path) -> Iterator[bytes]:
+    def decrypt(self, sealed: Path, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         from reverie.privacy.crypto import iter_decrypted
 
-        return iter_decrypted(sealed, self._key)
+        return iter_decrypted(sealed, self._key, start=start, end=end)
+
+    def plain_size(self, sealed: Path) -> int:
+        from reverie.privacy.crypto import plain_size
+
+        return plain_size(sealed, self._key)
 
 
 @dataclass(frozen=True)
@@ -51,23 +58,38 @@ def _unlocked(root: Path, key: bytes) -> Unlocked:
                     MediaEncryption(subkey(key, "media")))
 
 
-def unlock(root: Path, passphrase: str | None) -> Unlocked:
-    """Check the passphrase against the study's key file and give what opens the study."""
-    from reverie.privacy.crypto import unlock_study_key
+def unlock(root: Path, passphrase: str | None, *, rekey: bool = False) -> Unlocked:
+    """Check the passphrase against the study's key file and give what opens the study.
+
+    With ``rekey`` (an open that may write), a study whose key came from an unnormalised
+    passphrase gets a new key header for the normalised one; a read-only open leaves it as it is.
+    """
+    from reverie.privacy.crypto import open_study_key
 
     if not passphrase:
         raise InvalidInput(f"{root}: the study is encrypted; give its passphrase (REVERIE_PASSPHRASE for scripts)")
-    key = unlock_study_key(root / KEY_FILE, passphrase, study=str(root))
+    key, rekeyed = open_study_key(root / KEY_FILE, passphrase, study=str(root))
+    if rekeyed is not None and rekey:
+        # The study key is unchanged, so the database and media stay as they are; only the header
+        # changes, whole or not at all, and from now on only the normalised passphrase opens it.
+        write_file(root / KEY_FILE, rekeyed)
     return _unlocked(root, key)
 
 
 def init_encrypted_study(root: Path | str, passphrase: str, *, title: str = "", identity=None) -> OpenStudy:
-    """Make a study whose database and media are unreadable without the passphrase."""
+    """Make a study whose database and media are unreadable without the passphrase.
+
+    A weak passphrase is refused with the reason, before anything is written.
+    """
+    from reverie.privacy.crypto import passphrase_problem
     from reverie.services.study.studies import init_study
 
     root = Path(root)
     if root.exists() and any(root.iterdir()):
         raise InvalidInput(f"{root}: the folder is not empty; choose a new folder for the study")
+    problem = passphrase_problem(passphrase)
+    if problem:
+        raise InvalidInput(f"{root}: the passphrase is too weak to protect the study: {problem}")
     root.mkdir(parents=True, exist_ok=True)
     key = create_study_key(root / KEY_FILE, passphrase)
     unlocked = _unlocked(root, key)

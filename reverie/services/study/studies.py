@@ -20,11 +20,14 @@ from reverie.services.study.context import (
     OpenStudy,
     connect,
     database_url,
+    driver_url,
+    keep_private,
     media_store,
     read_manifest,
+    without_password,
 )
 from reverie.store import audit, migrate
-from reverie.store.files import write_file
+from reverie.store.files import private_file, private_folder, sweep_workdirs, write_file
 from reverie.store.models import ResearcherProfile, Study
 
 _INITIALS = re.compile(r"^[A-Za-z][A-Za-z0-9.\-]{0,19}$")
@@ -71,11 +74,13 @@ def init_study(root: Path | str, *, title: str = "", database: str | None = None
         raise InvalidInput(f"{root}: exists and is not a folder")
     if root.exists() and any(p.name not in {".DS_Store", *allow_files} for p in root.iterdir()):
         raise Conflict(f"{root}: the folder is not empty; choose a new folder for the study")
-    manifest = manifest or Manifest(database=database or DB_NAME)
-    url = database_url(root, manifest)
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "media").mkdir(exist_ok=True)
-    (root / "backups").mkdir(exist_ok=True)
+    manifest = manifest or Manifest(database=without_password(database) if database else DB_NAME)
+    # The URL as given (password included) reaches the database now; study.toml keeps it without one.
+    url = driver_url(database) if database and "://" in database else database_url(root, manifest)
+    for folder in (root, root / "media", root / "backups"):
+        private_folder(folder)
+    if url.startswith("sqlite"):
+        private_file(root / manifest.database)
     if not url.startswith("sqlite"):
         # A team study's recordings are encrypted at rest too (AES-GCM with a random study key).
         from reverie.services.study.encryption import (
@@ -125,11 +130,13 @@ def open_study(root: Path | str, *, passphrase: str | None = None, migrate_now: 
     url = database_url(root, manifest)
     if url.startswith("sqlite") and not (root / manifest.database).is_file():
         raise InvalidInput(f"{root}: not a Reverie study ({manifest.database} is missing)")
+    keep_private(root, manifest)
+    sweep_workdirs()
     creator = dbapi_module = cipher = None
     if manifest.encrypted:
         from reverie.services.study.encryption import unlock
 
-        unlocked = unlock(root, passphrase)
+        unlocked = unlock(root, passphrase, rekey=True)
         creator, dbapi_module, cipher = unlocked.creator, unlocked.module, unlocked.cipher
     else:
         from reverie.services.study.encryption import MEDIA_KEY_FILE, media_encryption

@@ -9,10 +9,8 @@ and the affect timeline.
 
 from __future__ import annotations
 
-import tempfile
 from bisect import bisect_left
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from sqlalchemy import delete, select
 
@@ -99,8 +97,8 @@ def measure_prosody(study: OpenStudy, code: str, round_no: int) -> list[LineMeas
                 own.append((w, CoreWord(text[w.start_offset:w.end_offset], w.time_start, w.time_end)))
             index += 1
         grouped.append(own)
-    with tempfile.TemporaryDirectory(prefix="reverie-audio-") as work:
-        audio = load_audio(study.media.open_plain(recording.sha256, Path(work)))
+    with study.media.plain_file(recording.sha256) as path:
+        audio = load_audio(path)
     samples = audio.samples if audio.samples.ndim == 1 else audio.samples.mean(axis=0)
     timed_lines = [(line.time_start, line.time_end, [core for _, core in group])
                    for line, group in zip(lines, grouped)]

@@ -8,7 +8,6 @@ when every chunk is in, builds the speaker turns and stores them through
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,8 +57,8 @@ def _prepare(study: OpenStudy, params: dict) -> Prepared:
     with _prepared_lock:
         cached = _prepared.get(key)
         if cached is None:
-            with tempfile.TemporaryDirectory(prefix="reverie-audio-") as work:
-                cached = prepare(study.media.open_plain(params["sha256"], Path(work)), key[1])
+            with study.media.plain_file(params["sha256"]) as audio:
+                cached = prepare(audio, key[1])
             _prepared.clear()
             _prepared[key] = cached
         return cached

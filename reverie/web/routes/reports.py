@@ -1,14 +1,13 @@
-"""The findings report: written into the study's exports folder and downloaded."""
+"""The findings report: written into the study's exports folder (not in an encrypted study) and downloaded."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import FileResponse
 
 from reverie.services.output.reports import reports, write_report
-from reverie.web.deps import CurrentStudy, export_path, render
+from reverie.web.deps import CurrentStudy, download, export_path, render
 
 router = APIRouter(tags=["reports"])
 
@@ -19,6 +18,7 @@ def report_page(request: Request, study: CurrentStudy):
 
 
 @router.post("/report", name="write_report")
-def download(study: CurrentStudy, fmt: Literal["docx", "md", "html"] = Form(...), checklists: bool = Form(False)):
+def report_download(study: CurrentStudy, fmt: Literal["docx", "md", "html"] = Form(...),
+                    checklists: bool = Form(False)):
     result = write_report(study, export_path(study, f"report.{fmt}"), fmt, checklists=checklists)
-    return FileResponse(result.path, filename=f"report-v{result.version}.{fmt}")
+    return download(result.content, f"report-v{result.version}.{fmt}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import FileResponse
 
 from reverie.core.vocab import CODE_KINDS, NONVERBAL_KINDS, SELECTION_SOURCES
 from reverie.services.analysis.coding import list_codes
@@ -20,6 +19,7 @@ from reverie.services.study.interviews import find_recording, recording_for
 from reverie.services.transcripts.annotations import NONVERBAL_SOURCES, reader_window
 from reverie.services.transcripts.versions import set_status, version_info
 from reverie.web.deps import CurrentStudy, redirect, render
+from reverie.web.playback import recording_response
 from reverie.web.security import playable_type
 
 router = APIRouter(prefix="/interviews/{code}/{round_no}", tags=["transcripts"])
@@ -51,11 +51,8 @@ def lines_window(request: Request, study: CurrentStudy, code: str, round_no: int
 def audio(request: Request, study: CurrentStudy, code: str, round_no: int):
     """The interview's recording, found by interview (never by a path from the request)."""
     recording = recording_for(study, code, round_no)
-    # The audio element asks for many byte ranges; decrypt an encrypted recording once, not per range.
-    decrypted = request.app.state.media_dir / recording.sha256
-    path = decrypted if decrypted.exists() else study.media.open_plain(recording.sha256, request.app.state.media_dir)
     media_type = playable_type(recording.suffix)  # never a type a browser would render as a page
-    return FileResponse(path, media_type=media_type)
+    return recording_response(request, study.media, recording.sha256, media_type)
 
 
 @router.post("/status", name="transcript_status")
