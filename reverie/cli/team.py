@@ -47,8 +47,11 @@ def run_server(config: Path) -> None:
     else:
         jobs.configure_queue(study, jobs.InProcessQueue(study))
         err.print("jobs run in this process (name `redis` in the settings to use workers)")
-    # The proxy's X-Forwarded-Proto/-For are trusted from this machine only (uvicorn's default).
-    server_config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=True)
+    # X-Forwarded-For/-Proto count only from the proxies the settings name: from anyone else they
+    # would let a client pick the address its failed sign-ins are counted against.
+    trusted = list(settings.trusted_proxies)
+    server_config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=bool(trusted),
+                                   forwarded_allow_ips=trusted or None)
     try:
         uvicorn.Server(server_config).run(sockets=[sock])
     except KeyboardInterrupt:
@@ -126,3 +129,56 @@ def users_disable(
     finally:
         study.close()
     out.print(f"disabled {member.username}")
+
+def _account_change(change, directory: Path, username: str, **options):
+    """Open the study, make one change to an account, close the study; the member as it now is."""
+    study = open_dir(directory)
+    try:
+        return change(study, username, **options)
+    finally:
+        study.close()
+
+
+@users_app.command("password")
+def users_password(
+    directory: StudyDir,
+    username: str = typer.Option(..., "--username", help="The account whose password to set."),
+    why: str = typer.Option("", "--why", help="Why, for the audit log."),
+):
+    """Set an account's password (from REVERIE_PASSWORD or a prompt); its open sessions end at once."""
+    from reverie.services.system.members import set_password
+
+    member = _account_change(set_password, directory, username, password=_password(), why=why)
+    out.print(f"set a new password for {member.username}; their open sessions have ended")
+
+
+@users_app.command("role")
+def users_role(
+    directory: StudyDir,
+    username: str = typer.Option(..., "--username", help="The account whose role to change."),
+    role: str = typer.Option(..., "--role", help=f"Their new role: {', '.join(vocab.TEAM_ROLES)}."),
+    participant: str = typer.Option(None, "--participant",
+                                    help="For a participant_reviewer: the participant whose packet they review."),
+    group: str = typer.Option(None, "--group", help="For a ppi_member: their PPI group's label."),
+    why: str = typer.Option("", "--why", help="Why, for the audit log."),
+):
+    """Change an account's role in the study; its open sessions end at once."""
+    from reverie.services.system.members import set_role
+
+    member = _account_change(set_role, directory, username, role=role, participant=participant, group=group,
+                             why=why)
+    tied = f" for {member.participant or member.group}" if member.participant or member.group else ""
+    out.print(f"{member.username} is now {member.role}{tied}; their open sessions have ended")
+
+
+@users_app.command("enable")
+def users_enable(
+    directory: StudyDir,
+    username: str = typer.Option(..., "--username", help="The disabled account to let sign in again."),
+    why: str = typer.Option("", "--why", help="Why, for the audit log."),
+):
+    """Let a disabled account sign in again."""
+    from reverie.services.system.members import enable_user
+
+    member = _account_change(enable_user, directory, username, why=why)
+    out.print(f"enabled {member.username}")

@@ -50,6 +50,11 @@ def current_study(request: Request) -> OpenStudy:
 CurrentStudy = Annotated[OpenStudy, Depends(current_study)]
 
 
+def sees_analysis(request: Request) -> bool:
+    """Whether this page may show codes, annotations and the codebook: always locally; by role in team mode."""
+    return request.scope.get("state", {}).get("sees_analysis", True)
+
+
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 

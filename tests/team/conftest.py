@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -118,14 +120,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def team(tmp_path_factory, team_schema):
-    """The running team server (a subprocess) and what the tests need to know about its study."""
-    base = tmp_path_factory.mktemp("team")
-    root = base / "study"
-    ids = build_team_study(root, team_schema)
-    config = base / "team.toml"
-    config.write_text(f'study = "{root}"\nhost = "127.0.0.1"\nport = {free_port()}\n', encoding="utf-8")
+@contextmanager
+def serving(config: Path) -> Iterator[str]:
+    """Run ``reverie server --config CONFIG`` as a subprocess until the block ends; yields its URL (no slash)."""
     process = subprocess.Popen([sys.executable, "-m", "reverie.cli", "server", "--config", str(config)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -141,10 +138,27 @@ def team(tmp_path_factory, team_schema):
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise
                 time.sleep(0.1)
-        yield Team(url=url.rstrip("/"), root=root, db_url=team_schema, config=config, ids=ids)
+        yield url.rstrip("/")
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def team_config(path: Path, root: Path, extra: str = "") -> Path:
+    """A team.toml serving the study at ``root`` on a free port of 127.0.0.1, with ``extra`` settings."""
+    path.write_text(f'study = "{root}"\nhost = "127.0.0.1"\nport = {free_port()}\n{extra}', encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def team(tmp_path_factory, team_schema):
+    """The running team server (a subprocess) and what the tests need to know about its study."""
+    base = tmp_path_factory.mktemp("team")
+    root = base / "study"
+    ids = build_team_study(root, team_schema)
+    config = team_config(base / "team.toml", root)
+    with serving(config) as url:
+        yield Team(url=url, root=root, db_url=team_schema, config=config, ids=ids)
 
 
 def login_form_token(client: httpx.Client) -> str:
@@ -160,7 +174,7 @@ def sign_in(team: Team, username: str, password: str = PASSWORD) -> httpx.Client
     assert response.status_code == 303, (username, response.status_code, response.text[:300])
     landing = client.get(response.headers["location"])
     assert landing.status_code == 200
-    found = re.search(r'name="(?:csrf-token" content|csrf_token" value)="([^"]+)"', landing.text)
+    found = re.search(r'name="(?:(?:reverie-)?csrf(?:-token)?" content|csrf_token" value)="([^"]+)"', landing.text)
     client.csrf = found[1]
     return client
 

@@ -38,7 +38,8 @@ def routes(team):
     """(section, method, path template) for every route of the team app."""
     app = create_team_app(load_settings(team.config))
     app.state.study.close()
-    sections = {route.endpoint: section_of(router) for router in (*ROUTERS, portal.router) for route in router.routes}
+    sections = {route.endpoint: section_of(router) for router in (*ROUTERS, portal.router, auth.account)
+                for route in router.routes}
     found = []
     for context in _routes(app):
         route = getattr(context, "original_route", context)
@@ -60,9 +61,9 @@ def routes(team):
 def fill(path: str, ids: dict, *, foreign: bool = False) -> str:
     """A concrete URL: real ids of the served study, or (``foreign``) ids of the other study and unknown ones."""
     real = {"code": "P1", "round_no": "1", "handle": "E1", "consultation_id": str(ids["c_p1"]),
-            "response_id": str(ids["response"]), "fmt": "html"}
+            "response_id": str(ids["response"]), "fmt": "html", "job_id": "1"}
     other = {**real, "code": "P9", "handle": "E99", "consultation_id": str(ids["c_foreign"]),
-             "response_id": "99999"}
+             "response_id": "99999", "job_id": "99999"}
     values = other if foreign else real
     return re.sub(r"{(\w+)(:\w+)?}", lambda m: values[m[1]], path)
 

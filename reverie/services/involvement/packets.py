@@ -175,6 +175,15 @@ def _shown(extract: Extract, frozen: dict) -> _Shown:
     )
 
 
+def packet_bytes(study: OpenStudy, consultation_id: int, fmt: str) -> bytes:
+    """A consultation's packet (docx or html) made in memory, for a download: reading it writes nothing.
+
+    The web serves packets this way so that a role that only reads (an auditor) leaves no file
+    in the study and no "write" in its audit trail.
+    """
+    return render_packet(build_packet(study, consultation_id), fmt)
+
+
 def write_packet(study: OpenStudy, consultation_id: int, path: Path | str, fmt: str, *,
                  forbidden_terms: Iterable[str] = ()) -> PacketResult:
     """Write a consultation's packet (docx or html); refuse if a pseudonym-key term appears in it."""

@@ -60,6 +60,7 @@ media = "/mnt/shared/reverie-media"          # optional: where this machine sees
 redis = "redis://:secret@queue.internal:6379/0"
 host = "127.0.0.1"
 port = 8000
+trusted_proxies = ["127.0.0.1"]               # optional: the reverse proxy whose X-Forwarded-For counts
 
 [worker]
 processes = 2
@@ -107,6 +108,19 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _proxy(value: str) -> str:
+    """One trusted proxy as an address or a network; "*" or a /0 network would trust every client."""
+    try:
+        found = ipaddress.ip_network(value.strip()) if "/" in value else ipaddress.ip_address(value.strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address or a network such as 10.1.0.0/24 (host names are "
+                         "not accepted: a proxy is named by the address it connects from)") from None
+    if isinstance(found, (ipaddress.IPv4Network, ipaddress.IPv6Network)) and found.prefixlen == 0:
+        raise ValueError(f"{value!r} would trust every address, letting any client choose the address it is "
+                         "counted as; name the proxies themselves")
+    return str(found)
 
 
 class WorkerSettings(BaseModel):
@@ -204,7 +218,10 @@ class TeamSettings(BaseSettings):
     media: Path | None = Field(None, description="Where this machine sees the study's media folder, when not "
                                                  "media/ in the study folder (shared storage).")
     media_key_file: Path | None = Field(None, description="The key that encrypts the study's media at rest, when "
-                                                          "not media.key in the study folder (keep it 0600).")
+                                                          "not where study.toml's media_key names it (new studies "
+                                                          "keep it outside the study folder, in "
+                                                          "~/.config/reverie/keys; older ones in media.key in the "
+                                                          "study folder). Keep it 0600.")
     redis: str = Field("redis://127.0.0.1:6379/0", description="The Redis server that carries jobs to workers "
                        "(redis://, rediss:// or unix://); one on another machine must require a password.")
     namespace: str = Field("reverie", description="Prefix of every Redis key this deployment uses, so studies "
@@ -212,6 +229,11 @@ class TeamSettings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the web server binds; 127.0.0.1 unless a reverse proxy "
                       "on another machine forwards to it (then cookies are Secure).")
     port: int = Field(8000, description="Port the web server listens on (1024-65535).")
+    trusted_proxies: tuple[str, ...] = Field((), description="Addresses or networks (CIDR) of the reverse proxies "
+                                             "whose X-Forwarded-For and X-Forwarded-Proto the server believes; from "
+                                             "anyone else they are ignored, so a client cannot choose the address "
+                                             "its failed sign-ins count against (e.g. [\"127.0.0.1\"] for a proxy "
+                                             "on this machine).")
     worker: WorkerSettings = Field(default_factory=WorkerSettings, description="The [worker] table: how "
                                    "`reverie worker` runs chunks on this machine.")
 
@@ -258,6 +280,14 @@ class TeamSettings(BaseSettings):
             raise ValueError(f"must be between 1024 and 65535, not {value!r}")
         return value
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+            raise ValueError(f"must be a list of addresses or networks such as [\"10.0.0.5\", \"10.1.0.0/24\"], "
+                             f"not {value!r}")
+        return tuple(_proxy(item) for item in value)
+
     @field_validator("namespace")
     @classmethod
     def _namespace(cls, value: str) -> str:
@@ -292,7 +322,9 @@ class TeamSettings(BaseSettings):
 
     @property
     def media_key(self) -> Path:
-        return self.media_key_file or self.study / "media.key"
+        from reverie.services.study.encryption import media_key_path
+
+        return self.media_key_file or media_key_path(self.study, read_manifest(self.study))
 
 
 class _Environment(PydanticBaseSettingsSource):

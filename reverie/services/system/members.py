@@ -7,17 +7,24 @@ a participant reviewer's membership names their participant, a PPI member's thei
 that binding is what limits them to their own review packet.
 
 Sessions and the login throttle are the team server's own state and live with it
-(:mod:`reverie.web.team.sessions`); :func:`login` takes the throttle it is handed.
+(:mod:`reverie.web.team.sessions`); :func:`login` takes the throttle it is handed. Every failed
+sign-in is audited with the name tried and the address, under the actor ``anonymous``: whoever
+typed a name is not known to be its owner, so the audit trail never blames the victim.
+
+A :class:`Member` carries a ``stamp`` (a digest of the password hash): the server compares it and
+the role with those its session started with on every request, so a password changed or a role
+changed from the CLI in another process ends the account's sessions at once.
 
 Password hashes are never logged or shown; audit events name the user, never the hash.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -50,7 +57,18 @@ class LoginRefused(PermissionDenied):
 
 
 class LockedOut(PermissionDenied):
-    """Too many failed logins for this username from this address."""
+    """Too many failed logins for this username from this address, or from this address at all."""
+
+
+class Throttle(Protocol):
+    """The login budget a server keeps (:class:`reverie.web.team.sessions.LoginThrottle`)."""
+
+    def admit(self, username: str, address: str) -> None: ...
+    def failed(self, username: str, address: str) -> bool: ...
+    def succeeded(self, username: str, address: str) -> None: ...
+
+
+ANONYMOUS = "anonymous"  # the audit actor of a failed sign-in: the name typed is not proof of who typed it
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,7 @@ class Member:
     participant_id: int | None
     group_id: int | None
     disabled: bool
+    stamp: str  # changes when the password does; never the hash itself
 
     @property
     def is_reviewer(self) -> bool:
@@ -133,7 +152,11 @@ def _members(session, study: OpenStudy, *where) -> list[Member]:
         .order_by(User.username)
     ).all()
     return [Member(user.id, user.username, user.display_name, m.role, code, label, m.participant_id, m.group_id,
-                   user.disabled) for user, m, code, label in rows]
+                   user.disabled, _stamp(user.password_hash)) for user, m, code, label in rows]
+
+
+def _stamp(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def list_members(study: OpenStudy) -> list[Member]:
@@ -166,14 +189,41 @@ def disable_user(study: OpenStudy, username: str, *, why: str = "") -> Member:
     return replace(member, disabled=True)
 
 
-def login(study: OpenStudy, username: str, password: str, *, address: str, throttle) -> Member:
+def normal_username(username: str) -> str:
+    """The form a typed username is looked up, throttled and audited under."""
+    return username.strip().lower()[:120]
+
+
+def login(study: OpenStudy, username: str, password: str, *, address: str, throttle: Throttle) -> Member:
     """The member whose password this is, or :class:`LoginRefused` / :class:`LockedOut`.
 
-    An unknown name costs the same Argon2 verification as a wrong password, so timing does not
-    tell which usernames exist.
+    The throttle admits the attempt (spending one from this name-and-address's budget and this
+    address's, in one step) before the password is checked, so concurrent guesses cannot all
+    be checked against a budget they have not yet spent. An unknown name costs the same Argon2
+    verification as a wrong password, so timing does not tell which usernames exist.
     """
-    name = username.strip().lower()[:120]
-    throttle.check(name, address)
+    name = normal_username(username)
+    try:
+        throttle.admit(name, address)
+    except LockedOut:
+        _failed(study, name, address, "over the sign-in budget")
+        raise
+    member = _verified(study, name, password)
+    if member is None:
+        _failed(study, name, address, "wrong username or password", locked=throttle.failed(name, address))
+        raise LoginRefused("wrong username or password")
+    throttle.succeeded(name, address)
+    study.record("login", target=f"user:{name}", actor=name, payload={"address": address})
+    return member
+
+
+def _failed(study: OpenStudy, name: str, address: str, reason: str, *, locked: bool = False) -> None:
+    payload = {"username": name, "address": address, "reason": reason, **({"locked": True} if locked else {})}
+    study.record("login.failed", target=f"user:{name}", actor=ANONYMOUS, payload=payload)
+
+
+def _verified(study: OpenStudy, name: str, password: str) -> Member | None:
+    """The active member with this name and password (rehashing an outdated hash), else None."""
     with study.read() as s:
         user = s.execute(select(User).where(User.username == name)).scalar_one_or_none()
         members = _members(s, study, User.username == name) if user else []
@@ -181,20 +231,67 @@ def login(study: OpenStudy, username: str, password: str, *, address: str, throt
         _dummy_hash.append(_hasher.hash(secrets.token_hex(16)))
     try:
         _hasher.verify(user.password_hash if user else _dummy_hash[0], password[:MAX_PASSWORD])
-        ok = user is not None and not user.disabled and bool(members)
     except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok:
-        if throttle.failed(name, address):
-            study.record("login.locked", target=f"user:{name}", actor=name or "-",
-                         payload={"address": address, "minutes": int(throttle.lock_seconds // 60)})
-        raise LoginRefused("wrong username or password")
-    throttle.succeeded(name, address)
-    rehash = _hasher.check_needs_rehash(user.password_hash)
-    with study.write("login", target=f"user:{name}", actor=name, payload={"address": address}) as s:
-        if rehash:
+        return None
+    if user is None or user.disabled or not members:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        with study.write("user.rehash", target=f"user:{name}", actor=name) as s:
             s.get(User, user.id).password_hash = _hasher.hash(password)
+        return get_member(study, name)
     return members[0]
+
+
+def change_password(study: OpenStudy, member: Member, current: str, new: str, *, address: str,
+                    throttle: Throttle) -> Member:
+    """A member's own password change: the current one is checked (and throttled) as a sign-in is.
+
+    The new stamp ends every other session of the account at its next request.
+    """
+    digest = hash_password(new)
+    try:
+        throttle.admit(member.username, address)
+    except LockedOut:
+        _failed(study, member.username, address, "over the sign-in budget (password change)")
+        raise
+    if _verified(study, member.username, current) is None:
+        _failed(study, member.username, address, "wrong current password (password change)",
+                locked=throttle.failed(member.username, address))
+        raise LoginRefused("the current password is not right")
+    throttle.succeeded(member.username, address)
+    with study.write("user.password", target=f"user:{member.username}", payload={"address": address}) as s:
+        s.get(User, member.user_id).password_hash = digest
+    return get_member(study, member.username)
+
+
+def set_password(study: OpenStudy, username: str, password: str, *, why: str = "") -> Member:
+    """Give an account a new password (from the CLI); its open sessions end at their next request."""
+    member = get_member(study, username)
+    digest = hash_password(password)
+    with study.write("user.password", target=f"user:{member.username}", why=why) as s:
+        s.get(User, member.user_id).password_hash = digest
+    return get_member(study, member.username)
+
+
+def set_role(study: OpenStudy, username: str, role: str, *, participant: str | None = None,
+             group: str | None = None, why: str = "") -> Member:
+    """Change an account's role in this study (and who a reviewer reviews for); its sessions end at once."""
+    member = get_member(study, username)
+    payload = {"role": role, "was": member.role, "participant": participant, "group": group}
+    with study.write("user.role", target=f"user:{member.username}", why=why, payload=payload) as s:
+        participant_id, group_id = _binding(s, study, role, participant, group)
+        row = s.execute(select(Membership).where(Membership.user_id == member.user_id,
+                                                 Membership.study_id == study.study_id)).scalar_one()
+        row.role, row.participant_id, row.group_id = role, participant_id, group_id
+    return get_member(study, member.username)
+
+
+def enable_user(study: OpenStudy, username: str, *, why: str = "") -> Member:
+    """Let a disabled account sign in again (its old sessions stay ended)."""
+    member = get_member(study, username)
+    with study.write("user.enable", target=f"user:{member.username}", why=why) as s:
+        s.get(User, member.user_id).disabled = False
+    return replace(member, disabled=False)
 
 
 def open_team_study(settings: TeamSettings) -> OpenStudy:

@@ -178,11 +178,12 @@ class ReaderWindow:
 
 
 def reader_window(study: OpenStudy, participant: str, round_no: int = 1, *, count: int, first: int | None = None,
-                  at: float | None = None, view: str = "analysis") -> ReaderWindow:
+                  at: float | None = None, view: str = "analysis", marks: bool = True) -> ReaderWindow:
     """``count`` lines from line ``first``, or centred on the line spoken at ``at`` seconds, with their marks.
 
     The range is clamped to the transcript's own line numbers. A code or annotation that began
     above the window is labelled again on the window's first line, so every window reads alone.
+    Without ``marks`` the lines come bare: no codes and no annotations (a transcriber's view).
     """
     if (first is None) == (at is None):
         raise InvalidInput("ask for a window by its first line or by a time in the recording, not both")
@@ -196,8 +197,8 @@ def reader_window(study: OpenStudy, participant: str, round_no: int = 1, *, coun
     if first > last:
         return ReaderWindow((), ())
     shown = show_lines(study, participant, round_no, first=first, last=last, view=view)
-    codings = list_codings(study, participant, round_no, lines=(first, last))
-    notes = list_annotations(study, participant, round_no, kinds=MARGIN_KINDS, lines=(first, last))
+    codings = list_codings(study, participant, round_no, lines=(first, last)) if marks else []
+    notes = list_annotations(study, participant, round_no, kinds=MARGIN_KINDS, lines=(first, last)) if marks else []
     top = shown[0].number if shown else first
 
     def begins(item, number: int) -> bool:

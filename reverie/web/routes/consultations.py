@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 
 from reverie.core.vocab import (
     CONSULTATION_KINDS,
@@ -24,9 +24,9 @@ from reverie.services.involvement.consultations import (
     set_disposition,
     show_extract,
 )
-from reverie.services.involvement.packets import write_packet
+from reverie.services.involvement.packets import packet_bytes
 from reverie.services.study.participants import list_participants
-from reverie.web.deps import CurrentStudy, export_path, redirect, render
+from reverie.web.deps import CurrentStudy, redirect, render
 
 router = APIRouter(tags=["consultations"])
 
@@ -85,6 +85,8 @@ def dispose(request: Request, study: CurrentStudy, consultation_id: int, respons
 
 @router.get("/consultations/{consultation_id}/packet.{fmt}", name="packet")
 def packet(study: CurrentStudy, consultation_id: int, fmt: Literal["docx", "html"]):
-    """The review packet for this consultation, written into the study's exports folder and downloaded."""
-    result = write_packet(study, consultation_id, export_path(study, f"packet-{consultation_id}.{fmt}"), fmt)
-    return FileResponse(result.path, filename=result.path.name)
+    """The review packet for this consultation, made in memory and downloaded (no file left in the study)."""
+    kinds = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "html": "text/html; charset=utf-8"}
+    return Response(packet_bytes(study, consultation_id, fmt), media_type=kinds[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="packet-{consultation_id}.{fmt}"'})

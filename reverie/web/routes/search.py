@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from reverie.core.errors import InvalidInput
+from reverie.core.errors import InvalidInput, PermissionDenied
 from reverie.services.transcripts.search import search
-from reverie.web.deps import CurrentStudy, render
+from reverie.web.deps import CurrentStudy, render, sees_analysis
 
 router = APIRouter(tags=["search"])
 
@@ -15,9 +15,11 @@ router = APIRouter(tags=["search"])
 def search_page(request: Request, study: CurrentStudy, q: str = "", participant: str = "",
                 round_no: str = "", speaker: str = "", code: str = ""):
     """Every filter is optional; the form sends empty ones as empty strings."""
+    if code.strip() and not sees_analysis(request):
+        raise PermissionDenied("searching by code is part of the analysis, which your role does not include")
     if round_no.strip() and not (round_no.strip().isascii() and round_no.strip().isdigit()):
         raise InvalidInput(f"round {round_no!r} must be a number such as 1 or 2")
     hits = search(study, q, participant=participant or None, round_no=int(round_no) if round_no.strip() else None,
                   speaker=speaker or None, code=code or None) if q.strip() else []
     return render(request, "search.html", q=q, participant=participant, round_no=round_no, speaker=speaker,
-                  code=code, hits=hits)
+                  code=code, hits=hits, analysis=sees_analysis(request))

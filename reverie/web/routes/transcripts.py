@@ -18,7 +18,7 @@ from reverie.services.analysis.reflexivity import study_template, template_field
 from reverie.services.study.interviews import find_recording, recording_for
 from reverie.services.transcripts.annotations import NONVERBAL_SOURCES, reader_window
 from reverie.services.transcripts.versions import set_status, version_info
-from reverie.web.deps import CurrentStudy, redirect, render
+from reverie.web.deps import CurrentStudy, redirect, render, sees_analysis
 from reverie.web.playback import recording_response
 from reverie.web.security import playable_type
 
@@ -31,8 +31,9 @@ View = Literal["reading", "analysis"]
 @router.get("/transcript", name="transcript")
 def reader(request: Request, study: CurrentStudy, code: str, round_no: int, view: View = "analysis"):
     info = version_info(study, code, round_no)
-    return render(request, "transcript.html", info=info, view=view, window=WINDOW,
-                  recording=find_recording(study, code, round_no), codes=list_codes(study),
+    analysis = sees_analysis(request)  # a transcriber's reader has no codebook and no coding tools
+    return render(request, "transcript.html", info=info, view=view, window=WINDOW, analysis=analysis,
+                  recording=find_recording(study, code, round_no), codes=list_codes(study) if analysis else [],
                   note_fields=template_fields(study_template(study)), code_kinds=CODE_KINDS, sources=SELECTION_SOURCES,
                   nonverbal_kinds=NONVERBAL_KINDS, nonverbal_sources=NONVERBAL_SOURCES)
 
@@ -42,8 +43,9 @@ def lines_window(request: Request, study: CurrentStudy, code: str, round_no: int
                  first: int | None = Query(None, description="first line number of the window"),
                  at: float | None = Query(None, ge=0, description="or: seconds into the recording to centre on"),
                  count: int = Query(WINDOW, ge=1, le=2000), view: View = "analysis"):
-    """One window of numbered lines with their codes and annotations, as HTML."""
-    marked = reader_window(study, code, round_no, first=first, at=at, count=count, view=view)
+    """One window of numbered lines with their codes and annotations (for roles that see the analysis), as HTML."""
+    marked = reader_window(study, code, round_no, first=first, at=at, count=count, view=view,
+                           marks=sees_analysis(request))
     return render(request, "_lines.html", marked=marked)
 
 

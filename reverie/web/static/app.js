@@ -17,9 +17,10 @@ carryCsrfToken();
 
 const transcript = document.getElementById("reader");
 if (transcript) {
-  const dialogs = selectionDialogs(transcript);
-  const menu = selectionMenu(transcript, dialogs.open);
-  reader(transcript, { codeLine: menu.codeLine });
+  // A transcriber's reader has no selection menu: coding and annotating are the analysis, not theirs.
+  const menu = document.getElementById("selection-menu")
+    ? selectionMenu(transcript, selectionDialogs(transcript).open) : null;
+  reader(transcript, { codeLine: menu ? menu.codeLine : () => {} });
 }
 
 const corrections = document.getElementById("corrections");

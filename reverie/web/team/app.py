@@ -62,6 +62,7 @@ def create_team_app(settings: TeamSettings, *, study: OpenStudy | None = None,
         app.include_router(router, dependencies=[guard(section_of(router))])
     app.include_router(portal.router, dependencies=[guard(section_of(portal.router))])
     app.include_router(auth.router)
+    app.include_router(auth.account, dependencies=[guard(section_of(auth.account))])
     install_error_handlers(app)
     install_team_handlers(app)
     app.dependency_overrides[current_study] = acting_study

@@ -30,17 +30,20 @@ from starlette.requests import cookie_parser
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from reverie.core.errors import InvalidInput, NotFound
 from reverie.services.study.context import OpenStudy
 from reverie.services.system.members import Member, active_member
+from reverie.services.transcripts.versions import version_info
 from reverie.web.deps import templates
 from reverie.web.errors import message_response
 from reverie.web.security import FOREIGN, change_refusal, cross_origin
-from reverie.web.team.policy import POLICY, SAFE_METHODS
+from reverie.web.team.policy import POLICY, SAFE_METHODS, may_change_locked, sees_analysis
 from reverie.web.team.sessions import Sessions
 
 SESSION_COOKIE = "reverie_session"
 PUBLIC_PATHS = frozenset({"/login"})
 STATIC_PREFIXES = ("/static/",)
+LOCKABLE = frozenset({"transcripts", "corrections"})  # sections whose changes rewrite or restatus a transcript
 
 
 class Refused(Exception):
@@ -81,6 +84,8 @@ class TeamGuard:
         held = cookie_parser(Headers(scope=scope).get("cookie", "")).get(SESSION_COOKIE)
         session = self.sessions.get(held)
         member = await run_in_threadpool(active_member, self.study, session.user_id) if session else None
+        if member is not None and not session.still_fits(member):
+            member = None  # role or password changed since sign-in (perhaps from the CLI): sign in again
         if member is None:
             if session is not None:
                 self.sessions.end(session.id)
@@ -95,7 +100,8 @@ class TeamGuard:
             await _not_found(scope, receive, send)
             return
         state = scope.setdefault("state", {})
-        state.update(member=member, session=session, study=dataclasses.replace(self.study, actor=member.username))
+        state.update(member=member, session=session, study=dataclasses.replace(self.study, actor=member.username),
+                     sees_analysis=sees_analysis(member.role))
         if not member.is_reviewer:
             state["csrf_token"] = session.csrf  # base.html adds it and team.js to staff pages
         await self.app(scope, receive, send)
@@ -131,13 +137,32 @@ def audit_access(request: Request, action: str) -> None:
     acting_study(request).record(action, target=path, payload=payload)
 
 
+def _locked_against(request: Request, member: Member, section: str) -> bool:
+    """A change to a locked transcript by a role that may edit drafts only (a transcriber).
+
+    A locked transcript's words are what the analysts' codes and extracts quote; a correction
+    to it is the lead's decision.
+    """
+    if section not in LOCKABLE or request.method in SAFE_METHODS or may_change_locked(member.role):
+        return False
+    params = request.path_params
+    round_no = str(params.get("round_no", ""))
+    if "code" not in params or not (round_no.isdigit() and len(round_no) <= 9):
+        return False
+    try:
+        info = version_info(acting_study(request), params["code"], int(round_no))
+    except (NotFound, InvalidInput):
+        return False  # the route answers for an interview that is not there
+    return info.status == "locked"
+
+
 def guard(section: str):
     """The dependency that applies the policy for ``section`` and audits what it lets through."""
     rule = POLICY[section]
 
     def check(request: Request) -> None:
         member = signed_in(request)
-        if not rule.allows(member.role, request.method):
+        if not rule.allows(member.role, request.method) or _locked_against(request, member, section):
             audit_access(request, "refused")
             raise Refused(404 if member.is_reviewer else 403)
         if request.method in SAFE_METHODS:

@@ -52,7 +52,23 @@ POLICY: dict[str, Rule] = {
     "static": Rule(read=STAFF, write=()),
     # The reviewer portal; which packet a reviewer sees is decided by their membership.
     "review": Rule(read=REVIEWERS, write=REVIEWERS),
+    # Signing out and changing one's own password.
+    "account": Rule(read=STAFF + REVIEWERS, write=STAFF + REVIEWERS),
 }
+
+
+def sees_analysis(role: str) -> bool:
+    """Whether pages shared with the analysis (the transcript reader, search) may show codes and annotations.
+
+    A transcriber reads the transcript and hears the recording; the codes, annotations and the
+    codebook on those pages are the analysis, which is not theirs.
+    """
+    return POLICY["codings"].allows(role, "GET")
+
+
+def may_change_locked(role: str) -> bool:
+    """Whether a write to a locked transcript is this role's to make (a transcriber's is not)."""
+    return role == LEAD
 
 
 def section_of(router: APIRouter) -> str:

@@ -1,12 +1,17 @@
 """The team server's own state, kept in its memory on purpose: sessions and the login throttle.
 
-- **sessions** (:class:`Sessions`): a random id in an HttpOnly cookie, mapped here to the user
-  and the session's CSRF token. A restart signs everyone out, which is the safe failure; the
-  user and membership are re-read on every request, so disabling someone takes effect at once.
-- **login throttling** (:class:`LoginThrottle`): failures counted per username *and* client
-  address; after :data:`MAX_FAILURES` within :data:`LOCK_SECONDS` that pair is locked out for
-  :data:`LOCK_SECONDS` (the password is not even checked while locked). Counting in memory
-  needs no schema change and the counters cannot be reset by anyone outside the server process.
+- **sessions** (:class:`Sessions`): a random id in an HttpOnly cookie, mapped here to the user,
+  the role and password stamp the session began with, and the session's CSRF token. A restart
+  signs everyone out, which is the safe failure; the account is re-read on every request and a
+  session whose account is disabled, or whose role or password changed, ends there and then.
+- **login throttling** (:class:`LoginThrottle`): every attempt is admitted (or refused) and
+  counted in one step under a lock, so concurrent guesses cannot all pass a check made before
+  any of them was counted. Two budgets refuse: :data:`MAX_FAILURES` per username and address,
+  and :data:`MAX_ADDRESS_FAILURES` per address, each for :data:`WINDOW_SECONDS`. The failures
+  against an account from everywhere only *delay* its next attempts (doubling, at most
+  :data:`MAX_DELAY_SECONDS`), so an attacker elsewhere can slow the real user down but never
+  lock them out: the right password from an address within its budget is always accepted.
+  Counting in memory needs no schema change and nobody outside the server process can reset it.
 """
 
 from __future__ import annotations
@@ -18,56 +23,96 @@ from dataclasses import dataclass, field
 
 from reverie.services.system.members import LockedOut, Member
 
-MAX_FAILURES = 5
-LOCK_SECONDS = 15 * 60
+MAX_FAILURES = 5            # per username and address
+MAX_ADDRESS_FAILURES = 20   # per address, whatever the usernames (an office behind one NAT shares it)
+WINDOW_SECONDS = 15 * 60
+FREE_FAILURES = 3           # an account's first few failures (typos) cost no delay
+MAX_DELAY_SECONDS = 30
 SESSION_IDLE_SECONDS = 60 * 60
 SESSION_MAX_SECONDS = 12 * 60 * 60
-MAX_TRACKED = 10_000  # failure records kept before stale ones are swept, so guessing names cannot fill memory
+MAX_TRACKED = 10_000  # records kept before stale ones are swept, so guessing names cannot fill memory
 
 
 @dataclass
-class _Failures:
-    count: int = 0
-    first: float = 0.0
-    locked_until: float = 0.0
+class _Count:
+    used: int = 0      # attempts admitted (failed or still being checked)
+    failed: int = 0    # attempts that turned out wrong
+    since: float = 0.0
 
 
 class LoginThrottle:
-    """Counts failed logins per (username, client address) in memory; locks a pair out for a while."""
+    """Sign-in budgets per (username, address) and per address, and a delay per username."""
 
-    def __init__(self, max_failures: int = MAX_FAILURES, lock_seconds: float = LOCK_SECONDS,
-                 clock=time.monotonic):
-        self.max_failures, self.lock_seconds, self.clock = max_failures, lock_seconds, clock
-        self._failures: dict[tuple[str, str], _Failures] = {}
+    def __init__(self, max_failures: int = MAX_FAILURES, max_address_failures: int = MAX_ADDRESS_FAILURES,
+                 window_seconds: float = WINDOW_SECONDS, clock=time.monotonic):
+        self.max_failures, self.max_address_failures = max_failures, max_address_failures
+        self.window_seconds, self.clock = window_seconds, clock
+        self._pairs: dict[tuple[str, str], _Count] = {}
+        self._addresses: dict[str, _Count] = {}
+        self._accounts: dict[str, _Count] = {}
         self._lock = threading.Lock()
 
-    def check(self, username: str, address: str) -> None:
-        with self._lock:
-            record = self._failures.get((username, address))
-            left = record.locked_until - self.clock() if record else 0
-        if left > 0:
-            raise LockedOut(f"too many failed logins; try again in {int(left // 60) + 1} minutes")
+    def _count(self, table: dict, key, now: float) -> _Count:
+        if len(table) >= MAX_TRACKED:
+            for stale in [k for k, c in table.items() if now - c.since > self.window_seconds]:
+                del table[stale]
+        count = table.get(key)
+        if count is None or now - count.since > self.window_seconds:
+            count = table[key] = _Count(since=now)
+        return count
 
-    def failed(self, username: str, address: str) -> bool:
-        """Count a failure; True when this one starts a lock-out."""
+    def admit(self, username: str, address: str) -> None:
+        """Spend one attempt from both budgets, or raise :class:`LockedOut` when either is spent."""
         now = self.clock()
         with self._lock:
-            if len(self._failures) >= MAX_TRACKED:
-                self._failures = {key: r for key, r in self._failures.items()
-                                  if r.locked_until > now or now - r.first <= self.lock_seconds}
-            record = self._failures.setdefault((username, address), _Failures(first=now))
-            if now - record.first > self.lock_seconds:
-                record.count, record.first = 0, now
-            record.count += 1
-            if record.count >= self.max_failures:
-                record.locked_until, record.count, record.first = now + self.lock_seconds, 0, now
-                return True
-        return False
+            pair = self._count(self._pairs, (username, address), now)
+            place = self._count(self._addresses, address, now)
+            if pair.used >= self.max_failures:
+                raise LockedOut("too many failed sign-ins for this username from this address; try again in "
+                                f"{self._minutes(pair, now)} minutes")
+            if place.used >= self.max_address_failures:
+                raise LockedOut(f"too many failed sign-ins from this address; try again in "
+                                f"{self._minutes(place, now)} minutes")
+            pair.used += 1
+            place.used += 1
+
+    def _minutes(self, count: _Count, now: float) -> int:
+        return int(max(0.0, count.since + self.window_seconds - now) // 60) + 1
+
+    def failed(self, username: str, address: str) -> bool:
+        """The admitted attempt was wrong: it stays spent and the username's delay grows.
+
+        True for the one failure that spent the pair's or the address's budget.
+        """
+        now = self.clock()
+        spent = False
+        with self._lock:
+            self._count(self._accounts, username, now).failed += 1
+            for count, limit in ((self._pairs.get((username, address)), self.max_failures),
+                                 (self._addresses.get(address), self.max_address_failures)):
+                if count is not None:
+                    count.failed += 1
+                    spent = spent or count.failed == limit
+        return spent
 
     def succeeded(self, username: str, address: str) -> None:
+        """The right password: the pair starts afresh and this attempt is given back to the address."""
         with self._lock:
-            self._failures.pop((username, address), None)
+            self._pairs.pop((username, address), None)
+            self._accounts.pop(username, None)
+            place = self._addresses.get(address)
+            if place and place.used:
+                place.used -= 1
 
+    def delay(self, username: str) -> float:
+        """Seconds to wait before checking a password for this username: doubling with its recent failures."""
+        now = self.clock()
+        with self._lock:
+            count = self._accounts.get(username)
+            failures = count.failed if count and now - count.since <= self.window_seconds else 0
+        if failures < FREE_FAILURES:
+            return 0.0
+        return float(min(MAX_DELAY_SECONDS, 2 ** (failures - FREE_FAILURES)))
 
 
 @dataclass
@@ -76,9 +121,15 @@ class Session:
 
     id: str
     user_id: int
+    role: str
+    stamp: str
     csrf: str
     started: float
     seen: float = field(default=0.0)
+
+    def still_fits(self, member: Member) -> bool:
+        """Whether the account is as it was at sign-in: same role, same password."""
+        return member.role == self.role and secrets.compare_digest(member.stamp, self.stamp)
 
 
 class Sessions:
@@ -92,7 +143,8 @@ class Sessions:
 
     def start(self, member: Member) -> Session:
         now = self.clock()
-        session = Session(secrets.token_urlsafe(32), member.user_id, secrets.token_urlsafe(32), now, now)
+        session = Session(secrets.token_urlsafe(32), member.user_id, member.role, member.stamp,
+                          secrets.token_urlsafe(32), now, now)
         with self._lock:
             self._sessions = {key: s for key, s in self._sessions.items() if not self._expired(s, now)}
             self._sessions[session.id] = session
