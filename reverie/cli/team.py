@@ -130,6 +130,7 @@ def users_disable(
         study.close()
     out.print(f"disabled {member.username}")
 
+
 def _account_change(change, directory: Path, username: str, **options):
     """Open the study, make one change to an account, close the study; the member as it now is."""
     study = open_dir(directory)
