@@ -29,7 +29,9 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-b
 LINES, CODINGS = 20_000, 1_000
 APPLY_JS = """async ([url, body]) => {
   const began = performance.now();
-  const response = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body});
+  const token = document.querySelector('meta[name="csrf-token"]').content;  // every change carries it
+  const headers = {"Content-Type": "application/json", "X-CSRF-Token": token};
+  const response = await fetch(url, {method: "POST", headers, body});
   await response.json();
   return [response.status, performance.now() - began];
 }"""
