@@ -6,6 +6,7 @@ import sys
 
 from reverie.cli import analysis as _analysis  # noqa: F401
 from reverie.cli import exchange as _exchange  # noqa: F401
+from reverie.cli import jobs as _jobs  # noqa: F401
 from reverie.cli import ops as _ops  # noqa: F401
 from reverie.cli import plugins as _plugins  # noqa: F401
 from reverie.cli import privacy as _privacy  # noqa: F401

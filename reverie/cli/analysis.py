@@ -73,7 +73,7 @@ def codes_list(directory: StudyDir,
     """List the codebook with how many codings each code has."""
     from reverie.services.analysis.coding import CodeView, list_codes
 
-    rows = as_rows(list_codes(open_dir(directory), include_merged=merged))
+    rows = as_rows(list_codes(open_dir(directory, read_only=True), include_merged=merged))
     view = ["label", "parent", "kind", "codings"] + (["merged_into"] if merged else [])
     print_rows(rows, fmt, keys=field_names(CodeView), view=view)
 
@@ -260,7 +260,7 @@ def extracts_list(directory: StudyDir,
     """List extracts with their citation, status and theme."""
     from reverie.services.analysis.extracts import ExtractView, list_extracts
 
-    rows = as_rows(list_extracts(open_dir(directory), status=status))
+    rows = as_rows(list_extracts(open_dir(directory, read_only=True), status=status))
     view = ["handle", "citation", "status", "theme"] + (["display_text"] if text else [])
     print_rows(rows, fmt, keys=field_names(ExtractView), view=view)
 

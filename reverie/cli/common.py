@@ -17,11 +17,14 @@ ListFormat = Annotated[str, typer.Option("--format", help=format_help(), callbac
 TableOneFormat = Annotated[str, typer.Option("--format", help=format_help(["md"]), callback=format_callback(["md"]))]
 
 
-def open_dir(path: Path):
-    """Open a study folder for a command (asking for the passphrase of an encrypted study)."""
+def open_dir(path: Path, *, read_only: bool = False):
+    """Open a study folder for a command (asking for the passphrase of an encrypted study).
+
+    Commands that only print open it ``read_only``: nothing in the study is written.
+    """
     from reverie.services.study.studies import open_study
 
-    return open_study(path, **_unlock_args(path))
+    return open_study(path, read_only=read_only, **_unlock_args(path))
 
 
 def _unlock_args(path: Path) -> dict:

@@ -136,7 +136,7 @@ def participants_table(
 ):
     from reverie.services.study.participants import participant_table
 
-    table = participant_table(open_dir(directory))
+    table = participant_table(open_dir(directory, read_only=True))
     if fmt == "md":
         write_text_output(table.to_markdown(), output)
         return
@@ -201,7 +201,7 @@ def interviews_list(directory: StudyDir, fmt: ListFormat = "table"):
     """List interviews by round with their status."""
     from reverie.services.study.interviews import InterviewSummary, list_interviews
 
-    rows = as_rows(list_interviews(open_dir(directory)), code="participant")
+    rows = as_rows(list_interviews(open_dir(directory, read_only=True)), code="participant")
     print_rows(rows, fmt, keys=field_names(InterviewSummary, code="participant"),
                view=["round", "participant", "status", "held_on", "duration_min", "purpose"])
 

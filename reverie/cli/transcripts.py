@@ -96,7 +96,7 @@ def transcript_show(
     from reverie.services.transcripts.versions import show_lines
 
     first, last = _lines_option(lines)
-    shown = show_lines(open_dir(directory), participant, round_no, first=first, last=last, view=view,
+    shown = show_lines(open_dir(directory, read_only=True), participant, round_no, first=first, last=last, view=view,
                        notation=notation, version=version)
     width = len(str(shown[-1].number)) if shown else 1
     for line in shown:
@@ -176,8 +176,8 @@ def search_command(
     """Search all transcripts; hits print as keyword-in-context lines with their citation."""
     from reverie.services.transcripts.search import search
 
-    hits = search(open_dir(directory), query, participant=participant, round_no=round_no, speaker=speaker,
-                  code=code, limit=limit)
+    hits = search(open_dir(directory, read_only=True), query, participant=participant, round_no=round_no,
+                  speaker=speaker, code=code, limit=limit)
     keys = ["participant", "round", "line", "start_line", "end_line", "speaker", "citation", "text"]
     rows = [{"participant": h.participant, "round": h.round, "line": h.line, "start_line": h.line, "end_line": h.line,
              "speaker": h.speaker, "citation": h.citation, "text": h.text} for h in hits]

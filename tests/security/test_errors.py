@@ -15,6 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.security import servers
+
+# The fixtures this module uses: a real `reverie serve` and its study.
+local_study, workbench = servers.local_study, servers.workbench
+
 NESTED = "(" * 400 + "milk" + ")" * 400
 NOTS = "NOT " * 300 + "milk"
 LONG = " OR ".join(f"word{n}" for n in range(3000))

@@ -120,11 +120,18 @@ def init_study(root: Path | str, *, title: str = "", database: str | None = None
     return study
 
 
-def open_study(root: Path | str, *, passphrase: str | None = None, migrate_now: bool = True) -> OpenStudy:
+def open_study(root: Path | str, *, passphrase: str | None = None, migrate_now: bool = True,
+               read_only: bool = False) -> OpenStudy:
     """Open a study folder, running pending migrations (after backing up ``study.db``).
 
     An encrypted study needs its passphrase; a wrong one is refused here, before any read.
+    ``read_only`` opens it to read without writing anything (see :mod:`.lifecycle`); otherwise
+    what killed processes left (interrupted jobs, ``.part`` files) is swept.
     """
+    if read_only:
+        from reverie.services.study.lifecycle import open_read_only
+
+        return open_read_only(root, passphrase=passphrase)
     root = Path(root)
     manifest = read_manifest(root)
     url = database_url(root, manifest)
@@ -162,6 +169,9 @@ def open_study(root: Path | str, *, passphrase: str | None = None, migrate_now: 
     study = OpenStudy(root=root, url=url, engine=engine, study_id=row.id, actor=identity.get("initials", "R"),
                       media=media_store(root, cipher), manifest=manifest)
     _recover_media(study)
+    from reverie.services.study.lifecycle import sweep_leftovers
+
+    sweep_leftovers(study)
     return study
 
 

@@ -13,16 +13,23 @@ the Dramatiq queue from ``reverie.jobs`` at start-up with :func:`configure_queue
 Creating a job, retrying it and its end (done or failed) are audited; starting chunks, storing
 chunk results and progress ticks go through the study's one writer (same lock, ``BEGIN
 IMMEDIATE``) without an audit event each, so a 90-chunk transcription does not add 500 events.
+
+A job names its owner (host and process id) and beats while a chunk runs. A killed worker or CLI
+cannot say it stopped, so :func:`sweep_interrupted_jobs` (at study open and when the workbench
+lists jobs) marks failed ("interrupted") only the jobs whose owner process on this host is gone
+or whose heartbeat is older than :data:`INTERRUPTED_AFTER_S`; they can then be retried.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
@@ -33,11 +40,15 @@ from reverie.core.errors import Conflict, InvalidInput, NotFound
 from reverie.hookspecs import hookimpl
 from reverie.services.study.context import OpenStudy
 from reverie.store.database import immediate_transactions
+from reverie.store.leftovers import process_gone, this_host
 from reverie.store.models import Job, JobChunk, utcnow
 
 # Progress ticks from inside a chunk are written at most this often per job.
 PROGRESS_INTERVAL_S = 0.5
 ERROR_CHARS = 2000
+# A running chunk beats this often; a job silent for INTERRUPTED_AFTER_S is taken as interrupted.
+HEARTBEAT_S = 5.0
+INTERRUPTED_AFTER_S = 30.0
 
 Progress = Callable[[float], None]
 
@@ -240,6 +251,11 @@ class JobStatus:
     chunks_done: int
     chunks_failed: int
 
+    @property
+    def retryable(self) -> bool:
+        """A failed job (interrupted included) can be queued again; its finished chunks are kept."""
+        return self.state == "failed"
+
 
 def create_job(study: OpenStudy, kind: str, params: dict | None = None, *, why: str = "") -> Job:
     """Record a queued job; the row is committed when this returns, so a worker can always find it."""
@@ -247,7 +263,9 @@ def create_job(study: OpenStudy, kind: str, params: dict | None = None, *, why: 
     params = dict(params or {})
     payload: dict[str, Any] = {"kind": kind, "params": params}
     with study.write("job.create", target=f"job:{kind}", why=why, payload=payload) as s:
-        job = Job(study_id=study.study_id, kind=kind, params=params, created_by=study.actor)
+        # The process that queues a job owns it until a runner takes it (run_chunk).
+        job = Job(study_id=study.study_id, kind=kind, params=params, created_by=study.actor,
+                  owner_host=this_host(), owner_pid=os.getpid(), heartbeat_at=utcnow())
         s.add(job)
         s.flush()
         payload["id"] = job.id
@@ -351,9 +369,11 @@ def run_chunk(study: OpenStudy, job_id: int, seq: int) -> bool:
         chunk.state, chunk.attempts, chunk.error = "running", chunk.attempts + 1, ""
         if job.state != "running":
             job.state, job.error = "running", ""
+        job.owner_host, job.owner_pid, job.heartbeat_at = this_host(), os.getpid(), utcnow()
         kind, params, span = job.kind, dict(job.params or {}), ChunkSpan(chunk.start_s, chunk.end_s)
     try:
-        result = function_for(kind).run_chunk(study, params, seq, span, _ticker(study, job_id))
+        with _heartbeat(study, job_id):
+            result = function_for(kind).run_chunk(study, params, seq, span, _ticker(study, job_id))
     except Exception as exc:
         with _quiet_write(study) as s:
             s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq, JobChunk.state != "done")
@@ -394,6 +414,82 @@ def _ticker(study: OpenStudy, job_id: int) -> Progress:
                           .values(progress=value, updated_at=utcnow()))
 
     return tick
+
+
+@contextmanager
+def _heartbeat(study: OpenStudy, job_id: int) -> Iterator[None]:
+    """Beat every :data:`HEARTBEAT_S` while the block runs (a chunk may go minutes without a tick)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_S):
+            try:
+                with _quiet_write(study) as s:
+                    s.execute(update(Job).where(Job.id == job_id).values(
+                        heartbeat_at=utcnow(), owner_host=this_host(), owner_pid=os.getpid()))
+            except Exception:  # a busy database: the next beat tries again, well inside the window
+                continue
+
+    beating = threading.Thread(target=beat, name=f"reverie-heartbeat-{job_id}", daemon=True)
+    beating.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beating.join()
+
+
+def _interruption(job: Job, now) -> str | None:
+    """Why a queued or running job was interrupted, or None while its owner may still be at work.
+
+    A queued job waits in a queue, not in a process (a Dramatiq broker holds it for hours if the
+    workers are busy), so only a running job is judged by its heartbeat; either kind is
+    interrupted when its owner on this host is gone.
+    """
+    on_this_host = job.owner_pid is not None and job.owner_host == this_host()
+    if on_this_host and job.owner_pid == os.getpid():
+        return None  # this process: its own threads are at work on it
+    if on_this_host and process_gone(job.owner_pid):
+        return f"interrupted: the process running it ({job.owner_pid} on {job.owner_host}) is gone"
+    if job.state == "running" and job.heartbeat_at is not None \
+            and now - job.heartbeat_at > timedelta(seconds=INTERRUPTED_AFTER_S):
+        silent = int((now - job.heartbeat_at).total_seconds())
+        return f"interrupted: no heartbeat from {job.owner_host or 'its worker'} for {silent} s"
+    return None
+
+
+def sweep_interrupted_jobs(study: OpenStudy) -> list[int]:
+    """Mark failed ("interrupted") the jobs whose owner is gone or silent; returns their ids.
+
+    Their running chunks become failed too, so :func:`retry_failed_chunks` runs them again; the
+    chunks already done keep their results. Each is audited as ``job.interrupted``.
+    """
+    with study.read() as s:
+        now = utcnow()
+        found = [(job.id, why) for job in s.execute(select(Job).where(
+            Job.study_id == study.study_id, Job.state.in_(("queued", "running")))).scalars()
+            if (why := _interruption(job, now)) is not None]
+    swept = []
+    for job_id, why in found:
+        try:
+            with study.write("job.interrupted", target=f"job:{job_id}", payload={"error": why}) as s:
+                job = _job(s, study, job_id, lock=True)
+                if job.state not in ("queued", "running") or _interruption(job, utcnow()) is None:
+                    raise _AlreadySettled  # it beat, or ended, since it was read
+                s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.state == "running")
+                          .values(state="failed", error=why))
+                job.state, job.error = "failed", why
+                job.finished_at = job.updated_at = utcnow()
+        except _AlreadySettled:
+            continue
+        swept.append(job_id)
+    return swept
+
+
+def retry_job(study: OpenStudy, job_id: int, *, queue: JobQueue | None = None, why: str = "") -> list[int]:
+    """Queue a failed or interrupted job again: its failed chunks, and any it never reached."""
+    sweep_interrupted_jobs(study)
+    return retry_failed_chunks(study, job_id, queue=queue, why=why)
 
 
 class _AlreadySettled(Exception):
@@ -461,6 +557,8 @@ def retry_failed_chunks(study: OpenStudy, job_id: int, *, queue: JobQueue | None
         s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq.in_(failed))
                   .values(state="queued", error=""))
         job.state, job.error, job.finished_at, job.updated_at = "queued", "", None, utcnow()
+        # Queued again by this process, which owns it until a runner takes it.
+        job.owner_host, job.owner_pid, job.heartbeat_at = this_host(), os.getpid(), utcnow()
         payload["chunks"] = failed
     # A job that failed while planning has no chunks yet: queueing it plans it again.
     (queue or queue_for(study)).enqueue(job_id)

@@ -1,0 +1,83 @@
+"""Opening a study to read without writing a byte, and sweeping what killed processes left behind.
+
+A normal open may write: it runs pending migrations (after a backup), finishes or undoes
+recordings a crash left half-stored, marks interrupted jobs failed and removes leftover ``.part``
+files. A read-only open (``reverie interviews list``, ``jobs list``, ``search`` and the other
+commands that only print) does none of that: a study on a read-only disk, or one an auditor was
+given to inspect, is left exactly as it was, file times included. SQLite is opened ``mode=ro``,
+and ``immutable`` when no other connection holds it (no ``-wal`` file), so that not even SQLite's
+``-wal`` and ``-shm`` files are made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from reverie.core.errors import InvalidInput
+from reverie.services.study.context import OpenStudy, connect, database_url, media_store, read_manifest
+from reverie.store import migrate
+from reverie.store.leftovers import sweep_parts
+from reverie.store.models import Study
+
+# Folders of a study where outputs are written through ``.part`` files (media sweeps its own).
+PART_FOLDERS = ("", "exports", "backups")
+
+
+def open_read_only(root: Path | str, *, passphrase: str | None = None) -> OpenStudy:
+    """Open a study for reading only: no migration, recovery or sweep, and nothing written."""
+    root = Path(root)
+    manifest = read_manifest(root)
+    url = database_url(root, manifest)
+    db_file = root / manifest.database
+    if url.startswith("sqlite") and not db_file.is_file():
+        raise InvalidInput(f"{root}: not a Reverie study ({manifest.database} is missing)")
+    creator = dbapi_module = cipher = None
+    if manifest.encrypted:
+        from reverie.services.study.encryption import unlock
+
+        unlocked = unlock(root, passphrase)
+        creator, dbapi_module, cipher = unlocked.creator, unlocked.module, unlocked.cipher
+    else:
+        from reverie.services.study.encryption import MEDIA_KEY_FILE, media_encryption
+
+        if not url.startswith("sqlite") or (root / MEDIA_KEY_FILE).exists():
+            cipher = media_encryption(root / MEDIA_KEY_FILE)
+    engine_url = url
+    if url.startswith("sqlite") and creator is None:
+        # No -wal file means no other connection: the file is whole and can be read as immutable.
+        wal = db_file.with_name(db_file.name + "-wal").exists()
+        engine_url = f"sqlite:///file:{db_file.resolve()}?mode=ro{'' if wal else '&immutable=1'}&uri=true"
+    engine = connect(engine_url, creator, dbapi_module)
+    try:
+        if migrate.current_revision(engine) != migrate.head_revision():
+            raise InvalidInput(f"{root}: the study needs upgrading to this version of Reverie before it can be "
+                               "read; run a command that changes it (or `reverie serve`) once")
+        with engine.connect() as connection:
+            row = connection.execute(select(Study.id, Study.settings).order_by(Study.id)).first()
+    except OperationalError as exc:
+        engine.dispose()
+        raise InvalidInput(f"{root}: cannot open the study database ({exc.orig})") from exc
+    except InvalidInput:
+        engine.dispose()
+        raise
+    if row is None:
+        engine.dispose()
+        raise InvalidInput(f"{root}: the study database holds no study")
+    identity = (row.settings or {}).get("identity", {})
+    return OpenStudy(root=root, url=url, engine=engine, study_id=row.id, actor=identity.get("initials", "R"),
+                     media=media_store(root, cipher), manifest=manifest)
+
+
+def sweep_leftovers(study: OpenStudy) -> dict[str, list]:
+    """Mark interrupted jobs failed and remove ``.part`` files whose writers are gone.
+
+    Runs at every writable open; a live process's jobs and files are left alone.
+    """
+    from reverie.services.system.jobs import sweep_interrupted_jobs
+
+    parts = [path for name in PART_FOLDERS if (study.root / name).is_dir()
+             for path in sweep_parts(study.root / name)]
+    return {"jobs": sweep_interrupted_jobs(study), "parts": parts}
