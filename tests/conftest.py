@@ -20,6 +20,7 @@ stays a skip: it is absent outside this workplace.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import shutil
@@ -32,7 +33,7 @@ from typing import NoReturn
 
 import pytest
 
-from reverie.services.study.context import MANIFEST, Manifest, OpenStudy
+from reverie.services.study.context import MANIFEST, OpenStudy, read_manifest
 from reverie.services.study.studies import Identity, init_study, open_study
 
 PG_URL = os.environ.get("REVERIE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -42,6 +43,11 @@ BOTH_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres
 
 
 def pytest_configure(config):
+    # Team studies made by the tests keep their media keys (outside the study folder) here, not in
+    # the user's ~/.config; the servers and commands the tests start inherit it.
+    keys = tempfile.mkdtemp(prefix="reverie-test-keys-")
+    os.environ.setdefault("REVERIE_KEY_DIR", keys)
+    config.add_cleanup(lambda: shutil.rmtree(keys, ignore_errors=True))
     config.addinivalue_line(
         "markers", "both_backends: the test's study runs on SQLite and on PostgreSQL, because the backend "
                    "matters to it (search, locking, jobs, backend-specific SQL); other tests use SQLite only")
@@ -189,7 +195,8 @@ class StudyTemplates:
         _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template_db}")
         try:
             shutil.copytree(folder, target)
-            (target / MANIFEST).write_text(Manifest(database=_pg_database_url(name)).dump(), encoding="utf-8")
+            manifest = dataclasses.replace(read_manifest(target), database=_pg_database_url(name))
+            (target / MANIFEST).write_text(manifest.dump(), encoding="utf-8")
         except BaseException:
             drop_database(name)
             raise

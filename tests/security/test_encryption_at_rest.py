@@ -24,6 +24,7 @@ import pytest
 from reverie.services.analysis import extracts
 from reverie.services.involvement import consultations
 from reverie.services.study import interviews, participants, studies
+from reverie.services.study.context import read_manifest
 from reverie.services.system import members as accounts
 from reverie.services.transcripts import versions as transcripts
 from tests.conftest import TM, require
@@ -135,7 +136,7 @@ def test_a_recording_played_from_an_encrypted_study_leaves_no_plaintext_after_a_
 
 
 @pytest.mark.postgres
-def test_a_recording_played_from_a_team_study_leaves_no_plaintext_after_a_crash(tmp_path, pg_schema_url):
+def test_a_team_study_keeps_its_media_key_outside_and_leaves_no_plaintext_after_a_crash(tmp_path, pg_schema_url):
     root = tmp_path / "study"
     wav, needles = recording(tmp_path)
     study = studies.init_study(root, title=TITLE, database=pg_schema_url, identity=TM)
@@ -143,6 +144,10 @@ def test_a_recording_played_from_a_team_study_leaves_no_plaintext_after_a_crash(
     interviews.add_interview(study, "P1", 1, held_on="2019-03-01", recording=wav)
     accounts.add_user(study, "lead", PASSWORD, role="lead")
     study.close()
+    # The media key lives outside the study folder: a copy of the folder holds only ciphertext.
+    key = Path(read_manifest(root).media_key)
+    assert key.is_file() and root not in key.parents and _mode(key) == 0o600
+    assert leaks([key.read_bytes().strip()], root) == []
     system_temp = tmp_path / "system-temp"
     system_temp.mkdir()
     config = team_config(tmp_path / "team.toml", root)
@@ -179,7 +184,8 @@ with study.media.plain_file(interviews.recording_for(study, "P1", 1).sha256) as 
         crash(holder)
     assert plain.parent.parent == system_temp and stat.S_IMODE(plain.parent.stat().st_mode) == 0o700
     assert leaks(needles, system_temp) == [str(plain)]  # what the kill left, until the next start
-    opened = reverie("participants", "table", root, env={"TMPDIR": str(system_temp), "REVERIE_PASSPHRASE": PASSPHRASE})
+    opened = reverie("participants", "add", root, "--code", "P2",
+                     env={"TMPDIR": str(system_temp), "REVERIE_PASSPHRASE": PASSPHRASE})
     assert opened.returncode == 0, opened.stderr
     assert leaks(needles, system_temp, root) == [] and not plain.parent.exists()
 

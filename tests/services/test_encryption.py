@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import require
@@ -54,8 +56,9 @@ def test_team_study_media_are_encrypted_at_rest(tmp_path, pg_schema_url):
 
     root = tmp_path / "team"
     study = studies.init_study(root, title="Team", database=pg_schema_url, identity=studies.Identity("T", "TM"))
-    key = root / "media.key"
+    key = Path((root / "study.toml").read_text().split('media_key = "')[1].split('"')[0])
     assert key.is_file() and not key.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)
+    assert root not in key.parents and (root / "media") not in key.parents  # whoever copies the folder lacks it
     participants.add_participant(study, "P1")
     recording = tmp_path / "p1.wav"
     pcm_wav(recording, PHRASE.encode() * 50)

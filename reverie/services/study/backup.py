@@ -42,7 +42,7 @@ from reverie.services.study.context import (
     connect,
     database_url,
 )
-from reverie.services.study.encryption import MEDIA_KEY_FILE
+from reverie.services.study.encryption import MEDIA_KEY_FILE, media_key_path
 from reverie.store import audit, migrate
 from reverie.store.files import atomic_write, write_file
 from reverie.store.models import Base, Recording, Study
@@ -121,7 +121,7 @@ def backup_study(study: OpenStudy, output: Path | str | None = None) -> BackupSu
             if media_encrypted:
                 # The media stay encrypted in the archive; the key travels with it so a restore can read
                 # them, which makes the archive as sensitive as the study folder itself.
-                _add(tar, files, study.root / MEDIA_KEY_FILE, MEDIA_KEY_FILE)
+                _add(tar, files, media_key_path(study.root, study.manifest), MEDIA_KEY_FILE)
             with study.read() as s:
                 events = audit.verify(s, study.study_id).events
             index = {"format": FORMAT, "made_at": datetime.now(UTC).isoformat(), "database": kind,

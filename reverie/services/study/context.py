@@ -40,6 +40,8 @@ class Manifest:
     database: str = DB_NAME
     encrypted: bool = False
     format: int = FORMAT
+    # A team study's media key, kept outside the study folder (a path, never the key itself).
+    media_key: str = ""
 
     def dump(self) -> str:
         return (
@@ -47,6 +49,7 @@ class Manifest:
             f"format = {self.format}\n"
             f"database = {_toml_string(self.database)}\n"
             f"encrypted = {'true' if self.encrypted else 'false'}\n"
+            + (f"media_key = {_toml_string(self.media_key)}\n" if self.media_key else "")
         )
 
 
@@ -65,7 +68,7 @@ def read_manifest(root: Path) -> Manifest:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: unreadable study manifest ({exc})") from exc
     return Manifest(database=str(data.get("database", DB_NAME)), encrypted=bool(data.get("encrypted", False)),
-                    format=int(data.get("format", FORMAT)))
+                    format=int(data.get("format", FORMAT)), media_key=str(data.get("media_key", "")))
 
 
 def database_url(root: Path, manifest: Manifest) -> str:

@@ -16,10 +16,11 @@ from typing import IO, Any
 
 from reverie.core.errors import InvalidInput
 from reverie.services.study.context import DB_NAME, Manifest, OpenStudy
-from reverie.store.files import write_file
+from reverie.store.files import private_folder, write_file
 
 KEY_FILE = "study.key.json"
 MEDIA_KEY_FILE = "media.key"
+KEY_DIR_VARIABLE = "REVERIE_KEY_DIR"
 
 
 class MediaEncryption:
@@ -112,6 +113,35 @@ def create_study_key(path: Path, passphrase: str) -> bytes:
     return key
 
 
+def media_key_path(root: Path, manifest: Manifest) -> Path:
+    """Where a team study's media key is: as ``study.toml`` names it, or ``media.key`` in the study
+    folder for studies made before keys moved out of it."""
+    return Path(manifest.media_key) if manifest.media_key else root / MEDIA_KEY_FILE
+
+
+def new_media_key_path(root: Path) -> Path:
+    """A place for a new study's media key outside the study folder: whoever copies the folder (or
+    reaches the shared storage that holds it) gets only encrypted recordings.
+
+    The folder is ``$REVERIE_KEY_DIR``, else ``$XDG_CONFIG_HOME/reverie/keys`` (``~/.config/...``), 0700.
+    """
+    import os
+    import secrets
+
+    folder = os.environ.get(KEY_DIR_VARIABLE) or Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config",
+                                                      "reverie", "keys")
+    return private_folder(Path(folder)) / f"{root.name}-{secrets.token_hex(6)}.media.key"
+
+
+def study_media_cipher(root: Path, manifest: Manifest, url: str) -> MediaEncryption | None:
+    """The cipher of a study's media when they are encrypted with a media key (team studies, and
+    SQLite studies restored from one); None when they are plain or the passphrase covers them."""
+    key = media_key_path(root, manifest)
+    if manifest.encrypted or (url.startswith("sqlite") and not key.exists()):
+        return None
+    return media_encryption(key)
+
+
 def create_media_key(path: Path) -> None:
     """A random media key for a team study, readable by its owner only (0600)."""
     import secrets
@@ -127,7 +157,7 @@ def media_encryption(path: Path) -> MediaEncryption:
 
     if not path.is_file():
         raise InvalidInput(f"{path}: the study's media key is missing; copy it from the server "
-                           "(or set media_key_file in team.toml)")
+                           "(or name it with media_key_file in team.toml, or media_key in study.toml)")
     if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise InvalidInput(f"{path}: others can read the media key; run `chmod 600 {path}`")
     try:

@@ -41,10 +41,9 @@ def open_read_only(root: Path | str, *, passphrase: str | None = None) -> OpenSt
         unlocked = unlock(root, passphrase)
         creator, dbapi_module, cipher = unlocked.creator, unlocked.module, unlocked.cipher
     else:
-        from reverie.services.study.encryption import MEDIA_KEY_FILE, media_encryption
+        from reverie.services.study.encryption import study_media_cipher
 
-        if not url.startswith("sqlite") or (root / MEDIA_KEY_FILE).exists():
-            cipher = media_encryption(root / MEDIA_KEY_FILE)
+        cipher = study_media_cipher(root, manifest, url)
     engine_url = url
     if url.startswith("sqlite") and creator is None:
         # No -wal file means no other connection: the file is whole and can be read as immutable.

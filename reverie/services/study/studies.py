@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,15 +82,14 @@ def init_study(root: Path | str, *, title: str = "", database: str | None = None
     if url.startswith("sqlite"):
         private_file(root / manifest.database)
     if not url.startswith("sqlite"):
-        # A team study's recordings are encrypted at rest too (AES-GCM with a random study key).
-        from reverie.services.study.encryption import (
-            MEDIA_KEY_FILE,
-            create_media_key,
-            media_encryption,
-        )
+        # A team study's recordings are encrypted at rest too (AES-GCM with a random study key),
+        # whose key lives outside the study folder; study.toml says where.
+        from reverie.services.study.encryption import create_media_key, media_encryption, new_media_key_path
 
-        create_media_key(root / MEDIA_KEY_FILE)
-        cipher = media_encryption(root / MEDIA_KEY_FILE)
+        media_key = new_media_key_path(root)
+        create_media_key(media_key)
+        cipher = media_encryption(media_key)
+        manifest = replace(manifest, media_key=str(media_key))
     engine = connect(url, creator, dbapi_module)
     try:
         if not url.startswith("sqlite") and migrate.current_revision(engine) is not None:
@@ -146,11 +145,10 @@ def open_study(root: Path | str, *, passphrase: str | None = None, migrate_now: 
         unlocked = unlock(root, passphrase, rekey=True)
         creator, dbapi_module, cipher = unlocked.creator, unlocked.module, unlocked.cipher
     else:
-        from reverie.services.study.encryption import MEDIA_KEY_FILE, media_encryption
+        from reverie.services.study.encryption import study_media_cipher
 
-        # A team study (and a SQLite study restored from one) keeps its media encrypted with this key.
-        if not url.startswith("sqlite") or (root / MEDIA_KEY_FILE).exists():
-            cipher = media_encryption(root / MEDIA_KEY_FILE)
+        # A team study (and a SQLite study restored from one) keeps its media encrypted with a media key.
+        cipher = study_media_cipher(root, manifest, url)
     engine = connect(url, creator, dbapi_module)
     try:
         if migrate_now:
