@@ -27,6 +27,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
@@ -163,6 +164,8 @@ class StudyTemplates:
         self.base = base
         self._made: dict[tuple[str, str], tuple[Path, str | None]] = {}
         self._databases: list[str] = []  # every one made, built or not, to drop at the end
+        self._dropper: ThreadPoolExecutor | None = None
+        self._drops: list[Future] = []
 
     def template(self, key: str, build: Build, backend: str = "sqlite") -> tuple[Path, str | None]:
         """The template's folder, and its database on PostgreSQL."""
@@ -202,9 +205,20 @@ class StudyTemplates:
             raise
         return target, name
 
+    def drop_later(self, name: str) -> None:
+        """Drop a test's database while the next tests run: a drop waits for a checkpoint."""
+        if self._dropper is None:
+            self._dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-database")
+        self._drops.append(self._dropper.submit(drop_database, name))
+
     def drop_databases(self) -> None:
+        """Drop every database made here (at the end of the session); a failed drop fails loudly."""
+        if self._dropper is not None:
+            self._dropper.shutdown(wait=True)
         while self._databases:
             drop_database(self._databases.pop())
+        for drop in self._drops:
+            drop.result()
 
 
 def drop_database(name: str) -> None:
@@ -263,7 +277,7 @@ def study_copy(study_templates, tmp_path, request):
     for study in opened:
         study.close()
     for database in databases:
-        drop_database(database)
+        study_templates.drop_later(database)
 
 
 @pytest.fixture
