@@ -13,13 +13,14 @@ import re
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from reverie.store.media import MediaStore
+from reverie.services.study.context import OpenStudy
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def recording_response(request: Request, media: MediaStore, sha256: str, media_type: str) -> Response:
+def recording_response(request: Request, study: OpenStudy, sha256: str, media_type: str) -> Response:
     """The recording as a 200 response, or a 206 for one ``Range`` (416 when it is out of bounds)."""
+    media = study.media
     size = media.size(sha256)
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "no-store"}
     wanted = _byte_range(request.headers.get("range"), size)

@@ -54,7 +54,7 @@ def audio(request: Request, study: CurrentStudy, code: str, round_no: int):
     """The interview's recording, found by interview (never by a path from the request)."""
     recording = recording_for(study, code, round_no)
     media_type = playable_type(recording.suffix)  # never a type a browser would render as a page
-    return recording_response(request, study.media, recording.sha256, media_type)
+    return recording_response(request, study, recording.sha256, media_type)
 
 
 @router.post("/status", name="transcript_status")
