@@ -50,7 +50,7 @@ app = typer.Typer(
 )
 participants_app = typer.Typer(help="Participants and Table 1.", no_args_is_help=True)
 interviews_app = typer.Typer(help="Interviews, rounds and recordings.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log, chained with the study's key.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Interview schedules and their FANI check.", no_args_is_help=True)
 identity_app = typer.Typer(help="Who is working on this study.", no_args_is_help=True)
 transcript_app = typer.Typer(help="Import, lock, read and export transcripts.", no_args_is_help=True)

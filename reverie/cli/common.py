@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -23,8 +24,11 @@ def open_dir(path: Path, *, read_only: bool = False):
     Commands that only print open it ``read_only``: nothing in the study is written.
     """
     from reverie.services.study.studies import open_study
+    from reverie.services.system.auditing import record_cli_access
 
-    return open_study(path, read_only=read_only, **_unlock_args(path))
+    study = open_study(path, read_only=read_only, **_unlock_args(path))
+    record_cli_access(study, sys.argv[1:], str(path))
+    return study
 
 
 def _unlock_args(path: Path) -> dict:

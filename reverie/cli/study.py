@@ -168,13 +168,24 @@ def participants_withdraw(
     code: str = typer.Option(..., "--code", help="Participant code."),
     date: str = typer.Option(..., "--date", help="Date of withdrawal, YYYY-MM-DD."),
     scope: str = typer.Option("", "--scope", help="What the withdrawal covers."),
-    remove_data: bool = typer.Option(False, "--remove-data", help="Data collected so far may not be kept."),
+    remove_data: bool = typer.Option(False, "--remove-data",
+                                     help="Data collected so far may not be kept: remove their transcripts, "
+                                          "recordings and quotations from the study."),
 ):
-    """Record a participant's withdrawal."""
+    """Record a participant's withdrawal, and with --remove-data remove what they said from the study."""
     from reverie.services.study.participants import withdraw
 
-    withdraw(open_dir(directory), code, withdrawn_on=date, scope=scope, keep_data_collected=not remove_data)
+    record = withdraw(open_dir(directory), code, withdrawn_on=date, scope=scope, keep_data_collected=not remove_data)
     out.print(f"{code} withdrawn")
+    removed = record.removed or {}
+    if removed:
+        out.print(f"removed: {removed['transcript_versions']} transcript version(s), {removed['transcript_lines']} "
+                  f"line(s), {len(removed['recordings'])} recording(s), {removed['codings']} coding(s), "
+                  f"{len(removed['extracts'])} extract(s), audit quotations of {len(removed['audit_words_erased'])} "
+                  "event(s)")
+        for entry in removed["made_before"]:
+            out.print(f"made before the withdrawal and still holding their words: {entry['file']} "
+                      f"({entry['modified']})")
 
 
 @interviews_app.command("add")
@@ -252,16 +263,36 @@ def schedule_check(
 
 
 @audit_app.command("verify")
-def audit_verify(directory: StudyDir):
+def audit_verify(
+    directory: StudyDir,
+    anchor: Path = typer.Option(None, "--anchor",
+                                help="An anchor written by `reverie audit anchor`: prove the chain still extends it."),
+):
     """Prove the audit chain holds; exit 1 naming the first broken event when it does not."""
     from reverie.services.study.studies import verify_audit
 
-    check = verify_audit(open_dir(directory))
+    check = verify_audit(open_dir(directory), anchor)
     if check.ok:
-        out.print(f"audit chain holds: {check.events} events")
+        extends = f"; it extends the anchor {anchor}" if anchor is not None else ""
+        out.print(f"audit chain holds: {check.events} events{extends}")
         return
     err.print(f"audit chain broken at event {check.first_bad_seq}: {check.reason}")
     raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    directory: StudyDir,
+    output: Path = typer.Option(None, "-o", "--output", help="Write the anchor to this file instead of the terminal."),
+):
+    """Write the audit chain's head (event number, link, time) to keep outside the study, e.g. in a lab notebook."""
+    from reverie.services.study.studies import anchor_audit
+
+    anchor = anchor_audit(open_dir(directory), output)
+    if output is None:
+        out.print(anchor.dump(), end="")
+    else:
+        out.print(f"anchored event {anchor.seq} of the audit chain in {output}")
 
 
 @audit_app.command("log")
@@ -273,7 +304,8 @@ def audit_log(
     """Show the most recent audit events: who, when, what, why."""
     from reverie.services.system.auditing import recent_events
 
-    keys = ("seq", "at", "actor", "action", "target", "why")
+    keys = ("seq", "at", "actor", "os_user", "action", "target", "why")
     rows = [{key: getattr(event, key) for key in keys} for event in recent_events(open_dir(directory), last)]
     print_rows(rows, fmt, keys=keys,
-               view=["seq", ("at", lambda row: row["at"][:19].replace("T", " ")), "actor", "action", "target", "why"])
+               view=["seq", ("at", lambda row: row["at"][:19].replace("T", " ")), "actor", "os_user", "action",
+                     "target", "why"])

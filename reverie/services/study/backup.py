@@ -122,8 +122,10 @@ def backup_study(study: OpenStudy, output: Path | str | None = None) -> BackupSu
                 # The media stay encrypted in the archive; the key travels with it so a restore can read
                 # them, which makes the archive as sensitive as the study folder itself.
                 _add(tar, files, media_key_path(study.root, study.manifest), MEDIA_KEY_FILE)
+            # The chain is signed with this key: without it the restored study could not verify.
+            _add(tar, files, study.root / audit.KEY_FILE, audit.KEY_FILE)
             with study.read() as s:
-                events = audit.verify(s, study.study_id).events
+                events = audit.verify(s, study.study_id, study.audit_key).events
             index = {"format": FORMAT, "made_at": datetime.now(UTC).isoformat(), "database": kind,
                      "media_encrypted": media_encrypted,
                      "schema": migrate.head_revision(), "files": files, "missing_media": missing, "purged": [],
@@ -236,7 +238,8 @@ def _safe_members(tar: tarfile.TarFile, where: str) -> list[tarfile.TarInfo]:
     for member in tar_members(tar, where, BACKUP_LIMITS):
         if member.isdir():
             continue
-        if member.name not in (DB_NAME, ROWS, MANIFEST, INDEX, MEDIA_KEY_FILE) and not _MEDIA_NAME.match(member.name):
+        if (member.name not in (DB_NAME, ROWS, MANIFEST, INDEX, MEDIA_KEY_FILE, audit.KEY_FILE)
+                and not _MEDIA_NAME.match(member.name)):
             raise InvalidInput(f"Refused {where}: it holds an unexpected file, {member.name!r}.")
         members.append(member)
     return members
@@ -311,7 +314,7 @@ def _restore_into(archive: Path, index: dict, root: Path, database: str | None) 
                 while block := src.read(1 << 20):
                     digest.update(block)
                     out.write(block)
-            if member.name == MEDIA_KEY_FILE:
+            if member.name in (MEDIA_KEY_FILE, audit.KEY_FILE):
                 dest.chmod(0o600)
             # Plain media are named by their content's hash; encrypted ones by the hash before encryption.
             media = None if index.get("media_encrypted") else _MEDIA_NAME.match(member.name)
@@ -352,7 +355,10 @@ def _verify(engine, index: dict, root: Path, url: str, tables: int, rows: int | 
         study_id = session.execute(select(Study.id).order_by(Study.id)).scalar()
         if study_id is None:
             raise InvalidInput("the archive's database holds no study")
-        check = audit.verify(session, study_id)
+        # An archive made before audit keys carries none: its chain is checked the old way and signed now.
+        audit.reanchor(session, study_id, root / audit.KEY_FILE, actor="reverie")
+        session.commit()
+        check = audit.verify(session, study_id, audit.read_key(root / audit.KEY_FILE))
         if not check.ok:
             raise InvalidInput(f"the restored audit chain does not verify: {check.reason}")
         if rows is None:

@@ -133,10 +133,20 @@ class OpenStudy:
     _sessions: sessionmaker = field(repr=False, default=None)  # type: ignore[assignment]
     _write_lock: threading.RLock = field(repr=False, default_factory=threading.RLock)
     _local: threading.local = field(repr=False, default_factory=threading.local)
+    # Who really runs this process, recorded beside the declared identity (``actor``) in every event.
+    os_user: str = field(default_factory=lambda: _os_user())
+    _audit_key: bytes | None = field(repr=False, default=None)
 
     def __post_init__(self):
         if self._sessions is None:
             self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def audit_key(self) -> bytes:
+        """The key the audit chain is signed with: ``audit.key`` in the study folder, read once."""
+        if self._audit_key is None:
+            self._audit_key = audit.read_key(self.root / audit.KEY_FILE)
+        return self._audit_key
 
     @property
     def is_sqlite(self) -> bool:
@@ -172,8 +182,8 @@ class OpenStudy:
         if current is not None:
             yield current
             current.flush()
-            audit.append(current, self.study_id, actor=actor or self.actor, action=action, target=target,
-                         why=why, payload=payload)
+            audit.append(current, self.study_id, key=self.audit_key, actor=actor or self.actor, action=action,
+                         target=target, why=why, payload=payload, os_user=self.os_user)
             return
         with self._write_lock, immediate_transactions(), self._sessions() as session:
             self._local.session = session
@@ -181,8 +191,8 @@ class OpenStudy:
                 with session.begin():
                     yield session
                     session.flush()
-                    audit.append(session, self.study_id, actor=actor or self.actor, action=action,
-                                 target=target, why=why, payload=payload)
+                    audit.append(session, self.study_id, key=self.audit_key, actor=actor or self.actor,
+                                 action=action, target=target, why=why, payload=payload, os_user=self.os_user)
             finally:
                 self._local.session = None
 
@@ -195,6 +205,17 @@ class OpenStudy:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container): the number still says who
+        import os
+
+        return f"uid:{os.getuid()}"
 
 
 def connect(url: str, creator=None, dbapi_module=None) -> Engine:

@@ -164,13 +164,21 @@ def record_consent(study: OpenStudy, code: str, *, consented_on: str | date | No
 
 def withdraw(study: OpenStudy, code: str, *, withdrawn_on: str | date, scope: str = "",
              keep_data_collected: bool = True, data_cutoff: str | date | None = None, why: str = "") -> ConsentRecord:
-    """Record a withdrawal; from now on nothing new is taken from this participant."""
+    """Record a withdrawal; from now on nothing new is taken from this participant.
+
+    Without ``keep_data_collected`` their words and recordings are removed from the study as well
+    (:mod:`reverie.services.study.withdrawal`), and the record says what was removed.
+    """
+    from reverie.services.study import withdrawal
+
     when = parse_date(withdrawn_on, "withdrawal date")
     cutoff = parse_date(data_cutoff, "data cut-off date")
-    with study.write("consent.withdraw", target=f"participant:{code}", why=why,
-                     payload={"withdrawn_on": str(when), "scope": scope,
-                              "keep_data_collected": keep_data_collected}) as s:
+    payload: dict[str, Any] = {"withdrawn_on": str(when), "scope": scope, "keep_data_collected": keep_data_collected}
+    with study.write("consent.withdraw", target=f"participant:{code}", why=why, payload=payload) as s:
         participant = find_participant(s, study, code)
+        removed = {} if keep_data_collected else withdrawal.remove_participant_data(s, study, participant)
+        payload["removed"] = {key: value for key, value in removed.items() if key != "made_before"}
+        payload["made_before"] = [entry["file"] for entry in removed.get("made_before", [])]
         record = s.execute(select(ConsentRecord).where(ConsentRecord.participant_id == participant.id)
                            .order_by(ConsentRecord.id.desc())).scalars().first()
         if record is None:
@@ -178,7 +186,11 @@ def withdraw(study: OpenStudy, code: str, *, withdrawn_on: str | date, scope: st
             s.add(record)
         record.withdrawn_on, record.withdrawal_scope = when, scope
         record.keep_data_collected, record.data_cutoff = keep_data_collected, cutoff
+        if removed:
+            record.removed = removed
         participant.status = "withdrawn"
+    if removed:
+        withdrawal.finish_removal(study, removed["media_files"])
     return record
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from reverie.services.study.context import (
     without_password,
 )
 from reverie.store import audit, migrate
+from reverie.store.database import immediate_transactions
 from reverie.store.files import private_file, private_folder, sweep_workdirs, write_file
 from reverie.store.models import ResearcherProfile, Study
 
@@ -99,8 +102,9 @@ def init_study(root: Path | str, *, title: str = "", database: str | None = None
         engine.dispose()
         raise InvalidInput(f"{manifest.database}: cannot reach the database ({exc.orig})") from exc
     write_file(root / MANIFEST, manifest.dump().encode("utf-8"))
+    key = audit.create_key(root / audit.KEY_FILE)
     study = OpenStudy(root=root, url=url, engine=engine, study_id=0, actor=identity.initials,
-                      media=media_store(root, cipher), manifest=manifest)
+                      media=media_store(root, cipher), manifest=manifest, _audit_key=key)
     with study._sessions() as session, session.begin():
         record = Study(
             title=title or root.name, created_by=identity.initials,
@@ -112,7 +116,8 @@ def init_study(root: Path | str, *, title: str = "", database: str | None = None
         session.add(ResearcherProfile(study_id=record.id, label=identity.initials, name=identity.name,
                                       roles=["interviewer", "transcriber", "analyst"], created_by=identity.initials))
         session.flush()
-        audit.append(session, record.id, actor=identity.initials, action="study.create", target=f"study:{record.id}",
+        audit.append(session, record.id, key=key, actor=identity.initials, os_user=study.os_user,
+                     action="study.create", target=f"study:{record.id}",
                      payload={"title": record.title,
                               "database": "sqlite" if url.startswith("sqlite") else "postgresql"})
         study.study_id = record.id
@@ -166,11 +171,36 @@ def open_study(root: Path | str, *, passphrase: str | None = None, migrate_now: 
     identity = (row.settings or {}).get("identity", {})
     study = OpenStudy(root=root, url=url, engine=engine, study_id=row.id, actor=identity.get("initials", "R"),
                       media=media_store(root, cipher), manifest=manifest)
+    if migrate_now:
+        try:
+            _reanchor_audit(study)
+        except Exception:
+            study.close()
+            raise
     _recover_media(study)
     from reverie.services.study.lifecycle import sweep_leftovers
 
     sweep_leftovers(study)
     return study
+
+
+def _reanchor_audit(study: OpenStudy) -> None:
+    """Give a study made before audit keys its ``audit.key`` and sign its old chain under it, once.
+
+    A chain that is already keyed is never given a new key, even when its key is gone (then
+    writing and verifying fail, naming the missing file): a new key would let anyone who deleted
+    the old one re-sign whatever they changed.
+    """
+    from reverie.store.models import AuditHead
+
+    with study.read() as s:
+        head = s.get(AuditHead, study.study_id)
+    key_file = study.root / audit.KEY_FILE
+    if head is None:  # no event yet (a study record made by hand): the first append signs with this key
+        audit.create_key(key_file)
+    elif not head.keyed:
+        with study._write_lock, immediate_transactions(), study._sessions() as session, session.begin():
+            audit.reanchor(session, study.study_id, key_file, actor=study.actor, os_user=study.os_user)
 
 
 def _recover_media(study: OpenStudy) -> None:
@@ -236,6 +266,54 @@ def set_identity(study: OpenStudy, identity: Identity) -> None:
     study.actor = identity.initials
 
 
-def verify_audit(study: OpenStudy) -> audit.ChainCheck:
+def verify_audit(study: OpenStudy, anchor: Path | str | None = None) -> audit.ChainCheck:
+    """Check the audit chain under the study's key, and that it still passes through ``anchor``'s head."""
     with study.read() as session:
-        return audit.verify(session, study.study_id)
+        if anchor is None:
+            return audit.verify(session, study.study_id, study.audit_key)
+        seq, head_hash = read_anchor(anchor)
+        return audit.check_anchor(session, study.study_id, study.audit_key, seq, head_hash,
+                                  where=f"the anchor {anchor}")
+
+
+@dataclass(frozen=True)
+class AuditAnchor:
+    """The head of the audit chain at one moment, to keep outside the study (a lab notebook, an ethics file)."""
+
+    study: str
+    seq: int
+    hash: str
+    at: str
+
+    def dump(self) -> str:
+        return json.dumps({"reverie_audit_anchor": 1, **asdict(self)}, indent=2) + "\n"
+
+
+def anchor_audit(study: OpenStudy, output: Path | str | None = None) -> AuditAnchor:
+    """The chain's head (sequence number, link, time), written to ``output`` when given.
+
+    Refused when the chain does not verify: an anchor vouches for the chain it names.
+    """
+    check = verify_audit(study)
+    if not check.ok:
+        raise Conflict(f"the audit chain does not verify (event {check.first_bad_seq}: {check.reason}); "
+                       "no anchor written")
+    anchor = AuditAnchor(study=get_study(study).title, seq=check.head_seq, hash=check.head_hash,
+                         at=datetime.now(UTC).isoformat(timespec="seconds"))
+    if output is not None:
+        write_file(Path(output), anchor.dump().encode("utf-8"), mode=0o644)
+    return anchor
+
+
+def read_anchor(path: Path | str) -> tuple[int, str]:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        seq, head_hash = int(data["seq"]), str(data["hash"])
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such anchor file") from None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(f"{path}: not an audit anchor written by `reverie audit anchor` ({exc})") from exc
+    if seq < 1 or not re.fullmatch(r"[0-9a-f]{64}", head_hash):
+        raise InvalidInput(f"{path}: not an audit anchor (sequence number or link out of range)")
+    return seq, head_hash

@@ -37,6 +37,7 @@ from reverie.store.models.study import (
 from reverie.store.models.system import (
     AuditEvent,
     AuditHead,
+    AuditWords,
     Job,
     JobChunk,
     Membership,
@@ -55,7 +56,7 @@ from reverie.store.models.transcripts import (
 )
 
 __all__ = [
-    "Annotation", "AuditEvent", "AuditHead", "Base", "Code", "Coding", "ConsentRecord", "Consultation",
+    "Annotation", "AuditEvent", "AuditHead", "AuditWords", "Base", "Code", "Coding", "ConsentRecord", "Consultation",
     "ConsultationMaterial", "Decision", "EthicsApproval", "Extract", "ExtractObject", "ExtractStatusChange",
     "Interview", "InterviewSchedule", "Job", "JobChunk", "LineMap", "LogAnchor", "Membership", "Memo",
     "MemoVersion", "PPIGroup", "Participant", "PenPortrait", "Recording", "RecruitmentRecord", "Redaction",

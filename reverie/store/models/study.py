@@ -136,6 +136,9 @@ class ConsentRecord(Created, Base):
     withdrawal_scope: Mapped[str] = mapped_column(Text, default="")
     keep_data_collected: Mapped[bool] = mapped_column(Boolean, default=True)
     data_cutoff: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # What a withdrawal removed (counts, extract handles, recordings, erased audit events) and the
+    # backups and outputs made before it that still hold the words; never the words themselves.
+    removed: Mapped[dict] = mapped_column(JSON, default=dict)
 
     participant: Mapped[Participant] = relationship(back_populates="consents")
 

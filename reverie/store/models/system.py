@@ -22,10 +22,11 @@ from reverie.store.models.base import Base, Created, in_list, utcnow
 
 
 class AuditEvent(Base):
-    """One link of the append-only, hash-chained audit log.
+    """One link of the append-only audit log, chained with the study's key (``reverie.store.audit``).
 
-    ``payload`` is canonical JSON kept as text (never JSONB, which reorders keys) so the hash can
-    be recomputed byte for byte; ``at`` is a UTC ISO timestamp for the same reason.
+    ``payload`` is canonical JSON kept as text (never JSONB, which reorders keys) so its digest can
+    be recomputed byte for byte; ``at`` is a UTC ISO timestamp for the same reason. Words a
+    participant said are not here but in :class:`AuditWords`; the link signs only their digest.
     """
 
     __tablename__ = "audit_events"
@@ -42,6 +43,27 @@ class AuditEvent(Base):
     payload: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The operating-system account that ran the process, beside the declared identity in ``actor``.
+    os_user: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    payload_digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    words_digest: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class AuditWords(Base):
+    """The words an audit event quotes (a display text, a note, a quotation), apart from the chain.
+
+    A withdrawal erases ``text`` (leaving ``erased_at``); the event keeps the digest, so the chain
+    still verifies and shows that something was said and later erased.
+    """
+
+    __tablename__ = "audit_words"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id", ondelete="CASCADE"), unique=True)
+    study_id: Mapped[int] = mapped_column(Integer, index=True)
+    participant: Mapped[str] = mapped_column(String(60), default="")
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    erased_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class AuditHead(Base):
@@ -52,6 +74,8 @@ class AuditHead(Base):
     study_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    # False for a chain made before audit keys, until it is re-anchored under the key.
+    keyed: Mapped[bool] = mapped_column(default=True)
 
 
 class Job(Created, Base):
