@@ -44,7 +44,7 @@ from reverie.services.study.context import (
 )
 from reverie.services.study.encryption import MEDIA_KEY_FILE, media_key_path
 from reverie.store import audit, migrate
-from reverie.store.files import atomic_write, write_file
+from reverie.store.files import atomic_write, private_workdir, write_file
 from reverie.store.models import Base, Recording, Study
 
 FORMAT = 1
@@ -91,7 +91,8 @@ def backup_study(study: OpenStudy, output: Path | str | None = None) -> BackupSu
     output.parent.mkdir(parents=True, exist_ok=True)
     # Recorded first, so the archive's own chain shows that it was made.
     study.record("study.backup", target=f"study:{study.study_id}", payload={"file": str(output.resolve())})
-    with tempfile.TemporaryDirectory(prefix="reverie-backup-") as work:
+    # The snapshot is the whole study in plaintext: a 0700 folder, swept if this process is killed.
+    with private_workdir("backup") as work:
         files: dict[str, dict] = {}
         with atomic_write(output) as handle, tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as tar:
             if study.is_sqlite:
