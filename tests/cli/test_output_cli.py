@@ -160,7 +160,7 @@ def test_domain_errors_are_one_line_through_the_runner_too(folder):
 def test_ctrl_c_exits_130_with_one_line(folder, monkeypatch):
     import reverie.cli.study as study_cli
 
-    def interrupted(path):
+    def interrupted(path, **options):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(study_cli, "open_dir", interrupted)
