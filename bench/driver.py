@@ -19,6 +19,7 @@ MODULES = [
     ("bench.pg_search_bench", "search on PostgreSQL"),
     ("bench.analytics_bench", "co-occurrence and crosstab"),
     ("bench.refi_bench", "REFI-QDA export"),
+    ("bench.archive_bench", "refusing hostile archives"),
     ("bench.report_bench", "report"),
     ("bench.speech_bench", "transcription"),
     ("bench.deid_bench", "de-identification"),

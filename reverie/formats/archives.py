@@ -168,6 +168,15 @@ class SafeZip:
                 f"Refused {where}: it holds {len(entries):,} entries, more than the limit of "
                 f"{limits.max_members:,}."
             )
+        length = _length_of(zip_file.fp)
+        for entry in entries:
+            # A member cannot take more room than the whole archive: a packed size past it is forged
+            # (to pass the ratio check) or the file was cut short, and reading it would run to its end.
+            if length is not None and entry.compress_size > length:
+                raise InvalidInput(
+                    f"Refused {where}: entry {entry.filename!r} declares {entry.compress_size:,} packed bytes "
+                    f"but the archive holds only {length:,} (it is damaged or forged)."
+                )
         check_members(zip_members(entries), where, limits)
         self._by_folded_name: dict[str, zipfile.ZipInfo] = {}
         for entry in entries:
@@ -275,7 +284,11 @@ def tar_members(tar: tarfile.TarFile, where: str, limits: ArchiveLimits) -> list
 
 
 def _length(tar: tarfile.TarFile) -> int | None:
-    handle = tar.fileobj
+    return _length_of(tar.fileobj)
+
+
+def _length_of(handle) -> int | None:
+    """How many bytes an open archive file holds, or None when it cannot seek."""
     try:
         here = handle.tell()
         end = handle.seek(0, io.SEEK_END)

@@ -18,6 +18,7 @@ from reverie.services.study.context import OpenStudy
 from reverie.services.study.studies import open_study
 from reverie.web.deps import HERE
 from reverie.web.errors import install_error_handlers
+from reverie.web.limits import BodyLimit
 from reverie.web.routes import ROUTERS
 from reverie.web.security import LocalAccess, LocalGuard, send_security_headers
 
@@ -44,6 +45,7 @@ def create_app(study_dir: Path | str, access: LocalAccess, *, study: OpenStudy |
     # Starlette would redirect a stray trailing slash to an absolute URL built from the Host header.
     app.router.redirect_slashes = False
     app.add_middleware(LocalGuard, access=access)
+    app.add_middleware(BodyLimit)  # outermost: bodies are capped before the guard reads one
     send_security_headers(app)
     # Browsers refuse ES modules served as text/plain, which some systems map .js to.
     mimetypes.add_type("text/javascript", ".js")

@@ -40,7 +40,7 @@ def test_hostile_searches_are_refused_locally(workbench, query):
 
 
 @pytest.mark.parametrize("path", [f"consultations/{HUGE}", f"search?q=milk&round_no={HUGE}",
-                                  "search?q=milk&round_no=%C2%B2", f"transcripts/P1/{HUGE}"])
+                                  "search?q=milk&round_no=%C2%B2", f"interviews/P1/{HUGE}/transcript"])
 def test_huge_and_foreign_numbers_are_refused_locally(workbench, path):
     _clear_refusal(workbench.client.get(workbench.url(path)))
     assert workbench.client.get(workbench.url("search"), params={"q": "milk"}).status_code == 200

@@ -234,6 +234,9 @@ class TeamSettings(BaseSettings):
                                              "anyone else they are ignored, so a client cannot choose the address "
                                              "its failed sign-ins count against (e.g. [\"127.0.0.1\"] for a proxy "
                                              "on this machine).")
+    media_limit_bytes: int = Field(4 << 30, description="The largest recording (bytes) a request may upload; "
+                                   "it is streamed to disk and refused (413) past this. Every other request body "
+                                   "is refused past 10 MB. Default 4 GiB, as in local mode.")
     worker: WorkerSettings = Field(default_factory=WorkerSettings, description="The [worker] table: how "
                                    "`reverie worker` runs chunks on this machine.")
 
@@ -272,6 +275,11 @@ class TeamSettings(BaseSettings):
                                       and value.startswith(("postgresql://", "postgresql+psycopg://"))):
             raise ValueError("must be a postgresql:// URL; a SQLite study is named by its folder (`study`)")
         return value
+
+    @field_validator("media_limit_bytes", mode="before")
+    @classmethod
+    def _media_limit(cls, value: Any) -> int:
+        return _whole(value, 1 << 20, 1 << 40)
 
     @field_validator("port", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from reverie.services.system.members import open_team_study
 from reverie.web.app import study_lifespan
 from reverie.web.deps import HERE, current_study
 from reverie.web.errors import install_error_handlers
+from reverie.web.limits import BodyLimit
 from reverie.web.routes import ROUTERS
 from reverie.web.security import send_security_headers
 from reverie.web.team import auth, portal
@@ -56,6 +57,7 @@ def create_team_app(settings: TeamSettings, *, study: OpenStudy | None = None,
     # Starlette would redirect a stray trailing slash to an absolute URL built from the Host header.
     app.router.redirect_slashes = False
     app.add_middleware(TeamGuard, study=study, sessions=app.state.sessions, secure=secure)
+    app.add_middleware(BodyLimit)  # outermost: no body is read past its cap, not even by the guard
     send_security_headers(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in ROUTERS:
