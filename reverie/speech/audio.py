@@ -33,8 +33,8 @@ class Audio:
     """A decoded recording: mono samples for recognition, and both channels when it is stereo."""
 
     path: Path
-    samples: "np.ndarray"
-    channels: "tuple[np.ndarray, np.ndarray] | None" = None
+    samples: np.ndarray
+    channels: tuple[np.ndarray, np.ndarray] | None = None
     sample_rate: int = SAMPLE_RATE
 
     @property
@@ -130,7 +130,7 @@ def load_audio(path: str | Path) -> Audio:
     return Audio(path, samples, channels)
 
 
-def channels_are_separated(left: "np.ndarray", right: "np.ndarray", *, frame_s: float = 0.05) -> bool:
+def channels_are_separated(left: np.ndarray, right: np.ndarray, *, frame_s: float = 0.05) -> bool:
     """True when each active stretch is much louder on one channel: one speaker per microphone.
 
     Why 10 dB on 80 % of active frames: a lapel mic picks the other person up some 15-25 dB down,
@@ -143,7 +143,7 @@ def channels_are_separated(left: "np.ndarray", right: "np.ndarray", *, frame_s: 
     n = min(len(left), len(right)) // hop
     if n == 0:
         return False
-    def level_db(channel: "np.ndarray") -> "np.ndarray":
+    def level_db(channel: np.ndarray) -> np.ndarray:
         return 10 * np.log10(np.mean(channel[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-10)
 
     db_left, db_right = level_db(left), level_db(right)
@@ -157,7 +157,7 @@ def channels_are_separated(left: "np.ndarray", right: "np.ndarray", *, frame_s: 
     return bool(separated.mean() >= 0.8 and min(left_share, right_share) >= 0.05)
 
 
-def channel_of(left: "np.ndarray", right: "np.ndarray", start: float, end: float) -> int:
+def channel_of(left: np.ndarray, right: np.ndarray, start: float, end: float) -> int:
     """Which channel (0 left, 1 right) carries more energy between two times."""
     import numpy as np
 

@@ -38,7 +38,7 @@ class ChunkPlan:
     duration: float
 
     @classmethod
-    def for_recording(cls, duration: float, regions: list[SpeechRegion], chunk_seconds: float = 240) -> "ChunkPlan":
+    def for_recording(cls, duration: float, regions: list[SpeechRegion], chunk_seconds: float = 240) -> ChunkPlan:
         """Cut every ``chunk_seconds`` or a little before, in the middle of the longest silence.
 
         Without a silence in the search window (a monologue with no gap), the cut falls at the
@@ -50,7 +50,8 @@ class ChunkPlan:
         cuts: list[float] = [0.0]
         while duration - cuts[-1] > chunk_seconds * (1 + SEARCH_FRACTION):
             target = cuts[-1] + chunk_seconds
-            window = [gap for gap in gaps if target - chunk_seconds * SEARCH_FRACTION <= (gap[0] + gap[1]) / 2 <= target]
+            earliest = target - chunk_seconds * SEARCH_FRACTION
+            window = [gap for gap in gaps if earliest <= (gap[0] + gap[1]) / 2 <= target]
             if window:
                 start, end = max(window, key=lambda gap: gap[1] - gap[0])
                 cuts.append((start + end) / 2)
@@ -79,7 +80,7 @@ class ChunkResult:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ChunkResult":
+    def from_dict(cls, data: dict) -> ChunkResult:
         words = [Word(**word) for word in data.get("words", [])]
         return cls(
             data["index"], data["start"], data["end"], words,

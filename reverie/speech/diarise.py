@@ -49,7 +49,7 @@ class Diariser(Protocol):
     when they can tell (an enrolment clip) and otherwise the first speaker heard.
     """
 
-    def diarise(self, samples: "np.ndarray", regions: list[SpeechRegion], speakers: int) -> list[SpeakerSegment]:
+    def diarise(self, samples: np.ndarray, regions: list[SpeechRegion], speakers: int) -> list[SpeakerSegment]:
         ...
 
 
@@ -61,11 +61,11 @@ class Ge2eDiariser:
     ``enrolment`` is a short clip (16 kHz samples) of the interviewer alone.
     """
 
-    def __init__(self, window_hop: float = 1.0, enrolment: "np.ndarray | None" = None) -> None:
+    def __init__(self, window_hop: float = 1.0, enrolment: np.ndarray | None = None) -> None:
         self.window_hop = window_hop
         self.enrolment = enrolment
 
-    def _window_centres(self, regions: list[SpeechRegion]) -> tuple["np.ndarray", "np.ndarray"]:
+    def _window_centres(self, regions: list[SpeechRegion]) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
         centres, owners = [], []
@@ -76,7 +76,7 @@ class Ge2eDiariser:
             owners.extend([index] * count)
         return np.asarray(centres), np.asarray(owners)
 
-    def diarise(self, samples: "np.ndarray", regions: list[SpeechRegion], speakers: int) -> list[SpeakerSegment]:
+    def diarise(self, samples: np.ndarray, regions: list[SpeechRegion], speakers: int) -> list[SpeakerSegment]:
         import numpy as np
         from scipy.cluster.hierarchy import fcluster, linkage
 
@@ -94,7 +94,7 @@ class Ge2eDiariser:
         labels = self._interviewer_first(labels, embeddings)
         return _segments(regions, centres, owners, labels)
 
-    def _interviewer_first(self, labels: "np.ndarray", embeddings: "np.ndarray") -> "np.ndarray":
+    def _interviewer_first(self, labels: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
         """Renumber clusters so 0 is the enrolled interviewer, else by order of first appearance."""
         import numpy as np
 
@@ -137,7 +137,8 @@ def diariser_named(name: str | None = None) -> Diariser:
     return diariser
 
 
-def _segments(regions: list[SpeechRegion], centres: "np.ndarray", owners: "np.ndarray", labels: "np.ndarray") -> list[SpeakerSegment]:
+def _segments(regions: list[SpeechRegion], centres: np.ndarray, owners: np.ndarray,
+              labels: np.ndarray) -> list[SpeakerSegment]:
     """Label each region by its windows; a region whose windows disagree is split between them.
 
     A lone odd window inside a region is outvoted by its neighbours (a 3-window majority), so a

@@ -46,7 +46,7 @@ def _mel_to_hz(mel):
 
 
 @lru_cache(maxsize=1)
-def mel_filterbank() -> "np.ndarray":
+def mel_filterbank() -> np.ndarray:
     """The (40, 201) Slaney-normalised triangular filterbank of ``librosa.filters.mel``."""
     import numpy as np
 
@@ -61,7 +61,7 @@ def mel_filterbank() -> "np.ndarray":
     return weights.astype(np.float32)
 
 
-def mel_frames(samples: "np.ndarray") -> "np.ndarray":
+def mel_frames(samples: np.ndarray) -> np.ndarray:
     """Power mel frames (n_frames, 40), frame ``t`` centred on sample ``t * 160``.
 
     The volume gain Resemblyzer applies to the waveform is applied to the power here instead,
@@ -88,7 +88,7 @@ def mel_frames(samples: "np.ndarray") -> "np.ndarray":
 
 
 @lru_cache(maxsize=1)
-def _weights() -> dict[str, "np.ndarray"]:
+def _weights() -> dict[str, np.ndarray]:
     """Load the LSTM in the gate order (i, f, o, g) with sigmoid rows pre-halved.
 
     Why: sigmoid(x) = (1 + tanh(x / 2)) / 2, so one ``tanh`` over all four gates per step
@@ -114,7 +114,7 @@ def _weights() -> dict[str, "np.ndarray"]:
     return weights
 
 
-def _encode(batch: "np.ndarray") -> "np.ndarray":
+def _encode(batch: np.ndarray) -> np.ndarray:
     """Embed a batch of (B, 160, 40) mel windows: LSTM, last hidden state, linear, ReLU, L2 norm."""
     import numpy as np
 
@@ -159,7 +159,7 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def embed_windows(mel: "np.ndarray", centres_s: "np.ndarray") -> "np.ndarray":
+def embed_windows(mel: np.ndarray, centres_s: np.ndarray) -> np.ndarray:
     """One L2-normed 256-d embedding per 1.6 s window centred at each time (seconds)."""
     import numpy as np
 
@@ -175,7 +175,7 @@ def embed_windows(mel: "np.ndarray", centres_s: "np.ndarray") -> "np.ndarray":
     return out
 
 
-def embed_clip(samples: "np.ndarray") -> "np.ndarray":
+def embed_clip(samples: np.ndarray) -> np.ndarray:
     """One embedding for a whole clip (an enrolment sample): the normed mean of its windows."""
     import numpy as np
 

@@ -42,7 +42,7 @@ class SpeechRegion:
     end: float
 
 
-def speech_regions(audio: "np.ndarray", sr: int = 16000, *, min_silence_ms: int = MIN_SILENCE_MS) -> list[SpeechRegion]:
+def speech_regions(audio: np.ndarray, sr: int = 16000, *, min_silence_ms: int = MIN_SILENCE_MS) -> list[SpeechRegion]:
     """Where speech is, with region edges exactly at the speech (no padding)."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
@@ -64,7 +64,7 @@ def pauses_between(regions: list[SpeechRegion], min_pause: float = 0.2) -> list[
     ]
 
 
-def detect_pauses(audio: "np.ndarray", sr: int = 16000, min_pause: float = 0.2) -> list[Pause]:
+def detect_pauses(audio: np.ndarray, sr: int = 16000, min_pause: float = 0.2) -> list[Pause]:
     """Every silence of at least ``min_pause`` seconds between stretches of speech."""
     # A shorter VAD minimum silence only splits regions more finely; it does not move where a
     # long pause starts or ends, so its length stays as measured with the tuned 300 ms.

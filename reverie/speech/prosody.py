@@ -14,8 +14,9 @@ stands out from the words around it (robust z-score against the words within 3 s
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from reverie.core.transcript import Word
 from reverie.speech.pauses import Pause, detect_pauses
@@ -33,8 +34,17 @@ NEIGHBOUR_S = 3.0
 Z_MIN = 2.0
 PITCH_MIN_ST = 3.0
 LOUDNESS_MIN_DB = 3.0
-PAUSE_TOUCH_S = 0.15
-DIGITAL_SILENCE_DB = -100.0  # Praat reports -300 dB for all-zero frames: no level at all  # a pause counts as before/after a line when it ends/starts this close to it
+PAUSE_TOUCH_S = 0.15  # a pause counts as before/after a line when it ends/starts this close to it
+DIGITAL_SILENCE_DB = -100.0  # Praat reports -300 dB for all-zero frames: no level at all
+
+def _range_st(voiced: np.ndarray) -> float | None:
+    """The pitch range in semitones between the 10th and 90th percentiles (None under three frames)."""
+    import numpy as np
+
+    if len(voiced) < 3:
+        return None
+    return round(float(12 * np.log2(np.percentile(voiced, 90) / np.percentile(voiced, 10))), 2)
+
 
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 
@@ -61,11 +71,11 @@ class LineProsody:
 class ProsodyTracks:
     """Pitch (Hz, NaN where unvoiced) and intensity (dB) on one 10 ms time grid."""
 
-    times: "np.ndarray"
-    pitch_hz: "np.ndarray"
-    intensity_db: "np.ndarray"
+    times: np.ndarray
+    pitch_hz: np.ndarray
+    intensity_db: np.ndarray
 
-    def between(self, start: float, end: float) -> tuple["np.ndarray", "np.ndarray"]:
+    def between(self, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
         first, last = np.searchsorted(self.times, [start, end])
@@ -83,7 +93,7 @@ def count_syllables(word: str) -> int:
     return max(groups, 1)
 
 
-def analyse(samples: "np.ndarray", sr: int = 16000) -> ProsodyTracks:
+def analyse(samples: np.ndarray, sr: int = 16000) -> ProsodyTracks:
     """Praat pitch (autocorrelation, 75-500 Hz) and intensity over the whole recording."""
     import numpy as np
     import parselmouth
@@ -111,7 +121,7 @@ def analyse(samples: "np.ndarray", sr: int = 16000) -> ProsodyTracks:
     return ProsodyTracks(grid, pitch, loudness)
 
 
-def _sample(xs: "np.ndarray", values: "np.ndarray", at: "np.ndarray") -> "np.ndarray":
+def _sample(xs: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Nearest-frame lookup (NaN outside the analysed span), keeping unvoiced frames unvoiced."""
     import numpy as np
 
@@ -123,7 +133,7 @@ def _sample(xs: "np.ndarray", values: "np.ndarray", at: "np.ndarray") -> "np.nda
     return out
 
 
-def _word_features(tracks: ProsodyTracks, words: Sequence[Word]) -> tuple["np.ndarray", "np.ndarray"]:
+def _word_features(tracks: ProsodyTracks, words: Sequence[Word]) -> tuple[np.ndarray, np.ndarray]:
     """90th-percentile pitch (semitones re 100 Hz) and intensity (dB) of each word; NaN if unmeasurable."""
     import numpy as np
 
@@ -140,7 +150,7 @@ def _word_features(tracks: ProsodyTracks, words: Sequence[Word]) -> tuple["np.nd
     return pitch_st, loudness
 
 
-def _excess(values: "np.ndarray", centres: "np.ndarray", index: int, minimum: float) -> float:
+def _excess(values: np.ndarray, centres: np.ndarray, index: int, minimum: float) -> float:
     """How far a word is above the median of the words within 3 s, or 0 unless it is clearly
     above them (by ``minimum`` and by two robust standard deviations)."""
     import numpy as np
@@ -156,7 +166,7 @@ def _excess(values: "np.ndarray", centres: "np.ndarray", index: int, minimum: fl
     return excess if excess >= minimum and excess / spread >= Z_MIN else 0.0
 
 
-def emphasised_words(samples: "np.ndarray", words: Sequence[Word], *, sr: int = 16000,
+def emphasised_words(samples: np.ndarray, words: Sequence[Word], *, sr: int = 16000,
                      tracks: ProsodyTracks | None = None) -> list[int]:
     """Indices of words markedly higher and louder than the words around them.
 
@@ -185,7 +195,7 @@ def emphasised_words(samples: "np.ndarray", words: Sequence[Word], *, sr: int = 
     ]
 
 
-def measure_lines(samples: "np.ndarray", ranges: Sequence[tuple[float, float, Sequence[Word]]], *,
+def measure_lines(samples: np.ndarray, ranges: Sequence[tuple[float, float, Sequence[Word]]], *,
                   sr: int = 16000, pauses: Sequence[Pause] | None = None) -> list[LineProsody]:
     """Measures for each line given as (start_s, end_s, words); pauses default to the VAD's."""
     import numpy as np
@@ -210,7 +220,7 @@ def measure_lines(samples: "np.ndarray", ranges: Sequence[tuple[float, float, Se
             speech_rate=round(syllables / span, 2),
             articulation_rate=round(syllables / max(span - within, 1e-6), 2),
             pitch_median_hz=round(float(np.median(voiced)), 1) if len(voiced) else None,
-            pitch_range_st=round(float(12 * np.log2(np.percentile(voiced, 90) / np.percentile(voiced, 10))), 2) if len(voiced) >= 3 else None,
+            pitch_range_st=_range_st(voiced),
             intensity_mean_db=round(float(10 * np.log10(np.mean(10 ** (db / 10)))), 1) if len(db) else None,
             emphasised=tuple(i for i in range(len(words)) if offset + i in flagged),
         ))

@@ -10,10 +10,11 @@ each :class:`ChunkResult`), then :func:`build_result`. :func:`transcribe` does a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from reverie.core.errors import InvalidInput
 from reverie.core.transcript import ParsedTranscript, Turn, Word
@@ -107,7 +108,7 @@ class Recogniser:
         if not self.whisper.model.is_multilingual and opts.language not in (None, "en"):
             raise InvalidInput(f"The model {self.model_name} is English-only; it cannot transcribe {opts.language!r}.")
 
-    def segments(self, samples: "np.ndarray"):
+    def segments(self, samples: np.ndarray):
         """faster-whisper's segment generator and info for some samples, sequential or batched."""
         opts = self.options
         kwargs = dict(
@@ -124,7 +125,7 @@ class Recogniser:
         return self.whisper.transcribe(samples, **kwargs)
 
 
-def recognise_chunk(recogniser: Recogniser, samples: "np.ndarray", chunk: Chunk,
+def recognise_chunk(recogniser: Recogniser, samples: np.ndarray, chunk: Chunk,
                     progress: Progress | None = None, total: float | None = None) -> ChunkResult:
     """Recognise one chunk of the recording; word times come back relative to the whole file."""
     began = time.perf_counter()

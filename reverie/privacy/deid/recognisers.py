@@ -63,7 +63,7 @@ _OFFLINE_TLDS = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 class OfflineEmailRecognizer(EmailRecognizer):
     """Presidio's e-mail recogniser, validating domains against the bundled suffix list."""
 
-    def validate_result(self, pattern_text: str) -> bool:  # noqa: D102 - Presidio hook
+    def validate_result(self, pattern_text: str) -> bool:
         return _OFFLINE_TLDS(pattern_text).fqdn != ""
 
 
@@ -75,10 +75,10 @@ class UkTranscriptRecognizer(LocalRecognizer):
     def __init__(self) -> None:
         super().__init__(supported_entities=list(self.ENTITIES), name="UkTranscriptRecognizer")
 
-    def load(self) -> None:  # noqa: D102 - nothing to load: the rules are compiled at import
+    def load(self) -> None:
         return None
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:  # noqa: D102
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         doc = nlp_artifacts.tokens if nlp_artifacts is not None else None
         hits = [*numbers.find_all(text), *names.find_all(text, doc)]
         return [_result(self, hit) for hit in hits if hit[2] in entities]
@@ -90,10 +90,10 @@ class UkPlacesRecognizer(LocalRecognizer):
     def __init__(self) -> None:
         super().__init__(supported_entities=[LOCATION], name="UkPlacesRecognizer")
 
-    def load(self) -> None:  # noqa: D102 - the gazetteer is compiled at import
+    def load(self) -> None:
         return None
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:  # noqa: D102
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         if LOCATION not in entities:
             return []
         return [_result(self, hit) for hit in places.find_all(text)]
