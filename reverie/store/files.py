@@ -252,18 +252,27 @@ def sweep_workdirs() -> list[Path]:
             mine = folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.getuid()
         except OSError:
             continue
-        if found and mine and not process_alive(int(found.group(1))):
+        if found and mine and process_gone(int(found.group(1))):
             shutil.rmtree(folder, ignore_errors=True)
             swept.append(folder)
     return swept
 
 
-def process_alive(pid: int) -> bool:
-    """Whether a process with this id runs on this machine (one of another user counts)."""
+def process_gone(pid: int) -> bool:
+    """Whether process ``pid`` no longer runs on this machine (a killed one not yet reaped counts as gone)."""
+    if pid <= 0:
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
-    except PermissionError:
         return True
-    return True
+    except PermissionError:
+        return False  # another user's process: alive
+    except OverflowError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # The state follows the command name in brackets; Z is a zombie: dead, waiting for its parent.
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]

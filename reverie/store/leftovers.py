@@ -16,32 +16,12 @@ import os
 import socket
 from pathlib import Path
 
-from reverie.store.files import PART_SUFFIX, part_writer
+from reverie.store.files import PART_SUFFIX, part_writer, process_gone
 
 
 def this_host() -> str:
     """The name jobs record as their owner's host."""
     return socket.gethostname()[:255]
-
-
-def process_gone(pid: int) -> bool:
-    """Whether process ``pid`` no longer runs on this machine (a killed one not yet reaped counts as gone)."""
-    if pid <= 0:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # another user's process: alive
-    except OverflowError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    # The state follows the command name in brackets; Z is a zombie: dead, waiting for its parent.
-    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def stale_parts(folder: Path, target_name: str | None = None) -> list[Path]:

@@ -40,7 +40,8 @@ from reverie.core.errors import Conflict, InvalidInput, NotFound
 from reverie.hookspecs import hookimpl
 from reverie.services.study.context import OpenStudy
 from reverie.store.database import immediate_transactions
-from reverie.store.leftovers import process_gone, this_host
+from reverie.store.files import process_gone
+from reverie.store.leftovers import this_host
 from reverie.store.models import Job, JobChunk, utcnow
 
 # Progress ticks from inside a chunk are written at most this often per job.

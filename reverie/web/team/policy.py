@@ -37,7 +37,8 @@ class Rule:
 
 POLICY: dict[str, Rule] = {
     "overview": Rule(read=STAFF, write=()),
-    "jobs": Rule(read=STAFF, write=()),
+    # Retrying an interrupted job (most are transcriptions): whoever may start one.
+    "jobs": Rule(read=STAFF, write=(LEAD, ANALYST, TRANSCRIBER)),
     "search": Rule(read=STAFF, write=()),
     "transcripts": Rule(read=STAFF, write=(LEAD, TRANSCRIBER)),
     "corrections": Rule(read=STAFF, write=(LEAD, TRANSCRIBER)),
