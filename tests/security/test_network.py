@@ -12,10 +12,13 @@ What counts as reaching out, in the strace record of the process and all its chi
 - a ``connect``, ``sendto``, ``sendmsg`` or ``sendmmsg`` to an ``AF_INET``/``AF_INET6`` address
   that is not loopback (127.0.0.0/8, ::1, or unspecified, which Linux routes to this host);
 - any DNS attempt: one of those calls to port 53 at any address, loopback included (a stub
-  resolver such as 127.0.0.53 forwards to the internet), or a ``connect`` to the socket of nscd,
-  systemd-resolved or avahi, whose daemons live outside the namespace and would resolve for
-  us. Reverie reaches its own services (Redis, the web server) by numeric addresses, so any
-  host-name lookup at all is an attempt to reach out.
+  resolver such as 127.0.0.53 forwards to the internet), or a ``connect`` that reaches the socket
+  of nscd, systemd-resolved or avahi, whose daemons live outside the namespace and would resolve
+  for us. Reverie reaches its own services (Redis, the web server) by numeric addresses, so any
+  host-name lookup at all is an attempt to reach out. A ``connect`` to those sockets that fails
+  (they are hidden inside the sandbox) sends nothing: the C library asks nscd first for every
+  lookup, the user name behind an audit event's ``os_user`` included, and then reads
+  ``/etc/passwd`` itself, while a host-name lookup falls back to DNS, which is caught on port 53.
 
 What does not count: binding and listening on loopback, Unix sockets (other than those
 resolvers) and netlink (the C library asks the kernel which addresses this host has).
@@ -69,6 +72,7 @@ RESOLVER_SOCKETS = ("/run/nscd/", "/var/run/nscd/", "/run/systemd/resolve/", "/r
                     "/var/run/avahi-daemon/")
 
 SENDING_CALLS = {"connect", "sendto", "sendmsg", "sendmmsg"}
+_FAILED = re.compile(r"= -1 (ENOENT|ECONNREFUSED|EACCES)\b")
 _CALL = re.compile(r"^\s*(?:\[pid\s+\d+\]|\d+)?\s*(?:[\d:.]+\s+)?([a-z_0-9]+)\(")
 _INET = re.compile(
     r"sa_family=(AF_INET6?), sin6?_port=htons\((\d+)\)(?:, sin6_flowinfo=[^,]+)?, "
@@ -92,7 +96,7 @@ def outside_attempts(trace: str) -> list[str]:
                 found.append(f"DNS query: {line.strip()}")
             elif not (address.is_loopback or address.is_unspecified):
                 found.append(f"outside address: {line.strip()}")
-        if call.group(1) == "connect":
+        if call.group(1) == "connect" and not _FAILED.search(line):
             for path in _UNIX.findall(line):
                 if path.startswith(RESOLVER_SOCKETS):
                     found.append(f"host-name lookup: {line.strip()}")
@@ -272,7 +276,10 @@ ALLOWED = [
 
 def test_the_record_is_read_as_documented():
     found = outside_attempts("\n".join(BEFORE_THE_FIX))
-    assert [line.split(":")[0] for line in found] == ["host-name lookup", "DNS query"]
+    # The refused nscd connect sent nothing; the DNS query that followed it is what reached out.
+    assert [line.split(":")[0] for line in found] == ["DNS query"]
+    reaching_nscd = '7 connect(6, {sa_family=AF_UNIX, sun_path="/run/nscd/socket"}, 110) = 0'
+    assert [line.split(":")[0] for line in outside_attempts(reaching_nscd)] == ["host-name lookup"]
     assert outside_attempts("\n".join(ALLOWED)) == []
     stub = 'connect(9, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.53")}, 16) = 0'
     v6 = ('sendto(4, "x", 1, 0, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
