@@ -25,7 +25,7 @@ def _documented(heading: str) -> set[str]:
 
 
 def _offered(hook: str) -> dict[str, str]:
-    return {offer.name: offer.detail for offer in plugins.offers() if offer.hook == hook}
+    return {offer.name: offer.detail for offer in plugins.offers() if offer.hook == hook and offer.plugin == "built in"}
 
 
 @pytest.mark.parametrize("hook", SECTIONS)

@@ -64,7 +64,8 @@ def stream_post(url: str, path: str, headers: dict[str, str], total: int, *, dec
     goes in Content-Length; otherwise the body is chunked, so only counting can stop it.
     """
     where = urlsplit(url)
-    lines = [f"POST {path} HTTP/1.1", f"Host: {where.netloc}", f"Content-Type: {content_type}",
+    # Connection: close, so the server ends the connection after its answer and reading it ends there.
+    lines = [f"POST {path} HTTP/1.1", f"Host: {where.netloc}", "Connection: close", f"Content-Type: {content_type}",
              *(f"{k}: {v}" for k, v in headers.items()),
              f"Content-Length: {total}" if declare else "Transfer-Encoding: chunked"]
     piece = b"summary=" + b"a" * (256 * 1024 - 8)
@@ -83,6 +84,7 @@ def stream_post(url: str, path: str, headers: dict[str, str], total: int, *, dec
         try:
             while len(answer) < 4096 and (chunk := sock.recv(4096)):
                 answer += chunk
+                sock.settimeout(2)  # the answer has begun: what is left of it comes at once
         except (ConnectionResetError, TimeoutError):
             pass
     return sent, answer
