@@ -339,3 +339,17 @@ def _populate(place: Path, database: str | None) -> OpenStudy:
 def populated(study_copy, backend):
     """A study with P1 (round 1 transcribed and locked) and P2 (no interview yet)."""
     return study_copy("populated", _populate, backend=backend)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run: Playwright's sync API allows one running instance per thread,
+    so the browser tests of every folder share this one."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -113,16 +113,6 @@ def server(study_template: Path, tmp_path: Path):
             process.kill()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def script_errors(page) -> list[str]:
     """The page's uncaught script errors and console errors, gathered as it runs (the test asserts none).
 

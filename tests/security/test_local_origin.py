@@ -24,7 +24,7 @@ import pytest
 
 from reverie.services.involvement import consultations
 from reverie.services.study import studies
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, reverie_command
+from tests.e2e.conftest import CHROMIUM, free_port, reverie_command
 from tests.web.conftest import build_study
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install -y chromium)")
@@ -74,16 +74,6 @@ def fresh_study(study_template: Path, tmp_path: Path):
     """A factory of fresh copies of the study (copying the folder copies the study)."""
     made = iter(range(100))
     return lambda: Path(shutil.copytree(study_template, tmp_path / f"study-{next(made)}"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Hostile(ThreadingHTTPServer):
