@@ -72,7 +72,6 @@ def _options(params: dict):
                               batch_size=params.get("batch_size"))
 
 
-@jobs.job_function("transcribe")
 class TranscribeJob:
     """Recognise a recording a few minutes at a time with the local Whisper model."""
 
