@@ -48,6 +48,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"reverie {version('reverie')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                      help="Print Reverie's version and stop."),
+) -> None:
+    """Reverie: a local workbench for psychosocial and discourse-analytic interview research."""
+
+
 participants_app = typer.Typer(help="Participants and Table 1.", no_args_is_help=True)
 interviews_app = typer.Typer(help="Interviews, rounds and recordings.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log, chained with the study's key.", no_args_is_help=True)

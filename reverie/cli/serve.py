@@ -66,7 +66,7 @@ def serve_study(directory: Path, *, port: int = 0, open_browser: bool = True, ho
 @app.command("serve")
 def serve_command(
     directory: StudyDir,
-    port: int = typer.Option(0, "--port", help="Port to listen on (default: a free one)."),
+    port: int = typer.Option(0, "--port", show_default=False, help="Port to listen on (default: a free one)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Print the URL without opening a browser."),
 ):
     """Open the web workbench for a study (local only: 127.0.0.1, through a one-time link it prints)."""

@@ -67,17 +67,21 @@ def demo_command(
     directory: Path = typer.Argument(Path("reverie-demo"), help="Where to build the demo study."),
     no_serve: bool = typer.Option(False, "--no-serve",
                                   help="Build the study and print where it is, without starting the web workbench."),
-    port: int = typer.Option(0, "--port", help="Port for the web workbench (default: a free one)."),
+    port: int = typer.Option(0, "--port", show_default=False,
+                              help="Port for the web workbench (default: a free one)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
 ):
     """Build a demo study shaped like the reference study (5 participants x 2 rounds, PPI, themes) and open it."""
-    from reverie.services.demo import build_demo
+    from reverie.services.demo import build_demo, is_demo
 
     study = build_demo(directory)
-    summary = study.root
+    summary, demo = study.root, is_demo(study)
     study.close()
+    if not demo:
+        out.print(f"{summary} holds a study that is not the demo; it is left as it is")
     if no_serve:
-        out.print(f"demo study ready at {summary}")
+        if demo:
+            out.print(f"demo study ready at {summary}")
         return
     from reverie.cli.serve import serve_study
 

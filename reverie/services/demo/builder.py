@@ -17,13 +17,20 @@ from reverie.services.transcripts import versions as transcripts
 RESEARCHER = studies.Identity(name="Demo Researcher", initials="TM")
 
 
+DEMO_TITLE = "What NHS mental health professionals value about peer support workers"
+
+
+def is_demo(study: OpenStudy) -> bool:
+    """Whether this study is the demo (``reverie demo`` on another study's folder leaves it alone)."""
+    return studies.get_study(study).title == DEMO_TITLE
+
+
 def build_demo(directory: Path | str) -> OpenStudy:
     """Make the demo study in ``directory`` (or open it when it is already there)."""
     root = Path(directory)
     if (root / MANIFEST).exists():
         return studies.open_study(root)
-    study = studies.init_study(root, title="What NHS mental health professionals value about peer support workers",
-                               identity=RESEARCHER)
+    study = studies.init_study(root, title=DEMO_TITLE, identity=RESEARCHER)
     _study_details(study)
     _participants_and_interviews(study)
     _transcripts(study)
