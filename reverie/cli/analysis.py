@@ -293,7 +293,7 @@ def extracts_history(directory: StudyDir,
     for event in history.events:
         decision = f" [decision {event.decision_id}]" if event.decision_id else ""
         out.print(f"{event.at:%Y-%m-%d %H:%M} {event.kind}{decision}: {event.summary}")
-        if diffs and event.detail:
+        if event.detail and (diffs or event.kind == "changed"):
             out.print(event.detail)
 
 

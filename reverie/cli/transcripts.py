@@ -137,6 +137,9 @@ def transcript_correct(
         old = f"{span.old_lines[0]}-{span.old_lines[1]}" if span.old_lines else "?"
         new = f"{span.new_lines[0]}-{span.new_lines[1]}" if span.new_lines else "-"
         out.print(f"  {span.status:<8} {span.label}: lines {old} -> {new}")
+        if span.old_text != span.new_text:
+            out.print(f"           its words changed; check the display text\n           was: {span.old_text}\n"
+                      f"           now: {span.new_text}")
 
 
 @app.command("cite")

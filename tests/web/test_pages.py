@@ -65,6 +65,8 @@ def test_correction_editor_saves_a_new_version_keeping_speakers_and_reason(clien
     assert answer.status_code == 303 and answer.headers["location"].endswith("saved=2")
     after = corrections.current_turns(study, "P2", 1)
     assert [t.speaker for t in after] == ["P2", "I"] and "nine" in after[1].text
+    summary = client.get("/interviews/P2/1/correct", params={"saved": 2}).text
+    assert "Saved as version 2" in summary and "Correction summary" in summary
     stale = client.post("/interviews/P2/1/correct", data=form, headers={"HX-Request": "true"})
     assert stale.status_code == 409 and "reload the editor" in stale.text
 

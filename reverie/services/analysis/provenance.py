@@ -23,10 +23,12 @@ from reverie.services.involvement.consultations import describe_target
 from reverie.services.study.context import OpenStudy
 from reverie.store.models import (
     AuditEvent,
+    Coding,
     Consultation,
     ConsultationMaterial,
     Decision,
     ExtractStatusChange,
+    LineMap,
     LogAnchor,
     Memo,
     Participant,
@@ -41,7 +43,7 @@ class HistoryEvent:
     """One moment in an extract's life, with the decision that justified it where there is one."""
 
     at: datetime
-    kind: str  # flagged | selected | status | shown | response | disposition | memo
+    kind: str  # flagged | selected | status | shown | response | disposition | memo | moved | changed
     summary: str
     decision_id: int | None = None
     evidence: tuple[dict, ...] = ()
@@ -169,9 +171,48 @@ def extract_history(study: OpenStudy, handle: str) -> ExtractHistory:
                                                event.evidence, event.refs, "\n".join(diff.values())))
                 previous = content
 
+        events += _correction_events(s, extract)
+
     ordered = sorted(enumerate(events), key=lambda pair: (pair[1].at, pair[0]))
     return ExtractHistory(handle_of(extract), participant, (extract.start_line, extract.end_line), extract.status,
                           tuple(event for _, event in ordered))
+
+
+def _lines_words(lines) -> str:
+    if not lines:
+        return "no line"
+    first, last = lines
+    return f"line {first}" if first == last else f"lines {first}-{last}"
+
+
+def _correction_events(session, extract) -> list[HistoryEvent]:
+    """Each transcript correction that moved the extract, or a coding inside it, or changed its words."""
+    from reverie.store.models import TranscriptVersion
+
+    events: list[HistoryEvent] = []
+    coding_ids = set(session.execute(select(Coding.id).where(
+        Coding.version_id == extract.version_id, Coding.start_offset < extract.end_offset,
+        Coding.end_offset > extract.start_offset)).scalars())
+    for line_map in session.execute(select(LineMap).order_by(LineMap.id)).scalars():
+        for item in line_map.report or []:
+            mine = item.get("kind") == "extract" and item.get("id") == extract.id
+            inside = item.get("kind") == "coding" and item.get("id") in coding_ids
+            if not (mine or inside):
+                continue
+            version = session.get(TranscriptVersion, line_map.to_version_id)
+            what = "" if mine else f"{item.get('label', 'coding')} "
+            summary = (f"{what}{item['status']} by the correction to version {version.number}: "
+                       f"{_lines_words(item.get('old_lines'))} → {_lines_words(item.get('new_lines'))}")
+            detail = ""
+            if mine and item.get("old_text") != item.get("new_text"):
+                summary += "; its words changed, check the display text"
+                detail = f"was: {item.get('old_text', '')}\nnow: {item.get('new_text', '')}"
+            events.append(HistoryEvent(line_map.created_at, "changed" if item["status"] == "changed" else "moved",
+                                       summary, refs={"line_map": line_map.id, "old_lines": item.get("old_lines"),
+                                                      "new_lines": item.get("new_lines"),
+                                                      "old_text": item.get("old_text", ""),
+                                                      "new_text": item.get("new_text", "")}, detail=detail))
+    return events
 
 
 def _disposition(audit: AuditEvent) -> str:

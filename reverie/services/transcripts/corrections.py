@@ -22,7 +22,7 @@ from reverie.core.anchoring import (
     reanchor,
 )
 from reverie.core.errors import Conflict, InvalidInput
-from reverie.core.layout import LineLayout, layout_lines, line_range_for_span
+from reverie.core.layout import Line, LineLayout, _trimmed, layout_lines, line_range_for_span
 from reverie.core.transcript import ParsedTranscript, Turn, assemble
 from reverie.services.study.context import OpenStudy
 from reverie.services.study.interviews import find_interview
@@ -37,8 +37,10 @@ from reverie.store.models import (
     Extract,
     LineMap,
     LogAnchor,
+    Study,
     Transcript,
     TranscriptVersion,
+    utcnow,
 )
 
 
@@ -50,6 +52,8 @@ class MovedSpan:
     old_lines: tuple[int, int] | None
     new_lines: tuple[int, int] | None
     label: str
+    old_text: str = ""  # an extract whose quoted words changed: its words before and after
+    new_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,24 +85,35 @@ def correct_transcript(study: OpenStudy, code: str, round_no: int, turns: list[T
         chosen = layout or LineLayout(**{k: v for k, v in old.line_layout.items()
                                          if k in ("mode", "width", "numbering_start")})
         text, spans = assemble(turns)
-        if chosen.mode == "imported":
-            # Corrections cannot carry the source file's numbers; the new version is wrapped instead.
-            chosen = LineLayout(mode="fixed_width")
-        new_lines = layout_lines(text, spans, chosen)
         if text == old.text and [t.speaker for t in turns] == [sp.speaker for sp in _old_turns(s, old.id)]:
             raise Conflict("the correction changes nothing")
+        diff = diff_versions(old.text, text)
+        if chosen.mode == "imported":
+            if any(t.source_lines for t in turns):
+                # A numbered corrected file: its numbers become the version's.
+                _check_numbered(turns, old_lines)
+                new_lines = layout_lines(text, spans, chosen, [t.source_lines for t in turns])
+            else:
+                # No numbers (the web editor): unchanged lines keep theirs, inserted lines take the next.
+                new_lines = carried_numbers(old_lines, text, spans, diff)
+        else:
+            new_lines = layout_lines(text, spans, chosen)
         transcript = s.get(Transcript, old.transcript_id)
         number = max(v.number for v in transcript.versions) + 1
         new = TranscriptVersion(transcript_id=transcript.id, number=number, status="draft", origin=origin, text=text,
                                 line_layout=asdict(chosen), source_name=old.source_name, transcriber=old.transcriber,
                                 transcribed_on=date.today(), parent_id=old.id, created_by=study.actor,
                                 speech_info=old.speech_info)
+        if old.status == "locked":
+            # Extracts lie inside locked versions (METHOD.md §10.8): a locked transcript stays locked.
+            new.status, new.locked_at = "locked", utcnow()
+            new.verified_at = new.locked_at
         s.add(new)
         s.flush()
         write_version_rows(s, new.id, text, spans, new_lines, ParsedTranscript(turns))
-        diff = diff_versions(old.text, text)
         mapping = map_line_numbers(old_lines, new_lines, old.text, text, diff)
         report = _carry_spans(s, old, new, old_lines, new_lines, diff, mapping)
+        report += _remap_inline_quotes(s, study, code, old.text, old_lines, mapping)
         s.add(LineMap(from_version_id=old.id, to_version_id=new.id,
                       mapping={str(k): list(v) for k, v in mapping.items()},
                       report=[asdict(r) for r in report], created_by=study.actor))
@@ -141,17 +156,118 @@ def _carry_spans(s, old: TranscriptVersion, new: TranscriptVersion, old_lines, n
         record.selector = asdict(make_selector(new.text, start, end))
         if kind in ("coding", "extract"):
             record.start_line, record.end_line = new_range
+        before, after = "", ""
         if kind == "extract":
-            record.text_snapshot = new.text[start:end]
-        if result.status != "unchanged" or old_range != new_range:
-            status = "changed" if result.status == "changed" else "moved"
-            report.append(MovedSpan(kind, record.id, status, old_range, new_range, _label(kind, record)))
+            before, after = record.text_snapshot, new.text[start:end]
+            record.text_snapshot = after
+        # Reported when its lines or its words changed; a shift of offsets alone is no news to a reader.
+        if result.status == "changed" or old_range != new_range or before != after:
+            changed = result.status == "changed" or before != after
+            report.append(MovedSpan(kind, record.id, "changed" if changed else "moved", old_range, new_range,
+                                    _label(kind, record), before if changed else "", after if changed else ""))
     for anchor in s.execute(select(LogAnchor).where(LogAnchor.version_id == old.id)).scalars():
         if anchor.start_line is not None:
             mapped = [n for number in range(anchor.start_line, anchor.end_line + 1)
                       for n in mapping.get(number, ())]
             if mapped:
                 anchor.version_id, anchor.start_line, anchor.end_line = new.id, min(mapped), max(mapped)
+    return report
+
+
+def _check_numbered(turns: list[Turn], old_lines) -> None:
+    """A numbered corrected file must number every line, one after another; name the first line that does not."""
+    old_numbers = {line.number for line in old_lines}
+    previous: int | None = None
+    for index, turn in enumerate(turns, 1):
+        if not turn.source_lines and turn.text.strip():
+            raise InvalidInput(f"turn {index} ({turn.speaker}) of the corrected file has no line numbers; "
+                               "in the imported layout every line must be numbered")
+        for source in turn.source_lines:
+            n = source.number
+            if previous is not None:
+                if n == previous:
+                    raise InvalidInput(f"line {n} of the corrected file is numbered twice")
+                if n < previous:
+                    raise InvalidInput(f"line {n} of the corrected file follows line {previous}: numbers must rise")
+                missing = range(previous + 1, n)
+                if missing and any(m in old_numbers for m in missing):
+                    raise InvalidInput(f"line {n} of the corrected file follows line {previous}: "
+                                       f"line {previous + 1} is missing")
+            previous = n
+
+
+def carried_numbers(old_lines, text: str, spans, diff) -> list[Line]:
+    """Imported-layout lines for corrected text that carries no numbers.
+
+    Each old line is carried through the diff: a line keeps its number and its place, an old line
+    whose text was deleted leaves its number unused, and a turn with no old line in it (an inserted
+    turn) is a new line numbered after the line before it, the later lines following on.
+    """
+    from bisect import bisect_right
+
+    turn_starts = [span.start for span in spans]
+    carried: dict[int, list[tuple[int, int]]] = {}  # turn index -> [(new start, old number)]
+    for line in old_lines:
+        start, end = diff.map_span(line.start, line.end)
+        if end == start and line.end > line.start:
+            continue  # its words were deleted
+        index = max(bisect_right(turn_starts, start) - 1, 0)
+        own = carried.setdefault(index, [])
+        if own and start <= own[-1][0]:
+            continue  # merged into the line before
+        own.append((start, line.number))
+    first_number = old_lines[0].number if old_lines else 1
+    previous_new = previous_old = first_number - 1
+    lines: list[Line] = []
+    for span in spans:
+        pieces = carried.get(span.index) or [(span.start, None)]
+        for position, (start, old_number) in enumerate(pieces):
+            begin = span.start if position == 0 else start
+            stop = pieces[position + 1][0] if position + 1 < len(pieces) else span.end
+            if old_number is None:
+                number = previous_new + 1
+            else:
+                number = previous_new + max(1, old_number - previous_old)
+                previous_old = old_number
+            previous_new = number
+            begin, stop = _trimmed(text, begin, stop)
+            lines.append(Line(number, begin, stop, span.index, position == 0))
+    return lines
+
+
+def _remap_inline_quotes(s, study: OpenStudy, code: str, old_text: str, old_lines,
+                         mapping: dict[int, tuple[int, ...]]) -> list[MovedSpan]:
+    """Move the study's inline quotations from this transcript onto the corrected line numbers."""
+    import re
+
+    record = s.get(Study, study.study_id)
+    quotes = list((record.settings or {}).get("inline_quotes", []))
+    by_number = {line.number: line for line in old_lines}
+
+    def squash(words: str) -> str:
+        return re.sub(r"\s+", " ", words).strip().lower()
+
+    report: list[MovedSpan] = []
+    changed = False
+    for index, quote in enumerate(quotes):
+        if quote.get("participant") != code:
+            continue
+        first, last = quote["line"], quote.get("last_line", quote["line"])
+        held = [by_number[n] for n in range(first, last + 1) if n in by_number]
+        if not held or squash(quote["quote"]) not in squash(" ".join(old_text[ln.start:ln.end] for ln in held)):
+            continue  # not a quotation from this version's lines
+        label = f"inline quote '{quote['quote'][:40]}'"
+        mapped = [n for number in range(first, last + 1) for n in mapping.get(number, ())]
+        if not mapped:
+            report.append(MovedSpan("inline_quote", index, "lost", (first, last), None, label))
+            continue
+        new_first, new_last = min(mapped), max(mapped)
+        if (new_first, new_last) != (first, last):
+            quotes[index] = {**quote, "line": new_first, "last_line": new_last}
+            changed = True
+            report.append(MovedSpan("inline_quote", index, "moved", (first, last), (new_first, new_last), label))
+    if changed:
+        record.settings = {**(record.settings or {}), "inline_quotes": quotes}
     return report
 
 
@@ -171,6 +287,30 @@ def line_maps(study: OpenStudy, code: str, round_no: int) -> list[LineMap]:
             return []
         ids = [v.id for v in transcript.versions]
         return list(s.execute(select(LineMap).where(LineMap.from_version_id.in_(ids)).order_by(LineMap.id)).scalars())
+
+
+@dataclass(frozen=True)
+class CorrectionSummary:
+    """What one correction did to line numbers and to what was anchored, for the correction editor."""
+
+    from_version: int
+    to_version: int
+    renumbered: tuple[tuple[int, tuple[int, ...]], ...]  # old number -> new numbers, where they differ
+    report: tuple[dict, ...]
+
+
+def correction_summary(study: OpenStudy, code: str, round_no: int, version_number: int) -> CorrectionSummary | None:
+    """The line map and moved spans of the correction that made ``version_number``."""
+    for line_map in line_maps(study, code, round_no):
+        with study.read() as s:
+            old, new = s.get(TranscriptVersion, line_map.from_version_id), s.get(TranscriptVersion,
+                                                                                 line_map.to_version_id)
+            if new.number != version_number:
+                continue
+            renumbered = tuple((int(k), tuple(v)) for k, v in sorted(line_map.mapping.items(), key=lambda i: int(i[0]))
+                               if list(v) != [int(k)])
+            return CorrectionSummary(old.number, new.number, renumbered, tuple(line_map.report or ()))
+    return None
 
 
 def current_turns(study: OpenStudy, code: str, round_no: int) -> list[Turn]:

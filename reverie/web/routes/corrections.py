@@ -12,6 +12,7 @@ from reverie.core.errors import Conflict, InvalidInput
 from reverie.services.study.interviews import find_recording
 from reverie.services.transcripts.corrections import (
     correct_transcript,
+    correction_summary,
     current_turns,
     keep_word_times,
 )
@@ -27,8 +28,9 @@ def editor(request: Request, study: CurrentStudy, code: str, round_no: int, save
     turns = current_turns(study, code, round_no)
     recording = find_recording(study, code, round_no)
     speakers = sorted({turn.speaker for turn in turns})
+    summary = correction_summary(study, code, round_no, saved) if saved else None
     return render(request, "correct.html", info=info, turns=turns, speakers=speakers, recording=recording,
-                  saved=saved)
+                  saved=saved, summary=summary)
 
 
 @router.post("/correct", name="save_correction")
