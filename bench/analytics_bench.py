@@ -37,7 +37,7 @@ def coded_study(root: Path, n: int, words: int, codings: int, seed: int = 11):
     from reverie.core.transcript import ParsedTranscript, Turn
     from reverie.services.analysis import coding
     from reverie.services.study import interviews, participants, studies
-    from reverie.services.transcripts.versions.versions import (
+    from reverie.services.transcripts.versions import (
         set_status,
         store_parsed,
         version_info,

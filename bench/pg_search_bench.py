@@ -50,7 +50,7 @@ def run(quick: bool) -> list[dict]:
         return [missed(NAME, GOAL, f"no PostgreSQL server at {SERVER}: {exc.__class__.__name__}")]
     from reverie.services.study import interviews as iv
     from reverie.services.study import participants, studies
-    from reverie.services.transcripts.versions.search import search
+    from reverie.services.transcripts.search import search
 
     n, words, runs = (20, 2000, 5) if quick else (1000, 10000, 5)
     interviews = corpus(n, words)

@@ -2,7 +2,7 @@
 
 The study is synthetic (``bench.corpus``): N locked transcripts with codings by two coders on a
 small code tree. The export runs in a child process so its peak resident memory (``ru_maxrss``)
-is its own. Baseline, measured in the same child: ``write_qdpx`` alone on the project the export
+is its own. Baseline, measured in the same child: ``render_qdpx`` and a plain file write alone on the project the export
 built, i.e. what validating and zipping cost without reading the study.
 """
 
@@ -36,7 +36,7 @@ def _build(root: Path, n: int, words: int, codings_each: int) -> None:
     from reverie.core.layout import line_range_for_span
     from reverie.services.analysis import coding
     from reverie.services.study import interviews, participants, studies
-    from reverie.services.transcripts.versions.versions import (
+    from reverie.services.transcripts.versions import (
         set_status,
         store_parsed,
         version_info,
@@ -79,7 +79,7 @@ def _child(study_dir: str, target: str) -> None:
     """Export in this process and print seconds and peak memory as JSON (run by :func:`run`)."""
     from lxml import etree
 
-    from reverie.formats.refi import write_qdpx
+    from reverie.formats.refi import render_qdpx
     from reverie.formats.refi.validate import Schema, schema_problems
     from reverie.services.output.refi_export import export_qdpx, study_as_project
     from reverie.services.study.studies import open_study
@@ -91,7 +91,7 @@ def _child(study_dir: str, target: str) -> None:
     ours = time.perf_counter() - start
     project = study_as_project(study)
     start = time.perf_counter()
-    write_qdpx(project, target + ".bare.qdpx")
+    Path(target + ".bare.qdpx").write_bytes(render_qdpx(project))
     bare = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"ours": ours, "bare": bare, "peak_mb": peak_mb, "codings": summary.codings,
@@ -110,7 +110,7 @@ def run(quick: bool) -> list[dict]:
             f"{measured['bytes'] / 1e6:.1f} MB file")
     goal_note = "" if not quick else "; the goals are for 1,000 transcripts"
     return [
-        row(f"REFI-QDA export of {n} transcripts (ours vs bare write_qdpx)", measured["ours"], measured["bare"],
+        row(f"REFI-QDA export of {n} transcripts (ours vs bare render_qdpx)", measured["ours"], measured["bare"],
             f"< {GOAL_SECONDS:.0f} s", measured["ours"] < GOAL_SECONDS, size + goal_note),
         row(f"REFI-QDA export peak memory ({n} transcripts)", measured["peak_mb"], None, f"< {GOAL_MB:.0f} MB",
             measured["peak_mb"] < GOAL_MB, "ru_maxrss of the exporting process" + goal_note, unit=" MB"),

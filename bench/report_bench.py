@@ -34,7 +34,7 @@ def _add_final_extracts(study, extracts: int, themes: int) -> None:
     from reverie.core.anchoring import make_selector
     from reverie.core.layout import offsets_for_lines
     from reverie.services.analysis.themes import add_theme
-    from reverie.services.transcripts.versions.versions import (
+    from reverie.services.transcripts.versions import (
         version_info,
         version_lines,
         version_text,

@@ -34,7 +34,7 @@ def _make_study(root: Path, interviews):
 
 
 def _ours(study, interviews):
-    from reverie.services.transcripts.versions.versions import store_parsed
+    from reverie.services.transcripts.versions import store_parsed
 
     for code, turns in interviews:
         store_parsed(study, code, 1, _parsed(turns), layout="fixed-width", width=80, notation=None,
@@ -89,7 +89,7 @@ def run(quick: bool) -> list[dict]:
         _ours(study, interviews)
         raw_db = tmp / "search-raw.db"
         _raw(raw_db, interviews)
-        from reverie.services.transcripts.versions.search import search
+        from reverie.services.transcripts.search import search
 
         queries = ["milk", "peer support", "disch*", '"care plan"', "ward AND NOT doctor", "café", "fridge OR kitchen"]
         mine_t, raw_t = [], []

@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "speech")
 import speech_synth
 
 from reverie.services.study import interviews, participants, studies
-from reverie.services.transcripts.versions.corrections import current_turns
-from reverie.services.transcripts.versions.transcription import transcribe_interview
-from reverie.services.transcripts.versions.versions import version_info, version_text
+from reverie.services.transcripts.corrections import current_turns
+from reverie.services.transcripts.transcription import transcribe_interview
+from reverie.services.transcripts.versions import version_info, version_text
 from reverie.store.models import Annotation
 
 DATA = Path(__file__).resolve().parents[1] / "reverie" / "services" / "demo" / "data"
