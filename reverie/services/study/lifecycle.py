@@ -50,15 +50,28 @@ def open_read_only(root: Path | str, *, passphrase: str | None = None) -> OpenSt
         wal = db_file.with_name(db_file.name + "-wal").exists()
         engine_url = f"sqlite:///file:{db_file.resolve()}?mode=ro{'' if wal else '&immutable=1'}&uri=true"
     engine = connect(engine_url, creator, dbapi_module)
+    study_id, actor = study_on_current_schema(
+        root, engine, stale="the study needs upgrading to this version of Reverie before it can be read; run "
+                            "a command that changes it (or `reverie serve`) once")
+    return OpenStudy(root=root, url=url, engine=engine, study_id=study_id, actor=actor,
+                     media=media_store(root, cipher), manifest=manifest)
+
+
+def study_on_current_schema(root: Path, engine, *, stale: str) -> tuple[int, str]:
+    """The study's id and its researcher's initials, from a database that must not be migrated here.
+
+    Read-only opens and workers never migrate (a server or a writing command does, after a
+    backup), so a schema that is not current stops them with ``stale`` instead. The engine is
+    disposed of when the study cannot be read.
+    """
     try:
         if migrate.current_revision(engine) != migrate.head_revision():
-            raise InvalidInput(f"{root}: the study needs upgrading to this version of Reverie before it can be "
-                               "read; run a command that changes it (or `reverie serve`) once")
+            raise InvalidInput(f"{root}: {stale}")
         with engine.connect() as connection:
             row = connection.execute(select(Study.id, Study.settings).order_by(Study.id)).first()
     except OperationalError as exc:
         engine.dispose()
-        raise InvalidInput(f"{root}: cannot open the study database ({exc.orig})") from exc
+        raise InvalidInput(f"{root}: cannot reach the study database ({exc.orig})") from exc
     except InvalidInput:
         engine.dispose()
         raise
@@ -66,8 +79,7 @@ def open_read_only(root: Path | str, *, passphrase: str | None = None) -> OpenSt
         engine.dispose()
         raise InvalidInput(f"{root}: the study database holds no study")
     identity = (row.settings or {}).get("identity", {})
-    return OpenStudy(root=root, url=url, engine=engine, study_id=row.id, actor=identity.get("initials", "R"),
-                     media=media_store(root, cipher), manifest=manifest)
+    return row.id, identity.get("initials", "R")
 
 
 def sweep_leftovers(study: OpenStudy) -> dict[str, list]:

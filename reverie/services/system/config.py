@@ -33,8 +33,6 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 from reverie.core.errors import InvalidInput
 from reverie.services.study.context import (
@@ -43,9 +41,8 @@ from reverie.services.study.context import (
     database_url,
     read_manifest,
 )
-from reverie.store import migrate
+from reverie.services.study.lifecycle import study_on_current_schema
 from reverie.store.media import MediaStore
-from reverie.store.models import Study
 
 # How often an idle worker polls Redis (ms); its heartbeat rides on these polls.
 POLL_MS = 1000
@@ -515,26 +512,13 @@ def open_configured(settings: TeamSettings) -> OpenStudy:
         raise InvalidInput(f"{root}: an encrypted study is single-user and cannot be served to workers")
     url = database_url(root, manifest)
     engine = connect(url)
-    try:
-        if migrate.current_revision(engine) != migrate.head_revision():
-            raise InvalidInput(f"{root}: the database schema is not current; open the study once with "
-                               "`reverie` on the server to migrate it, then start the workers")
-        with engine.connect() as connection:
-            row = connection.execute(select(Study.id, Study.settings).order_by(Study.id)).first()
-    except OperationalError as exc:
-        engine.dispose()
-        raise InvalidInput(f"{root}: cannot reach the study database ({exc.orig})") from exc
-    except InvalidInput:
-        engine.dispose()
-        raise
-    if row is None:
-        engine.dispose()
-        raise InvalidInput(f"{root}: the study database holds no study")
-    identity = (row.settings or {}).get("identity", {})
+    study_id, actor = study_on_current_schema(
+        root, engine, stale="the database schema is not current; open the study once with `reverie` on the "
+                            "server to migrate it, then start the workers")
     from reverie.services.study.encryption import media_encryption
 
     # A team (PostgreSQL) study's media are encrypted at rest; a SQLite study served locally is not.
     encrypted = not url.startswith("sqlite") or settings.media_key.exists()
     cipher = media_encryption(settings.media_key) if encrypted else None
-    return OpenStudy(root=root, url=url, engine=engine, study_id=row.id, actor=identity.get("initials", "R"),
+    return OpenStudy(root=root, url=url, engine=engine, study_id=study_id, actor=actor,
                      media=MediaStore(settings.media_dir, cipher), manifest=manifest)
