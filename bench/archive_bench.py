@@ -8,7 +8,6 @@ Baseline, measured in the same run: reading the same Word transcript without the
 
 from __future__ import annotations
 
-import struct
 import tempfile
 import time
 import zipfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from bench.timing import row
 from reverie.core.errors import InvalidInput
+from tests.fixtures.archives import qdpx_declaring
 
 GOAL_SECONDS = 1.0
 MB = 1000 * 1000
@@ -41,23 +41,6 @@ def _docx(folder: Path, unpacked: int) -> tuple[Path, Path]:
     return plain, bomb
 
 
-def _forged_qdpx(folder: Path) -> Path:
-    path = folder / "forged.qdpx"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as out:
-        out.writestr("project.qde", b'<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="x"/>')
-        out.writestr("sources/interview.txt", b"P1: the milk " * 100)
-    data = bytearray(path.read_bytes())
-    name = b"sources/interview.txt"
-    for signature, sizes_at, name_at in ((b"PK\x03\x04", 18, 30), (b"PK\x01\x02", 20, 46)):
-        at = data.find(signature)
-        while at != -1:
-            if data[at + name_at: at + name_at + len(name)] == name:
-                struct.pack_into("<II", data, at + sizes_at, 2_000_000_000, 2_000_000_000)
-            at = data.find(signature, at + 4)
-    path.write_bytes(bytes(data))
-    return path
-
-
 def _seconds(action) -> float:
     started = time.perf_counter()
     try:
@@ -74,7 +57,7 @@ def run(quick: bool) -> list[dict]:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         plain, bomb = _docx(folder, (20 if quick else 189) * MB)
-        forged = _forged_qdpx(folder)
+        forged = qdpx_declaring(folder / "forged.qdpx", 2_000_000_000)
         baseline = min(_seconds(lambda: read_transcript(plain)) for _ in range(3))
         docx_s = min(_seconds(lambda: read_transcript(bomb)) for _ in range(3))
         qdpx_s = min(_seconds(lambda: read_qdpx(forged)) for _ in range(3))

@@ -16,7 +16,6 @@ import re
 import select
 import shutil
 import socket
-import struct
 import subprocess
 import sys
 import zipfile
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.fixtures.archives import qdpx_declaring
 from tests.security import servers
 
 local_study, workbench = servers.local_study, servers.workbench  # the fixtures: a real `reverie serve`
@@ -199,24 +199,6 @@ def test_a_docx_bomb_is_refused_before_it_is_unpacked(local_study, tmp_path):
     assert outcome["memory"] < 30 * MB
     assert sorted((p.name, p.stat().st_size) for p in study.rglob("*") if p.name != "study.db-shm") == \
         [entry for entry in before if entry[0] != "study.db-shm"]
-
-
-def qdpx_declaring(path: Path, size: int) -> Path:
-    """A REFI-QDA project whose source member claims ``size`` bytes, packed and unpacked alike
-    (so its compression ratio looks honest), in both the local header and the central directory."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as out:
-        out.writestr("project.qde", b'<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="x"/>')
-        out.writestr("sources/interview.txt", b"P1: the milk " * 100)
-    data = bytearray(path.read_bytes())
-    name = b"sources/interview.txt"
-    for signature, sizes_at, name_at in ((b"PK\x03\x04", 18, 30), (b"PK\x01\x02", 20, 46)):
-        at = data.find(signature)
-        while at != -1:
-            if data[at + name_at: at + name_at + len(name)] == name:
-                struct.pack_into("<II", data, at + sizes_at, size, size)
-            at = data.find(signature, at + 4)
-    path.write_bytes(bytes(data))
-    return path
 
 
 def test_a_qdpx_member_declared_at_2_gb_is_refused_before_it_is_read(tmp_path):
