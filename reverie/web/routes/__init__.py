@@ -2,18 +2,25 @@
 
 from reverie.web.routes import (
     affect,
+    codebook,
     codings,
     consultations,
     corrections,
     extracts,
+    imports,
+    interviews,
     jobs,
     memos,
     overview,
+    participants,
     reflexivity,
     reports,
+    retrieval,
+    schedule,
     search,
     transcripts,
 )
 
-ROUTERS = (overview.router, jobs.router, transcripts.router, corrections.router, search.router, codings.router,
+ROUTERS = (overview.router, participants.router, interviews.router, schedule.router, imports.router, jobs.router,
+           transcripts.router, corrections.router, search.router, codebook.router, retrieval.router, codings.router,
            extracts.router, memos.router, reflexivity.router, consultations.router, reports.router, affect.router)

@@ -37,6 +37,10 @@ class Rule:
 
 POLICY: dict[str, Rule] = {
     "overview": Rule(read=STAFF, write=()),
+    # Participants, interviews, the schedule and study facts: everyone on the study reads them, the lead edits.
+    "study": Rule(read=STAFF, write=(LEAD,)),
+    # Uploading transcripts and recordings and starting their transcription: the transcriber's work.
+    "imports": Rule(read=STAFF, write=(LEAD, TRANSCRIBER)),
     # Retrying an interrupted job (most are transcriptions): whoever may start one.
     "jobs": Rule(read=STAFF, write=(LEAD, ANALYST, TRANSCRIBER)),
     "search": Rule(read=STAFF, write=()),
@@ -44,6 +48,8 @@ POLICY: dict[str, Rule] = {
     "corrections": Rule(read=STAFF, write=(LEAD, TRANSCRIBER)),
     "affect": Rule(read=ANALYSIS, write=(LEAD, ANALYST)),
     "codings": Rule(read=ANALYSIS, write=(LEAD, ANALYST)),
+    # The codebook and each code's retrieved passages (exports are reads of the analysis).
+    "codebook": Rule(read=ANALYSIS, write=(LEAD, ANALYST)),
     "extracts": Rule(read=ANALYSIS, write=(LEAD, ANALYST)),
     "memos": Rule(read=ANALYSIS, write=(LEAD, ANALYST)),
     "reflexivity": Rule(read=ANALYSIS, write=(LEAD, ANALYST)),
