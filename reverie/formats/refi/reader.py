@@ -61,6 +61,8 @@ _RGB = re.compile(r"^#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
 _INTERNAL = "internal://"
 _WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _SHOWN_SCHEMA_PROBLEMS = 5
+# Reverie's own records travel in this folder; the REFI-QDA reader leaves them to Reverie.
+_OWN_PART = "reverie/"
 _PATH_ATTRIBUTES = ("plainTextPath", "richTextPath", "path")
 _T = TypeVar("_T")
 
@@ -595,7 +597,11 @@ def _unreferenced_members(archive: SafeZip, root: etree._Element, qde: str) -> l
             if path:
                 name = path.removeprefix(_INTERNAL)
                 named.update((name.casefold(), f"sources/{name}".casefold()))
-    return [name for name in archive.names if name.replace("\\", "/").casefold() not in named]
+    return [
+        name
+        for name in archive.names
+        if name.replace("\\", "/").casefold() not in named and not name.startswith(_OWN_PART)
+    ]
 
 
 def read_qdpx(

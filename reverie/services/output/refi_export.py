@@ -642,16 +642,22 @@ def _count_codings(project: QdaProject) -> int:
 
 
 def export_qdpx(study: OpenStudy, path: Path | str) -> ExportSummary:
-    """Write the whole study as a REFI-QDA project that NVivo, ATLAS.ti, MAXQDA or QualCoder open.
+    """Write the whole study as a REFI-QDA project that other QDA tools open, plus Reverie's own
+    records (``reverie/`` in the archive, see :mod:`reverie.services.output.refi_reverie`), from which
+    an import into Reverie makes the same study again.
 
-    Participants who withdrew without letting their data be kept are left out (``withheld``).
+    In the REFI-QDA part, participants who withdrew without letting their data be kept are left
+    out (``withheld``); their data was removed from the study when they withdrew.
     """
+    from reverie.services.output import refi_reverie
+
     path = Path(path)
     project = study_as_project(study)
-    data = render_qdpx(project, path.name)
     with study.read() as session:
         withheld = tuple(session.execute(select(Participant.code).where(
             Participant.id.in_(_withheld(session, study.study_id))).order_by(Participant.id)).scalars())
+        records = refi_reverie.collect_records(session)
+    data = refi_reverie.add_records(render_qdpx(project, path.name), records, study.media)
     summary = ExportSummary(path, len(project.users), sum(1 for _ in project.walk_codes()), len(project.sources),
                             _count_codings(project), len(project.notes), len(project.cases), len(project.sets),
                             withheld)

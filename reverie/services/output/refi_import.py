@@ -47,7 +47,7 @@ from reverie.core.anchoring import make_selector
 from reverie.core.errors import Conflict, InvalidInput
 from reverie.core.layout import Line, LineLayout, layout_lines, line_range_for_span
 from reverie.core.transcript import TurnSpan
-from reverie.formats.archives import ArchiveLimits
+from reverie.formats.archives import ArchiveLimits, SafeZip, open_zip
 from reverie.formats.refi import (
     ImportReport,
     QdaProject,
@@ -67,6 +67,7 @@ from reverie.services.output.refi_export import (
     parse_layout_value,
     stored_value,
 )
+from reverie.services.output.refi_reverie import CarriedPart, read_part, restore_records
 from reverie.services.study.context import MANIFEST, OpenStudy
 from reverie.services.study.studies import Identity, init_study
 from reverie.services.transcripts.versions import write_version_rows
@@ -464,16 +465,27 @@ def _outcome_lines(report: ImportReport, names: dict[str, str], mapped: list[str
 
 
 def _import(project: QdaProject, report: ImportReport, file: Path, new_dir: Path,
-            identity: Identity | None) -> ImportOutcome:
+            identity: Identity | None, carried: tuple[CarriedPart, SafeZip] | None = None) -> ImportOutcome:
     existed = new_dir.exists()
     study = None
     names = {source.guid: source.name for source in project.sources}
-    payload: dict[str, Any] = {"file": file.name, "sha256": hashlib.sha256(file.read_bytes()).hexdigest()}
+    payload: dict[str, Any] = {"file": file.name, "sha256": _sha256(file)}
     try:
         study = init_study(new_dir, title=project.name or file.stem, identity=identity)
         with study.write("refi.import", target=f"study:{study.study_id}", payload=payload) as session:
             importer = _Importer(session, study, project, report, file, payload["sha256"])
-            payload["counts"] = importer.run()
+            if carried is None:
+                payload["counts"] = importer.run()
+            else:
+                part, archive = carried
+                payload["counts"] = restore_records(session, study, part, archive, file.name)
+                payload["reverie_records"] = part.manifest.get("version")
+                importer.mapped.append(f"Restored the study from Reverie's own records (format version "
+                                       f"{part.manifest.get('version')}, written by Reverie "
+                                       f"{part.manifest.get('reverie')}); the REFI-QDA part was checked "
+                                       "against them and not read again.")
+                importer.mapped += [f"Reverie's records could not resolve {item}; kept as written."
+                                    for item in part.manifest.get("unresolved", [])]
             payload.update(
                 repairs=report.repairs, warnings=report.warnings, mapped=importer.mapped,
                 offset_conventions={names.get(guid, guid): convention.describe()
@@ -503,7 +515,18 @@ def import_qdpx(path: Path | str, new_dir: Path | str, identity: Identity | None
     path, new_dir = Path(path), Path(new_dir)
     _refuse_existing(new_dir)
     project, report = read_qdpx(path, limits)
-    return _import(project, report, path, new_dir, identity)
+    with open_zip(path, path.name, limits) as archive:
+        part, reasons = read_part(archive, path.name)
+        report.warnings.extend(reasons)
+        return _import(project, report, path, new_dir, identity, None if part is None else (part, archive))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def import_qdc(path: Path | str, new_dir: Path | str, identity: Identity | None = None,

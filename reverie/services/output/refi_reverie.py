@@ -1,0 +1,398 @@
+"""Reverie's own records inside a ``.qdpx``, so a study survives a round trip through a file whole.
+
+The REFI-QDA part of an archive carries what every tool understands; it cannot carry extracts
+with their history, memo versions, the reflexive log's parts and affect, consultations, line
+layouts, prosody, recordings or study facts. So an export also writes a ``reverie/`` folder, which
+other tools leave alone:
+
+- ``reverie/manifest.json``: the format name and version, the Reverie version, the SHA-256 of the
+  ``project.qde`` written beside it, the tables with their row counts, and the recordings held;
+- ``reverie/tables/<table>.jsonl``: one line per row, ``{"key": GUID, "row": {column: value}}``,
+  in the order the rows were made. A row's key is its ``guid`` column when it has one, else a
+  GUID derived from its content (so the same study gives the same keys in every export);
+  integer ids are left out and every foreign key (and every ``{"kind", "id"}`` reference inside
+  a decision or a line map) is written as the key of the row it points at;
+- ``reverie/media/<sha256>``: the bytes of each recording still held (REFI-QDA allows media in
+  the archive).
+
+Every table is carried except the audit log, jobs, and accounts and their memberships: those
+belong to the study folder where they happened. Import writes the rows into a new study in one
+transaction; the new study's audit log records the import with the archive's SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import uuid
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Date, DateTime, Table, delete, insert, select, update
+
+import reverie
+from reverie.core.errors import InvalidInput
+from reverie.formats.archives import SafeZip
+from reverie.store.files import private_workdir
+from reverie.store.models import Base, ResearcherProfile
+
+FORMAT = "reverie-study"
+#: Bumped when a table or column changes meaning; import refuses a newer version it cannot read.
+FORMAT_VERSION = 1
+PREFIX = "reverie/"
+MANIFEST_MEMBER = f"{PREFIX}manifest.json"
+#: What stays with the study folder: the audit log, jobs, and accounts with their memberships.
+NOT_CARRIED = frozenset({"audit_events", "audit_words", "audit_heads", "jobs", "job_chunks", "users",
+                         "memberships"})
+#: The table each kind of ``{"kind": ..., "id": ...}`` reference points into.
+REF_KINDS = {
+    "log_entry": "reflexive_entries", "response": "responses", "memo": "memos", "memo_version": "memo_versions",
+    "consultation": "consultations", "extract": "extracts", "decision": "decisions", "code": "codes",
+    "annotation": "annotations", "coding": "codings",
+}
+#: JSON columns that hold lists of such references.
+REF_COLUMNS = {("decisions", "target_refs"), ("decisions", "evidence_refs"), ("line_maps", "report")}
+_KEYS = uuid.UUID("6f1d1c64-5b5e-4f0e-9a53-7e0d3c1b2a90")  # namespace of derived row keys
+
+
+def carried_tables() -> list[Table]:
+    """The tables an archive carries, parents before children."""
+    return [table for table in Base.metadata.sorted_tables if table.name not in NOT_CARRIED]
+
+
+def _foreign_keys(table: Table) -> dict[str, str]:
+    """column → the table it points at."""
+    return {fk.parent.name: fk.column.table.name for fk in table.foreign_keys}
+
+
+def _deferred(table: Table) -> set[str]:
+    """Columns filled after every row exists: keys closing a cycle (a transcript's current version)."""
+    return {fk.parent.name for fk in table.foreign_keys if fk.use_alter or fk.constraint.use_alter}
+
+
+def _id_column(table: Table) -> str | None:
+    keys = list(table.primary_key.columns)
+    return keys[0].name if len(keys) == 1 and keys[0].name == "id" else None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _typed(table: Table, column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    kind = table.columns[column].type
+    if isinstance(kind, DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(kind, Date):
+        return date.fromisoformat(value)
+    return value
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- export ---------------------------------------------------------------------------------
+
+@dataclass
+class StudyRecords:
+    """A study's rows as an archive carries them: per table, (key, row) in the order made."""
+
+    tables: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    media: list[str] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+    def rows(self, table: str) -> dict[str, dict[str, Any]]:
+        return dict(self.tables.get(table, []))
+
+
+def collect_records(session) -> StudyRecords:
+    """Every carried row of the study in ``session``, keyed and with ids replaced by keys."""
+    tables = carried_tables()
+    raw: dict[str, list[dict[str, Any]]] = {}
+    keys: dict[str, dict[Any, str]] = defaultdict(dict)  # table → id → key
+    for table in tables:
+        order = list(table.primary_key.columns)
+        raw[table.name] = [dict(row) for row in session.execute(select(table).order_by(*order)).mappings()]
+    # Keys first, parents before children, so a child's key can name its parents'.
+    for table in tables:
+        fks, deferred, id_column = _foreign_keys(table), _deferred(table), _id_column(table)
+        seen: dict[str, int] = defaultdict(int)
+        for row in raw[table.name]:
+            if "guid" in table.columns and row.get("guid"):
+                key = row["guid"]
+            elif table.name == "studies":
+                key = str(uuid.uuid5(_KEYS, "study"))
+            else:
+                content = {}
+                for column, value in row.items():
+                    if column == id_column or column in deferred or (table.name, column) in REF_COLUMNS:
+                        continue
+                    if column in fks and value is not None:
+                        value = keys[fks[column]].get(value)  # a later row of the same table: left out
+                    content[column] = _plain(value)
+                digest = _canonical([table.name, content])
+                seen[digest] += 1
+                key = str(uuid.uuid5(_KEYS, f"{digest}\x1f{seen[digest]}"))
+            if id_column:
+                keys[table.name][row[id_column]] = key
+            row["\x00key"] = key
+    records = StudyRecords()
+    for table in tables:
+        fks, id_column = _foreign_keys(table), _id_column(table)
+        rows = []
+        for row in raw[table.name]:
+            key = row.pop("\x00key")
+            out = {}
+            for column, value in row.items():
+                if column == id_column:
+                    continue
+                if column in fks and value is not None:
+                    target = keys[fks[column]].get(value)
+                    if target is None:
+                        records.unresolved.append(f"{table.name}.{column} = {value}")
+                    value = target
+                elif (table.name, column) in REF_COLUMNS:
+                    value = _refs_out(value, keys, records.unresolved, f"{table.name}.{column}")
+                elif table.name == "studies" and column == "settings":
+                    value = _settings_out(value, keys)
+                out[column] = _plain(value)
+            rows.append((key, out))
+        records.tables[table.name] = rows
+    records.media = sorted({row["sha256"] for _, row in records.tables.get("recordings", [])
+                            if row.get("sha256") and row.get("deleted_at") is None})
+    return records
+
+
+def _refs_out(value: Any, keys: dict[str, dict[Any, str]], unresolved: list[str], where: str) -> Any:
+    if not isinstance(value, list):
+        return value
+    out = []
+    for ref in value:
+        if isinstance(ref, dict) and ref.get("kind") in REF_KINDS and isinstance(ref.get("id"), int):
+            target = keys[REF_KINDS[ref["kind"]]].get(ref["id"])
+            if target is None:
+                unresolved.append(f"{where}: {ref['kind']} {ref['id']}")
+            else:
+                ref = {**ref, "id": target}
+        out.append(ref)
+    return out
+
+
+def _settings_out(value: Any, keys: dict[str, dict[Any, str]]) -> Any:
+    """The study settings with the REFI block's participant and transcript ids as keys."""
+    refi = (value or {}).get("refi") if isinstance(value, dict) else None
+    if not isinstance(refi, dict):
+        return value
+    refi = dict(refi)
+    for name, table in (("cases", "participants"), ("sources", "transcripts")):
+        if isinstance(refi.get(name), dict):
+            refi[name] = {keys[table].get(int(k), k) if str(k).isdigit() else k: v
+                          for k, v in refi[name].items()}
+    return {**value, "refi": refi}
+
+
+def _table_member(name: str) -> str:
+    return f"{PREFIX}tables/{name}.jsonl"
+
+
+def _media_member(sha256: str) -> str:
+    return f"{PREFIX}media/{sha256}"
+
+
+def add_records(standard: bytes, records: StudyRecords, media) -> bytes:
+    """The archive: the standard members of ``standard`` as they are, then ``reverie/``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(standard)) as given, zipfile.ZipFile(out, "w") as archive:
+        for info in given.infolist():
+            archive.writestr(info, given.read(info))
+        stamp = given.infolist()[0].date_time if given.infolist() else (1980, 1, 1, 0, 0, 0)
+        qde = given.read("project.qde")
+
+        def entry(name: str) -> zipfile.ZipInfo:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            return info
+
+        held = []
+        for sha256 in records.media:
+            try:
+                with archive.open(entry(_media_member(sha256)), "w", force_zip64=True) as handle:
+                    for block in media.read(sha256):
+                        handle.write(block)
+                held.append(sha256)
+            except InvalidInput:  # the record says held, the file is gone: say so in the manifest
+                records.unresolved.append(f"recording {sha256} is missing from the media folder")
+        for name, rows in records.tables.items():
+            lines = "".join(json.dumps({"key": key, "row": row}, ensure_ascii=False) + "\n" for key, row in rows)
+            archive.writestr(entry(_table_member(name)), lines.encode("utf-8"))
+        manifest = {
+            "format": FORMAT, "version": FORMAT_VERSION, "reverie": reverie.__version__,
+            "project_sha256": hashlib.sha256(qde).hexdigest(),
+            "tables": {name: len(rows) for name, rows in records.tables.items()},
+            "media": held, "unresolved": records.unresolved,
+        }
+        archive.writestr(entry(MANIFEST_MEMBER), json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8"))
+    return out.getvalue()
+
+
+# --- import ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CarriedPart:
+    """The ``reverie/`` part of an archive, read and checked."""
+
+    manifest: dict[str, Any]
+    tables: dict[str, list[tuple[str, dict[str, Any]]]]
+
+
+def read_part(archive: SafeZip, where: str) -> tuple[CarriedPart | None, list[str]]:
+    """The archive's Reverie part, or None with the reason it is not used (None, [] if it has none)."""
+    if archive.find(MANIFEST_MEMBER) is None:
+        return None, []
+    try:
+        manifest = json.loads(archive.read(MANIFEST_MEMBER))
+    except ValueError as error:
+        return None, [f"{MANIFEST_MEMBER} is not JSON ({error}); read the REFI-QDA part only."]
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return None, [f"{MANIFEST_MEMBER} is not Reverie's; read the REFI-QDA part only."]
+    if not isinstance(manifest.get("version"), int) or manifest["version"] > FORMAT_VERSION:
+        return None, [f"{where} holds Reverie records in format version {manifest.get('version')}, newer than "
+                      f"this Reverie reads ({FORMAT_VERSION}); read the REFI-QDA part only. Update Reverie to "
+                      "import them."]
+    qde = archive.find("project.qde")
+    if qde is None or hashlib.sha256(archive.read(qde)).hexdigest() != manifest.get("project_sha256"):
+        return None, ["The project was changed after Reverie wrote it (its project.qde is not the one Reverie's "
+                      "records were written with): read the REFI-QDA part only, and left out Reverie's records."]
+    known = {table.name for table in carried_tables()}
+    tables: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for name in manifest.get("tables", {}):
+        if name not in known:
+            raise InvalidInput(f"Cannot import {where}: its Reverie records hold an unknown table {name!r}.")
+        member = archive.find(_table_member(name))
+        if member is None:
+            raise InvalidInput(f"Cannot import {where}: {_table_member(name)} is missing.")
+        rows = []
+        for number, line in enumerate(archive.read(member).decode("utf-8").splitlines(), 1):
+            try:
+                item = json.loads(line)
+                rows.append((str(item["key"]), dict(item["row"])))
+            except (ValueError, KeyError, TypeError):
+                raise InvalidInput(f"Cannot import {where}: {member} line {number} is not a record.") from None
+        if len(rows) != manifest["tables"][name]:
+            raise InvalidInput(f"Cannot import {where}: {member} holds {len(rows)} rows, the manifest says "
+                               f"{manifest['tables'][name]}.")
+        tables[name] = rows
+    return CarriedPart(manifest, tables), []
+
+
+def restore_records(session, study, part: CarriedPart, archive: SafeZip, where: str) -> dict[str, int]:
+    """Write the carried rows into the fresh study open in ``session``; returns rows per table.
+
+    The study row and the researcher made with the new study give way to the archive's.
+    """
+    ids: dict[str, dict[str, Any]] = defaultdict(dict)  # table → key → new id
+    later: list[tuple[Table, Any, dict[str, Any]]] = []  # (table, id, columns) to fill once all exist
+    session.execute(delete(ResearcherProfile).where(ResearcherProfile.study_id == study.study_id))
+    counts = {}
+    for table in carried_tables():
+        rows = part.tables.get(table.name, [])
+        counts[table.name] = len(rows)
+        fks, id_column = _foreign_keys(table), _id_column(table)
+        deferred = _deferred(table)
+        unknown = next((c for _, row in rows for c in row if c not in table.columns), None)
+        if unknown:
+            raise InvalidInput(f"Cannot import {where}: table {table.name} has no column {unknown!r}.")
+        for key, row in rows:
+            values, fill = {}, {}
+            for column, value in row.items():
+                if column in fks and value is not None:
+                    target = ids[fks[column]].get(value)
+                    if target is None or column in deferred:
+                        fill[column] = (fks[column], value)
+                        values[column] = None
+                        continue
+                    value = target
+                elif (table.name, column) in REF_COLUMNS or (table.name, column) == ("studies", "settings"):
+                    fill[column] = (None, value)
+                    continue
+                values[column] = _typed(table, column, value)
+            if table.name == "studies":
+                session.execute(update(table).where(table.c.id == study.study_id).values(**values))
+                new_id = study.study_id
+            elif id_column:
+                new_id = session.execute(insert(table).values(**values)).inserted_primary_key[0]
+            else:
+                session.execute(insert(table).values(**values))
+                new_id = None
+            if id_column:
+                ids[table.name][key] = new_id
+            if fill:
+                if new_id is None:
+                    raise InvalidInput(f"Cannot import {where}: a {table.name} row points at a row not yet made.")
+                later.append((table, new_id, fill))
+    for table, new_id, fill in later:
+        values = {}
+        for column, (target_table, value) in fill.items():
+            if target_table is not None:
+                if value not in ids[target_table]:
+                    raise InvalidInput(f"Cannot import {where}: {table.name}.{column} points at a "
+                                       f"{target_table} row the archive does not hold.")
+                values[column] = ids[target_table][value]
+            elif column == "settings":
+                values[column] = _settings_in(value, ids)
+            else:
+                values[column] = _refs_in(value, ids)
+        session.execute(update(table).where(table.c.id == new_id).values(**values))
+    _restore_media(study, part, archive, where, session)
+    return {name: count for name, count in counts.items() if count}
+
+
+def _refs_in(value: Any, ids: dict[str, dict[str, Any]]) -> Any:
+    if not isinstance(value, list):
+        return value
+    return [{**ref, "id": ids[REF_KINDS[ref["kind"]]].get(ref["id"], ref["id"])}
+            if isinstance(ref, dict) and ref.get("kind") in REF_KINDS and isinstance(ref.get("id"), str) else ref
+            for ref in value]
+
+
+def _settings_in(value: Any, ids: dict[str, dict[str, Any]]) -> Any:
+    refi = (value or {}).get("refi") if isinstance(value, dict) else None
+    if not isinstance(refi, dict):
+        return value
+    refi = dict(refi)
+    for name, table in (("cases", "participants"), ("sources", "transcripts")):
+        if isinstance(refi.get(name), dict):
+            refi[name] = {str(ids[table].get(k, k)): v for k, v in refi[name].items()}
+    return {**value, "refi": refi}
+
+
+def _restore_media(study, part: CarriedPart, archive: SafeZip, where: str, session) -> None:
+    for sha256 in part.manifest.get("media", []):
+        member = archive.find(_media_member(sha256))
+        if member is None:
+            raise InvalidInput(f"Cannot import {where}: recording {sha256} is listed but not in the archive.")
+        with private_workdir("refi-media") as work:
+            plain = Path(work) / "recording"
+            plain.write_bytes(archive.read(member))
+            staged = study.media.stage(plain)
+            if staged.sha256 != sha256:
+                raise InvalidInput(f"Cannot import {where}: {member} does not hold the bytes its name says.")
+            staged.commit_with(session)
+
+
+def study_key() -> str:
+    """The key the one study row of an archive has."""
+    return str(uuid.uuid5(_KEYS, "study"))
+
+
