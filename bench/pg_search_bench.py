@@ -2,9 +2,13 @@
 
 The corpus and queries are the SQLite benchmark's (``bench.store_bench``), imported into a study
 whose database is a fresh schema, dropped afterwards. Baseline, pinned: the lines matching the
-same tsquery expression (``to_tsquery_parts`` with the same bound values) through the GIN index
-on ``to_tsvector('simple', reverie_unaccent(text))``, ordered by version and line, on a bare
-psycopg connection. The server is ``REVERIE_BENCH_PG`` or PostgreSQL on 127.0.0.1:5432, database
+same tsquery expression (``to_tsquery_parts`` with the same bound values), in transcript order, on
+a bare psycopg connection, written as a competent user would write it for this index: the matches
+are found first through the GIN index on ``to_tsvector('simple', reverie_unaccent(text))`` (a
+materialised CTE), then sorted. Ordering the lines directly would let the planner walk the ordered
+primary index past every non-matching line instead, a plan a hundred times slower on a phrase; the
+bench checks with ``EXPLAIN`` that every baseline query uses the GIN index and writes the plans to
+``bench/out/pg_search_plans.txt``. The server is ``REVERIE_BENCH_PG`` or PostgreSQL on 127.0.0.1:5432, database
 ``test``; without one the goal is missed, with the reason.
 """
 
@@ -19,7 +23,7 @@ from pathlib import Path
 
 from bench.corpus import corpus
 from bench.store_bench import _ours
-from bench.timing import missed, percentile, row
+from bench.timing import missed, percentile, report, row
 
 # The SQLite benchmark's queries (bench.store_bench), so the two backends answer the same questions.
 QUERIES = ["milk", "peer support", "disch*", '"care plan"', "ward AND NOT doctor", "café", "fridge OR kitchen"]
@@ -35,9 +39,9 @@ def _raw_statement(query: str) -> tuple[str, dict]:
 
     params: dict = {}
     tsquery = to_tsquery_parts(parse_query(query), params)
-    statement = ("SELECT l.version_id, l.number, l.text FROM transcript_lines l "
-                 f"WHERE to_tsvector('simple'::regconfig, reverie_unaccent(l.text)) @@ {tsquery} "
-                 "ORDER BY l.version_id, l.number LIMIT 200")
+    statement = ("WITH hits AS MATERIALIZED (SELECT l.version_id, l.number, l.text FROM transcript_lines l "
+                 f"WHERE to_tsvector('simple'::regconfig, reverie_unaccent(l.text)) @@ {tsquery}) "
+                 "SELECT version_id, number, text FROM hits ORDER BY version_id, number LIMIT 200")
     return re.sub(r":(q\d+)", r"%(\1)s", statement), params
 
 
@@ -70,6 +74,12 @@ def run(quick: bool) -> list[dict]:
             raw = psycopg.connect(SERVER, autocommit=True, options=f"-csearch_path={schema},public")
             raw.execute("ANALYZE")
             statements = {q: _raw_statement(q) for q in QUERIES}
+            plans = {q: "\n".join(r[0] for r in raw.execute("EXPLAIN " + statements[q][0], statements[q][1]))
+                     for q in QUERIES}
+            on_gin = sum(1 for plan in plans.values() if "Bitmap Index Scan" in plan)
+            Path("bench/out").mkdir(parents=True, exist_ok=True)
+            Path("bench/out/pg_search_plans.txt").write_text(
+                "".join(f"-- {q}\n{statements[q][0]}\n{plans[q]}\n\n" for q in QUERIES))
             mine, theirs = [], []
             for q in QUERIES:  # warm the plan caches and the index pages on both sides
                 search(study, q, limit=200)
@@ -89,9 +99,9 @@ def run(quick: bool) -> list[dict]:
         admin.execute(f"DROP SCHEMA {schema} CASCADE")
         admin.close()
     p95, raw95 = percentile(mine, 95), percentile(theirs, 95)
-    size = f"{n} transcripts of ~{words:,} words, {len(QUERIES)} queries × {runs}"
+    size = (f"{n} transcripts of ~{words:,} words, {len(QUERIES)} queries × {runs}; "
+            f"baseline on the GIN index for {on_gin}/{len(QUERIES)} queries (EXPLAIN)")
     return [
-        row("search p50 on PostgreSQL (ours vs raw tsquery)", percentile(mine, 50), percentile(theirs, 50), "info",
-            True, size),
+        report("search p50 on PostgreSQL (ours vs raw tsquery)", percentile(mine, 50), percentile(theirs, 50), size),
         row(NAME, p95, raw95, GOAL, p95 <= 2 * raw95, size),
     ]

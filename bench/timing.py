@@ -26,10 +26,24 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
+# Goals that are not goals: a row shown for information, never counted as met or missed.
+NOT_GOALS = ("info", "report")
+
+
+def is_goal(result: dict) -> bool:
+    """Whether a row counts towards "goals met: N, missed: M" (a row marked info or report does not)."""
+    return result["goal"] not in NOT_GOALS
+
+
 def row(name: str, value: float, baseline: float | None, goal: str, met: bool, note: str = "", unit: str = "s") -> dict:
     ratio = value / baseline if baseline else None
-    return {"name": name, "value": value, "baseline": baseline, "ratio": ratio, "goal": goal, "met": met,
-            "note": note, "unit": unit}
+    return {"name": name, "value": value, "baseline": baseline, "ratio": ratio, "goal": goal,
+            "met": met if goal not in NOT_GOALS else None, "note": note, "unit": unit}
+
+
+def report(name: str, value: float, baseline: float | None = None, note: str = "", unit: str = "s") -> dict:
+    """A figure shown beside the goals for what it tells, not counted as one."""
+    return row(name, value, baseline, "report", False, note, unit)
 
 
 def missed(name: str, goal: str, reason: str) -> dict:

@@ -51,7 +51,34 @@ def transcript_import(
     for warning in result.warnings:
         err.print(f"warning: {warning}")
     out.print(f"imported {participant} round {round_no} as version {result.version_number}: "
-              f"{result.turns} turns, {result.lines} lines ({result.layout})")
+              f"{result.turns} turns, {result.lines} lines ({result.layout.replace('_', '-')})")
+
+
+@transcript_app.command("import-folder")
+def transcript_import_folder(
+    directory: StudyDir,
+    folder: Path = typer.Argument(..., help="A folder of transcripts (.txt, .docx, .vtt, .srt, noScribe .html)."),
+    mapping: Path = typer.Option(None, "--map",
+                                 help="A CSV of file,participant,round (default: from the names: P1.txt, P1_2.docx)."),
+    layout: str = typer.Option(None, "--layout", help="imported, fixed-width or per-turn."),
+    width: int = typer.Option(None, "--width", help="Line width in characters for fixed-width (default 80)."),
+    notation: str = typer.Option(None, "--notation", help="Notation profile: verbatim-health or jefferson-lite."),
+    create: bool = typer.Option(False, "--create", help="Add participants and interviews the folder names."),
+    replace: bool = typer.Option(False, "--replace", help="Replace existing drafts (new versions; old ones kept)."),
+):
+    """Import a folder of transcripts, each as a new draft of its interview; every file is read first."""
+    from reverie.services.transcripts.bulk import import_folder
+
+    result = import_folder(open_dir(directory), folder, mapping=mapping, layout=layout, width=width,
+                           notation=notation, create=create, replace=replace)
+    for interview in result.created:
+        out.print(f"added {interview}")
+    for item, imported in result.imported:
+        for warning in imported.warnings:
+            err.print(f"warning: {item.path.name}: {warning}")
+        out.print(f"imported {item.path.name} as {item.participant} round {item.round} version "
+                  f"{imported.version_number}: {imported.lines} lines ({imported.layout.replace('_', '-')})")
+    out.print(f"{len(result.imported)} transcripts imported")
 
 
 @transcript_app.command("lock")

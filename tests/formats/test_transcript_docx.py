@@ -188,7 +188,7 @@ def test_word_automatic_line_numbering_is_reported(tmp_path):
     assert not parsed.has_line_numbers
     assert parsed.warnings == [
         "auto-numbered.docx: its line numbers come from Word's automatic line numbering, so the "
-        "numbers are not in the text; the fixed_width layout will be used to number it."
+        "numbers are not in the text; the fixed-width layout will be used to number it."
     ]
 
 

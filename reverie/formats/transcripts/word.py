@@ -163,6 +163,6 @@ class WordImporter:
         if word_numbers_lines and not parsed.has_line_numbers:
             parsed.warnings.append(
                 f"{source}: its line numbers come from Word's automatic line numbering, so the "
-                "numbers are not in the text; the fixed_width layout will be used to number it."
+                "numbers are not in the text; the fixed-width layout will be used to number it."
             )
         return parsed

@@ -87,19 +87,30 @@ def import_transcript(study: OpenStudy, code: str, round_no: int, path: Path | s
                         replace=replace, why=why)
 
 
+def study_transcript_defaults(study: OpenStudy) -> tuple[dict, str]:
+    """The study's default line layout and notation profile, for transcripts that do not choose their own."""
+    with study.read() as s:
+        row = s.get(Study, study.study_id)
+        return row.line_layout or {}, row.notation_profile
+
+
 def store_parsed(study: OpenStudy, code: str, round_no: int, parsed: ParsedTranscript, *, layout: str | None,
                  width: int | None, notation: str | None, transcriber: str | None, origin: str,
                  source_name: str = "", source_sha256: str = "", replace: bool = False, why: str = "",
-                 speech_info: dict | None = None) -> ImportResult:
-    """Store turns read from a file or recognised from audio as the interview's new draft version."""
+                 speech_info: dict | None = None, study_defaults: tuple[dict, str] | None = None) -> ImportResult:
+    """Store turns read from a file or recognised from audio as the interview's new draft version.
+
+    ``study_defaults`` (the study's line layout and notation profile) saves a caller storing many
+    transcripts in one transaction from reading them again for each one.
+    """
     if not parsed.turns or not any(turn.text.strip() for turn in parsed.turns):
         raise InvalidInput(f"{source_name or 'the transcript'}: no text to store")
     warnings = list(parsed.warnings)
     if layout is None and parsed.has_line_numbers:
         layout = "imported"
-    with study.read() as s:
-        study_layout = s.get(Study, study.study_id).line_layout or {}
-        profile = parse_profile_name(notation) if notation else s.get(Study, study.study_id).notation_profile
+    study_layout, profile = study_defaults or study_transcript_defaults(study)
+    if notation:
+        profile = parse_profile_name(notation)
     chosen = layout_from(layout, width, study_layout)
     if chosen.mode == "imported" and not parsed.has_line_numbers:
         raise InvalidInput(f"{source_name}: the imported layout needs line numbers in the file's text "

@@ -1,0 +1,175 @@
+"""Importing a folder of transcripts at once: every file read and checked first, then stored in batches.
+
+A study's transcripts usually arrive together from a transcription service, one file per
+interview. Reading all of them before storing any means a bad file (empty, binary, no speakers)
+is reported by name while nothing is stored yet. Storing them in batched transactions (each
+transcript still its own audit event, joined into the batch's transaction) removes the fixed cost
+of one transaction and one study read per file, which dominates in the small studies (5-50
+interviews) most researchers have.
+
+Which interview a file belongs to comes from a map (``file,participant,round`` in a CSV) or from
+its name: ``P1.txt`` is P1's first interview, ``P1_2.docx``, ``P1-r2.vtt`` and ``P1 round 2.srt``
+its second.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from reverie.core.errors import InvalidInput
+from reverie.services.study.context import OpenStudy
+from reverie.services.transcripts.versions import ImportResult, store_parsed, study_transcript_defaults
+from reverie.store.models import Interview, Participant, Transcript, TranscriptVersion
+
+TRANSCRIPT_SUFFIXES = (".txt", ".docx", ".vtt", ".srt", ".html", ".htm")
+BATCH = 50
+_NAME = re.compile(r"^(?P<code>[A-Za-z]+[0-9]+[A-Za-z0-9]*?)(?:[ _-]+(?:r|round)?[ _-]*(?P<round>[0-9]{1,2}))?$",
+                   re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FolderFile:
+    """One transcript file and the interview it belongs to."""
+
+    path: Path
+    participant: str
+    round: int
+
+
+@dataclass(frozen=True)
+class FolderImport:
+    """What a folder import stored: each file with its result, and the interviews it added."""
+
+    imported: tuple[tuple[FolderFile, ImportResult], ...]
+    created: tuple[str, ...]
+
+
+def read_map(path: Path) -> dict[str, tuple[str, int]]:
+    """``file,participant,round`` rows (a header row is optional) as file name → (participant, round)."""
+    mapping: dict[str, tuple[str, int]] = {}
+    try:
+        rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path.name}: cannot read the map ({exc.__class__.__name__})") from None
+    for number, cells in enumerate(rows, 1):
+        cells = [c.strip() for c in cells]
+        if not any(cells) or (number == 1 and cells[:1] == ["file"]):
+            continue
+        if len(cells) < 2 or not cells[0] or not cells[1]:
+            raise InvalidInput(f"{path.name} line {number}: write it as file,participant[,round]")
+        round_text = cells[2] if len(cells) > 2 and cells[2] else "1"
+        if not round_text.isdigit() or int(round_text) < 1:
+            raise InvalidInput(f"{path.name} line {number}: round {round_text!r} is not a round number (1, 2, …)")
+        if cells[0] in mapping:
+            raise InvalidInput(f"{path.name} line {number}: {cells[0]} is mapped twice")
+        mapping[cells[0]] = (cells[1], int(round_text))
+    return mapping
+
+
+def plan_folder(folder: Path, mapping: dict[str, tuple[str, int]] | None = None) -> list[FolderFile]:
+    """The transcript files in ``folder`` (not its sub-folders) and their interviews, in name order."""
+    if not folder.is_dir():
+        raise InvalidInput(f"{folder}: no such folder")
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in TRANSCRIPT_SUFFIXES)
+    if mapping is not None:
+        missing = sorted(set(mapping) - {p.name for p in files})
+        if missing:
+            raise InvalidInput(f"the map names files that are not in {folder.name}: {', '.join(missing)}")
+        return [FolderFile(p, *mapping[p.name]) for p in files if p.name in mapping]
+    planned = []
+    for path in files:
+        match = _NAME.match(path.stem)
+        if match is None:
+            raise InvalidInput(f"{path.name}: cannot tell the participant from the name; name files like P1.txt or "
+                               "P1_2.docx (round 2), or give --map map.csv with file,participant,round")
+        planned.append(FolderFile(path, match["code"].upper(), int(match["round"] or 1)))
+    if not planned:
+        raise InvalidInput(f"{folder.name} holds no transcripts ({', '.join(TRANSCRIPT_SUFFIXES)})")
+    return planned
+
+
+def _check_unique(planned: list[FolderFile]) -> None:
+    seen: dict[tuple[str, int], str] = {}
+    for item in planned:
+        key = (item.participant, item.round)
+        if key in seen:
+            raise InvalidInput(f"{seen[key]} and {item.path.name} are both {item.participant} round {item.round}")
+        seen[key] = item.path.name
+
+
+def _check_free(study: OpenStudy, planned: list[FolderFile], replace: bool) -> None:
+    """Refuse, before anything is stored, a file whose interview has a locked transcript (or a draft,
+    unless replacing)."""
+    with study.read() as s:
+        rows = s.execute(select(Participant.code, Interview.round, TranscriptVersion.status)
+                         .join(Interview, Interview.participant_id == Participant.id)
+                         .join(Transcript, Transcript.interview_id == Interview.id)
+                         .join(TranscriptVersion, TranscriptVersion.id == Transcript.current_version_id)
+                         .where(Participant.study_id == study.study_id)).all()
+    status = {(code, round_no): state for code, round_no, state in rows}
+    for item in planned:
+        state = status.get((item.participant, item.round))
+        if state == "locked":
+            raise InvalidInput(f"{item.path.name}: {item.participant} round {item.round} has a locked transcript; "
+                               "corrections make a new version with `reverie transcript correct`")
+        if state is not None and not replace:
+            raise InvalidInput(f"{item.path.name}: {item.participant} round {item.round} already has a draft "
+                               "transcript; pass --replace to replace drafts")
+
+
+def _missing_interviews(study: OpenStudy, planned: list[FolderFile]) -> tuple[set[str], list[tuple[str, int]]]:
+    with study.read() as s:
+        rows = s.execute(select(Participant.code, Interview.round).outerjoin(
+            Interview, Interview.participant_id == Participant.id).where(Participant.study_id == study.study_id)).all()
+    known = {code for code, _ in rows}
+    held = {(code, round_no) for code, round_no in rows if round_no is not None}
+    wanted = sorted({(f.participant, f.round) for f in planned})
+    return {code for code, _ in wanted if code not in known}, [key for key in wanted if key not in held]
+
+
+def import_folder(study: OpenStudy, folder: Path | str, *, mapping: Path | str | None = None,
+                  layout: str | None = None, width: int | None = None, notation: str | None = None,
+                  create: bool = False, replace: bool = False, batch: int = BATCH, why: str = "") -> FolderImport:
+    """Import every transcript in ``folder`` as a new draft of its interview; all files are read first."""
+    from reverie.formats.transcripts import read_transcript
+    from reverie.services.study.interviews import add_interview
+    from reverie.services.study.participants import add_participant, ensure_not_withdrawn
+
+    folder = Path(folder)
+    planned = plan_folder(folder, read_map(Path(mapping)) if mapping else None)
+    _check_unique(planned)
+    new_people, new_interviews = _missing_interviews(study, planned)
+    if new_interviews and not create:
+        names = ", ".join(f"{code} round {round_no}" for code, round_no in new_interviews)
+        raise InvalidInput(f"no interview for {names}; add them first, or pass --create to add them")
+    for code in sorted({f.participant for f in planned} - new_people):
+        ensure_not_withdrawn(study, code)
+    _check_free(study, planned, replace)
+    parsed = [(item, read_transcript(item.path, participant_code=item.participant),
+               hashlib.sha256(item.path.read_bytes()).hexdigest()) for item in planned]
+    imported: list[tuple[FolderFile, ImportResult]] = []
+    created = [f"{code} round {round_no}" for code, round_no in new_interviews]
+    defaults = study_transcript_defaults(study)
+    for start in range(0, len(parsed), batch):
+        chunk = parsed[start:start + batch]
+        with study.write("transcript.import_batch", target=f"folder:{folder.name}", why=why,
+                         payload={"files": [item.path.name for item, _, _ in chunk],
+                                  "created": created if start == 0 else []}):
+            if start == 0:  # the interviews the folder needs are added with its first batch
+                for code in sorted(new_people):
+                    add_participant(study, code)
+                for code, round_no in new_interviews:
+                    add_interview(study, code, round_no)
+            for item, turns, digest in chunk:
+                result = store_parsed(study, item.participant, item.round, turns, layout=layout, width=width,
+                                      notation=notation, transcriber=None, origin="import",
+                                      source_name=item.path.name, source_sha256=digest, replace=replace, why=why,
+                                      study_defaults=defaults)
+                imported.append((item, result))
+    return FolderImport(tuple(imported), tuple(created))
