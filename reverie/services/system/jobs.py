@@ -10,7 +10,7 @@ Services never import a runner. They hand job ids to a :class:`JobQueue`; the de
 :class:`InProcessQueue` (a thread pool, so a laptop needs no broker) and a team server configures
 the Dramatiq queue from ``reverie.jobs`` at start-up with :func:`configure_queue`.
 
-Creating a job, retrying it and its end (done or failed) are audited; starting chunks, storing
+Creating a job, retrying it, cancelling it and its end (done or failed) are audited; starting chunks, storing
 chunk results and progress ticks go through the study's one writer (same lock, ``BEGIN
 IMMEDIATE``) without an audit event each, so a 90-chunk transcription does not add 500 events.
 
@@ -18,6 +18,10 @@ A job names its owner (host and process id) and beats while a chunk runs. A kill
 cannot say it stopped, so :func:`sweep_interrupted_jobs` (at study open and when the workbench
 lists jobs) marks failed ("interrupted") only the jobs whose owner process on this host is gone
 or whose heartbeat is older than :data:`INTERRUPTED_AFTER_S`; they can then be retried.
+
+:func:`cancel_job` stops a queued or running job: chunks not started never start, and a running
+chunk stops at its next progress tick (the tick raises :class:`JobCancelled`, which the chunk's
+function lets pass), so nothing it recognised is stored and the worker is free again.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -52,6 +56,12 @@ HEARTBEAT_S = 5.0
 INTERRUPTED_AFTER_S = 30.0
 
 Progress = Callable[[float], None]
+# States after which a job never runs again.
+FINISHED = ("done", "failed", "cancelled")
+
+
+class JobCancelled(Exception):
+    """Raised by a progress tick when the job was cancelled: a job function lets it pass, storing nothing."""
 
 
 @dataclass(frozen=True)
@@ -66,9 +76,10 @@ class JobFunction(Protocol):
     """A kind of job: plain, idempotent Python living with the service it serves.
 
     ``plan`` cuts the work into chunks; ``run_chunk`` does one (it may run twice, so it must not
-    write); ``assemble`` joins the chunk results (heavy work allowed, no writes, runs outside the
-    write lock and perhaps twice); ``finish`` stores the assembled result inside the transaction
-    that marks the job done, so it happens exactly once.
+    write, and a :class:`JobCancelled` raised by its ``progress`` must pass through); ``assemble``
+    joins the chunk results (heavy work allowed, no writes, runs outside the write lock and perhaps
+    twice); ``finish`` stores the assembled result inside the transaction that marks the job done,
+    so it happens exactly once.
     """
 
     def plan(self, study: OpenStudy, params: dict) -> list[ChunkSpan]: ...
@@ -251,6 +262,12 @@ class JobStatus:
     chunks: int
     chunks_done: int
     chunks_failed: int
+    params: dict = field(default_factory=dict)
+
+    @property
+    def cancellable(self) -> bool:
+        """A queued or running job can be cancelled."""
+        return self.state in ("queued", "running")
 
     @property
     def retryable(self) -> bool:
@@ -287,7 +304,7 @@ def job_status(study: OpenStudy, job_id: int) -> JobStatus:
         counts = dict(s.execute(select(JobChunk.state, func.count()).where(JobChunk.job_id == job_id)
                                 .group_by(JobChunk.state)).all())
         return JobStatus(job.id, job.kind, job.state, job.progress, job.message, job.error, dict(job.result or {}),
-                         sum(counts.values()), counts.get("done", 0), counts.get("failed", 0))
+                         sum(counts.values()), counts.get("done", 0), counts.get("failed", 0), dict(job.params or {}))
 
 
 
@@ -305,7 +322,7 @@ def list_jobs(study: OpenStudy, limit: int = 20) -> list[JobStatus]:
             counts.setdefault(job_id, {})[state] = n
         return [JobStatus(j.id, j.kind, j.state, j.progress, j.message, j.error, dict(j.result or {}),
                           sum(counts.get(j.id, {}).values()), counts.get(j.id, {}).get("done", 0),
-                          counts.get(j.id, {}).get("failed", 0)) for j in jobs]
+                          counts.get(j.id, {}).get("failed", 0), dict(j.params or {})) for j in jobs]
 
 
 def chunk_results(study: OpenStudy, job_id: int) -> list[dict]:
@@ -344,6 +361,8 @@ def plan_chunks(study: OpenStudy, job_id: int) -> list[int]:
             return []
         with _quiet_write(study) as s:
             job = _job(s, study, job_id, lock=True)
+            if job.state == "cancelled":  # cancelled while it was being planned
+                return []
             if not s.execute(select(func.count()).where(JobChunk.job_id == job_id)).scalar():
                 s.add_all(JobChunk(job_id=job_id, seq=i, start_s=span.start, end_s=span.end)
                           for i, span in enumerate(spans))
@@ -375,15 +394,25 @@ def run_chunk(study: OpenStudy, job_id: int, seq: int) -> bool:
     try:
         with _heartbeat(study, job_id):
             result = function_for(kind).run_chunk(study, params, seq, span, _ticker(study, job_id))
+    except JobCancelled:
+        # Stopped mid-chunk by cancel_job, which already marked the job and its chunks.
+        with _quiet_write(study) as s:
+            s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq,
+                                             JobChunk.state.notin_(("done", "cancelled")))
+                      .values(state="cancelled", error=""))
+        return False
     except Exception as exc:
         with _quiet_write(study) as s:
-            s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq, JobChunk.state != "done")
+            s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq,
+                                             JobChunk.state.notin_(("done", "cancelled")))
                       .values(state="failed", error=f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]))
         _settle(study, job_id)
         raise
     with _quiet_write(study) as s:
-        # Conditional on not done: a duplicate run that finishes second leaves the first result alone.
-        s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq, JobChunk.state != "done")
+        # Conditional on not done: a duplicate run that finishes second leaves the first result alone;
+        # nor is a chunk of a job cancelled meanwhile given a result.
+        s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq,
+                                         JobChunk.state.notin_(("done", "cancelled")))
                   .values(state="done", result=result, error=""))
         total, done = _counts(s, job_id)
         s.execute(update(Job).where(Job.id == job_id, Job.state == "running")
@@ -399,7 +428,11 @@ def _counts(session: Session, job_id: int) -> tuple[int, int]:
 
 
 def _ticker(study: OpenStudy, job_id: int) -> Progress:
-    """A progress callback for inside a chunk: fraction of this chunk, written at most twice a second."""
+    """A progress callback for inside a chunk: fraction of this chunk, written at most twice a second.
+
+    Each write also looks at the job's state and raises :class:`JobCancelled` once it is cancelled,
+    so a long chunk stops at its first tick after the cancel.
+    """
     last = [0.0]
 
     def tick(fraction: float) -> None:
@@ -408,6 +441,8 @@ def _ticker(study: OpenStudy, job_id: int) -> Progress:
             return
         last[0] = now
         with _quiet_write(study) as s:
+            if s.execute(select(Job.state).where(Job.id == job_id)).scalar() == "cancelled":
+                raise JobCancelled(f"job {job_id} was cancelled")
             total, done = _counts(s, job_id)
             if total:
                 value = min(1.0, (done + max(0.0, min(fraction, 1.0))) / total)
@@ -487,6 +522,26 @@ def sweep_interrupted_jobs(study: OpenStudy) -> list[int]:
     return swept
 
 
+def cancel_job(study: OpenStudy, job_id: int, *, why: str = "") -> JobStatus:
+    """Stop a queued or running job: its unstarted chunks never run, a running one stops at its next tick.
+
+    The job and its unfinished chunks are marked cancelled (audited as ``job.cancel``); chunks
+    already done keep their results but nothing is assembled or stored from them. A finished job
+    (done, failed or cancelled) cannot be cancelled.
+    """
+    payload: dict[str, Any] = {}
+    with study.write("job.cancel", target=f"job:{job_id}", why=why, payload=payload) as s:
+        job = _job(s, study, job_id, lock=True)
+        if job.state in FINISHED:
+            raise Conflict(f"job {job_id} is {job.state}; only a queued or running job can be cancelled")
+        payload.update(kind=job.kind, was=job.state, progress=round(job.progress, 3))
+        s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.state.in_(("queued", "running")))
+                  .values(state="cancelled", error=""))
+        job.state, job.error, job.message = "cancelled", "", f"cancelled by {study.actor}"
+        job.finished_at = job.updated_at = utcnow()
+    return job_status(study, job_id)
+
+
 def retry_job(study: OpenStudy, job_id: int, *, queue: JobQueue | None = None, why: str = "") -> list[int]:
     """Queue a failed or interrupted job again: its failed chunks, and any it never reached."""
     sweep_interrupted_jobs(study)
@@ -551,6 +606,8 @@ def retry_failed_chunks(study: OpenStudy, job_id: int, *, queue: JobQueue | None
         job = _job(s, study, job_id, lock=True)
         if job.state == "done":
             raise Conflict(f"job {job_id} is done; there is nothing to retry")
+        if job.state == "cancelled":
+            raise Conflict(f"job {job_id} was cancelled; start it again as a new job")
         failed = list(s.execute(select(JobChunk.seq).where(JobChunk.job_id == job_id, JobChunk.state == "failed")
                                 .order_by(JobChunk.seq)).scalars())
         if not failed and job.state != "failed":
