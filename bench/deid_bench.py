@@ -5,14 +5,19 @@ model (a bare ``AnalyzerEngine()`` would download ``en_core_web_lg``, which cann
 and the offline e-mail recogniser (the stock one fetches the public suffix list). Speed is words
 of transcript per second once both engines are loaded, measured on the same snippets alternately;
 recall and precision count a hit when a suggestion overlaps an answer-key span of the same coarse
-kind (see ``reverie.privacy.deid.scoring``). The held-out set was never used for tuning.
+kind (see ``reverie.privacy.deid.scoring``).
+
+The held-out set is not untouched: recognisers were fixed after its misses were read (the test in
+``tests/privacy`` records which). Until a new held-out set exists that nobody has looked at, its
+rows are reported, not counted as goals; the tuning set's rows are the goals. Nothing is tuned on
+the held-out set.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bench.timing import alternate, row
+from bench.timing import alternate, report, row
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "privacy" / "data"
 
@@ -71,7 +76,12 @@ def run(quick: bool) -> list[dict]:
     for name, snippets in sets.items():
         ours, _ = score(snippets, suggest)
         base, _ = score(snippets, baseline_suggest)
-        note = f"{ours.key_spans} key spans, {ours.words} words" + (", never tuned on" if name == "heldout" else "")
+        note = f"{ours.key_spans} key spans, {ours.words} words"
+        if name == "heldout":  # looked at once, so reported beside the goals rather than counted as one
+            note += "; misses were read and fixed once: reported, not a goal (goal when new: recall ≥ 0.95)"
+            rows.append(report(f"de-id recall ({name})", ours.recall, base.recall, note, unit=""))
+            rows.append(report(f"de-id precision ({name})", ours.precision, base.precision, note, unit=""))
+            continue
         rows.append(
             row(f"de-id recall ({name})", ours.recall, base.recall, "≥ 0.95", ours.recall >= 0.95, note, unit="")
         )

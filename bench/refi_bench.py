@@ -2,8 +2,10 @@
 
 The study is synthetic (``bench.corpus``): N locked transcripts with codings by two coders on a
 small code tree. The export runs in a child process so its peak resident memory (``ru_maxrss``)
-is its own. Baseline, measured in the same child: ``render_qdpx`` and a plain file write alone on the project the export
-built, i.e. what validating and zipping cost without reading the study.
+is its own. There is no baseline: no independent REFI-QDA writer runs here, and the format
+writer alone (``render_qdpx``) is a step of our own export, not another way to do it. Its time is
+shown in the note as the share of the export spent validating and zipping; the goals are
+absolute (under 30 s and 1 GB for 1,000 transcripts).
 """
 
 from __future__ import annotations
@@ -110,8 +112,9 @@ def run(quick: bool) -> list[dict]:
             f"{measured['bytes'] / 1e6:.1f} MB file")
     goal_note = "" if not quick else "; the goals are for 1,000 transcripts"
     return [
-        row(f"REFI-QDA export of {n} transcripts (ours vs bare render_qdpx)", measured["ours"], measured["bare"],
-            f"< {GOAL_SECONDS:.0f} s", measured["ours"] < GOAL_SECONDS, size + goal_note),
+        row(f"REFI-QDA export of {n} transcripts", measured["ours"], None, f"< {GOAL_SECONDS:.0f} s",
+            measured["ours"] < GOAL_SECONDS,
+            f"{size}; validating and zipping alone: {measured['bare']:.2f} s{goal_note}"),
         row(f"REFI-QDA export peak memory ({n} transcripts)", measured["peak_mb"], None, f"< {GOAL_MB:.0f} MB",
             measured["peak_mb"] < GOAL_MB, "ru_maxrss of the exporting process" + goal_note, unit=" MB"),
     ]

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bench.analytics_bench import coded_study
-from bench.timing import row
+from bench.timing import report, row
 
 GOAL_MB = 1024.0
 THEMES = ("Care objects as emblems", "Whose expertise counts", "Time on the ward", "Risk and trust",
@@ -95,7 +95,7 @@ def run(quick: bool) -> list[dict]:
             size = (f"{n} transcripts, {codings:,} codings, {measured['citations']:,} extracts in {themes} themes, "
                     f"{measured['bytes'] / 1e6:.2f} MB file"
                     + ("; the goals are for 1,000 transcripts" if quick else ""))
-            out.append(row(f"report ({fmt}) of {n} transcripts", measured["seconds"], None, "info", True, size))
+            out.append(report(f"report ({fmt}) of {n} transcripts", measured["seconds"], None, size))
             out.append(row(f"report ({fmt}) peak memory", measured["peak_mb"], None, f"< {GOAL_MB:.0f} MB",
                            measured["peak_mb"] < GOAL_MB, "ru_maxrss of the writing process", unit=" MB"))
     return out
