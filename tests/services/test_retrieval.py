@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 
 import pytest
@@ -86,3 +88,29 @@ def test_several_codes_page_through_fifty_thousand_codings_quickly(coded):
     elapsed = time.perf_counter() - started
     assert page.count == 50_004 and len(page.items) == retrieval.PAGE and page.next_offset == 25_050
     assert elapsed < 2.0, f"a page of passages took {elapsed:.2f}s"
+
+
+def test_coded_segments_export_as_csv_html_and_docx_with_their_citations(coded):
+    from reverie.formats.report_writers import rendered_text
+    from reverie.services.output import segments
+
+    milk, team = _code_id(coded, "milk"), _code_id(coded, "team")
+    table = segments.export_segments(coded, [team, milk], "csv")
+    assert table.segments == 4 and table.filename.startswith("coded-segments-2-codes-")
+    assert table.filename.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(table.content.decode("utf-8"))))
+    assert rows[0] == list(segments.COLUMNS)
+    assert [r[0] for r in rows[1:]] == ["team", "milk", "milk", "milk"]
+    assert rows[2][1:6] == ["P1", "1", "3", "4", "(P1, Occupational Therapist. Lines 3-4)"]
+    assert rows[2][6] == "TM" and rows[2][8] == "the first mention" and "remember" in rows[2][9]
+    for fmt in ("html", "docx"):
+        made = segments.export_segments(coded, [milk], fmt, PassageFilter(round_no=1))
+        shown = rendered_text(made.content, fmt)
+        assert made.segments == 2 and "(P1, Occupational Therapist. Lines 3-4)" in shown
+        assert "coded by TM" in shown and "milk (2)" in shown and "P2" not in shown
+    assert segments._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    with pytest.raises(InvalidInput, match="docx, csv, html"):
+        segments.export_segments(coded, [milk], "pdf")
+    with coded.read() as s:
+        events = s.execute(text("SELECT payload FROM audit_events WHERE action = 'segments.export'")).scalars().all()
+    assert len(events) == 3 and '"segments":4' in events[0]
