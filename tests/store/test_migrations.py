@@ -112,3 +112,8 @@ def test_an_older_chain_that_does_not_verify_is_not_signed(tmp_path):
     with pytest.raises(InvalidInput, match="breaks at event 2"):
         open_study(root)
     assert not (root / "audit.key").exists()
+
+
+def test_the_cheap_schema_check_knows_the_newest_migration():
+    """Opening a study compares its revision with ``HEAD`` without loading Alembic: they must agree."""
+    assert migrate.HEAD == migrate.alembic_head()
