@@ -163,7 +163,26 @@ def test_a_withdrawal_that_keeps_data_still_quotes_them(fresh):
 
     assert data.citations == EXPECTED_CITATIONS
     coreq = {fill.item_no: fill for fill in data.checklists if fill.checklist == "coreq"}
-    assert coreq[12].value == 4
+    assert coreq[12].value == 5
+
+
+def test_a_participant_who_withdrew_but_kept_their_data_is_counted_the_same_everywhere(fresh):
+    participants.withdraw(fresh, "P2", withdrawn_on="2019-04-01", keep_data_collected=True)
+
+    data = collect_report(fresh)
+
+    table1 = [row[0] for row in data.table1.rows]
+    assert table1 == ["P1", "P2", "P3", "P4", "P5"]
+    assert [row[0] for row in participants.participant_table(fresh).rows] == table1
+    assert "5 participants took part in 10 interviews over 2 round(s)." in " ".join(data.methods)
+    coreq = {fill.item_no: fill for fill in data.checklists if fill.checklist == "coreq"}
+    assert coreq[12].value == 5
+    assert coreq[13].value == "0 declined, 1 withdrew"
+    assert "(5 participants)" in str(coreq[16].value)
+    assert coreq[18].value == "2 per participant (10)"
+    # The stored records say the same: P2 withdrew, and their data were kept.
+    assert participants.consent_status(fresh, "P2").withdrawn
+    assert participants.consent_status(fresh, "P2").keep_data_collected
 
 
 @pytest.mark.parametrize("fmt", ["md", "html", "docx"])

@@ -429,7 +429,9 @@ def _gather_facts(s, study: OpenStudy, record: Study, people: list[Participant],
         researchers=tuple(ResearcherFacts(r.label, tuple(r.roles or ()), r.credentials, r.occupation, r.gender,
                                           r.experience_training, r.berger_position, r.statement) for r in researchers),
         interviewers=tuple(labels.get(i.interviewer_id, "") for i in interviews),
-        participants=sum(1 for p in used if not consents[p.id].withdrawn),
+        # A participant who withdrew but let their data be kept took part: Table 1 lists them, so
+        # the Method and COREQ count them too (COREQ 13 says they withdrew).
+        participants=len(used),
         declined=sum(1 for p in people if p.status == "declined"),
         withdrawn=sum(1 for c in consents.values() if c.withdrawn),
         non_participation_reasons=tuple(r.reason_declined for r in records if r.reason_declined),

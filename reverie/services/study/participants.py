@@ -133,12 +133,17 @@ class ParticipantTable:
 
 
 def participant_table(study: OpenStudy, *, include_withdrawn: bool = False) -> ParticipantTable:
-    """Table 1: Participant, Gender, Profession, Mental health work setting, Years post-qualification experience."""
+    """Table 1: Participant, Gender, Profession, Mental health work setting, Years post-qualification experience.
+
+    A participant who withdrew but let their data be kept is listed, as the report's Table 1 lists
+    them; one whose data were removed is listed only with ``include_withdrawn``.
+    """
     rows = []
     for participant in list_participants(study):
         if participant.status in ("declined", "invited"):
             continue
-        if participant.status == "withdrawn" and not include_withdrawn:
+        if (participant.status == "withdrawn" and not include_withdrawn
+                and not consent_status(study, participant.code).keep_data_collected):
             continue
         rows.append(tuple(str(getattr(participant, attr) or "") for _, attr in TABLE_COLUMNS))
     return ParticipantTable(tuple(title for title, _ in TABLE_COLUMNS), tuple(rows))
