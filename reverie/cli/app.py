@@ -43,7 +43,6 @@ def report_error(message: str) -> None:
 app = typer.Typer(
     cls=ReverieGroup,
     help="Reverie: a local workbench for psychosocial and discourse-analytic interview research.",
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -58,12 +57,22 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+START_HERE = """Start here:
+  reverie demo             build a demo study and open it in the browser
+  reverie serve FOLDER     start a new study in FOLDER, or open the study there, in the browser
+  reverie --help           every command"""
+
+
+@app.callback(invoke_without_command=True)
 def _options(
+    ctx: typer.Context,
     show_version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                       help="Print Reverie's version and stop."),
 ) -> None:
     """Reverie: a local workbench for psychosocial and discourse-analytic interview research."""
+    if ctx.invoked_subcommand is None:
+        # `reverie` alone: what to do next, rather than the whole list of commands.
+        typer.echo(START_HERE)
 
 
 participants_app = typer.Typer(help="Participants and Table 1.", no_args_is_help=True)

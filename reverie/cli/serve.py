@@ -37,26 +37,37 @@ def listening_socket(host: str, port: int, advice: str) -> socket.socket:
 
 
 def serve_study(directory: Path, *, port: int = 0, open_browser: bool = True, host: str = "127.0.0.1") -> None:
-    """Serve the study until interrupted; the first line printed is a one-time link that opens it."""
+    """Serve the study until interrupted; the first line printed is a one-time link that opens it.
+
+    A folder without a study (missing, empty, or holding other files) is served the New study
+    page instead, which makes the study and then opens the workbench for it.
+    """
     import uvicorn
 
+    from reverie.services.study.setup import folder_state
     from reverie.web.app import create_app
     from reverie.web.security import LocalAccess
+    from reverie.web.setup import StudySwitch
 
-    study = open_dir(directory)
+    making = folder_state(directory).kind != "study"
+    study = None if making else open_dir(directory)
     # Bind before printing: with port 0 the system picks a free port, and the printed URL is right.
     try:
         sock = listening_socket(host, port, "choose another --port")
     except InvalidInput:
-        study.close()
+        if study is not None:
+            study.close()
         raise
     access = LocalAccess()
     origin = f"http://{host}:{sock.getsockname()[1]}"
     print(access.link(origin), flush=True)
     print("Each link opens the workbench once, in one browser.", flush=True)
+    if making:
+        print(f"{directory} holds no study yet: the link opens the New study page, which makes one.", flush=True)
     if open_browser:
         webbrowser.open(access.link(origin))
-    config = uvicorn.Config(create_app(directory, access, study=study), log_level="warning", access_log=False)
+    web_app = StudySwitch(directory, access) if study is None else create_app(directory, access, study=study)
+    config = uvicorn.Config(web_app, log_level="warning", access_log=False)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
@@ -69,5 +80,5 @@ def serve_command(
     port: int = typer.Option(0, "--port", show_default=False, help="Port to listen on (default: a free one)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Print the URL without opening a browser."),
 ):
-    """Open the web workbench for a study (local only: 127.0.0.1, through a one-time link it prints)."""
+    """Open the web workbench for a study, or start a new study there (local only: 127.0.0.1, one-time links)."""
     serve_study(directory, port=port, open_browser=not no_browser)

@@ -6,14 +6,17 @@
  *   selection.js  the menu over a text selection in the reader
  *   dialogs.js    the reader's dialogs for codes, extracts, notes and annotations
  *   editor.js     the correction editor's transcription keys
+ *   forms.js      the set-up forms: rows added on request, invalid controls marked
  */
 import { carryCsrfToken } from "./http.js";
 import { selectionDialogs } from "./dialogs.js";
 import { editor } from "./editor.js";
+import { setupForms } from "./forms.js";
 import { reader } from "./reader.js";
 import { selectionMenu } from "./selection.js";
 
 carryCsrfToken();
+setupForms();
 
 const transcript = document.getElementById("reader");
 if (transcript) {
