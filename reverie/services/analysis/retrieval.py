@@ -139,6 +139,14 @@ def attribute_values(study: OpenStudy, attribute: str) -> list[str]:
     return sorted({str(v) for v in rows if v not in (None, "")})
 
 
+def rounds(study: OpenStudy) -> list[int]:
+    """The interview rounds that have coded transcripts (what the round filter offers)."""
+    with study.read() as s:
+        return list(s.execute(text("SELECT DISTINCT i.round FROM interviews i JOIN participants p "
+                                   "ON p.id = i.participant_id JOIN transcripts t ON t.interview_id = i.id "
+                                   "WHERE p.study_id = :study ORDER BY i.round"), {"study": study.study_id}).scalars())
+
+
 def _where(study: OpenStudy, code_ids: list[int], filters: PassageFilter,
            coding: int | None = None) -> tuple[str, dict[str, Any]]:
     clauses = ["g.code_id IN :codes", "p.study_id = :study"]
