@@ -111,7 +111,8 @@ def _context(switch: StudySwitch) -> dict[str, Any]:
     suggested = default_identity()
     return {"folder": switch.directory, "state": switch.state(), "identity": suggested,
             "layouts": [(mode, mode.replace("_", " ")) for mode in LAYOUT_CHOICES],
-            "notations": [(name, f"{name.replace('_', ' ')}: {description}") for name, description in NOTATION_CHOICES],
+            "notations": [(name, name.replace("_", " ")) for name, _ in NOTATION_CHOICES],
+            "notation_hint": "; ".join(f"{name.replace('_', ' ')}: {text}" for name, text in NOTATION_CHOICES),
             "defaults": StudyDefaults()}
 
 

@@ -73,7 +73,8 @@ def test_new_study_page_makes_the_study_and_the_same_session_opens_its_workbench
     assert "Add a participant" in overview.text and "reverie participants add" not in overview.text
     assert setup_client.get("/participants").status_code == 200
     root = switch.directory
-    title, layout, notation, settings = rows(root, "SELECT title, line_layout, notation_profile, settings FROM studies")[0]
+    (title, layout, notation, settings), = rows(root, "SELECT title, line_layout, notation_profile, settings "
+                                                      "FROM studies")
     assert title == "Peer workers" and notation == "jefferson_lite"
     assert json.loads(layout)["mode"] == "per_turn"
     assert json.loads(settings)["identity"] == {"name": "Tess Moreau", "initials": "TM"}
@@ -203,7 +204,7 @@ def test_edit_a_participant_with_why_and_record_consent_and_withdrawal(client, s
         ("corrected at interview",)]
     answer = client.post("/participants/P2/consent", headers=HTMX, data={
         "consented_on": "2019-02-20", "take_part": "1", "audio_recording": "1", "second_interview": "1",
-        "method": "written", "form_version": "v2"})
+        "how": "written", "form_version": "v2"})
     assert answer.headers["HX-Redirect"] == f"{PREFIX}/participants/P2"
     assert rows(study_dir, "SELECT consented_on, anonymised_quotes, archiving, form_version FROM consent_records "
                            "JOIN participants ON participants.id = participant_id WHERE code = 'P2'") == [

@@ -32,7 +32,8 @@ ADD = FormSpec("add-participant", ("code", "gender", "profession", "setting", "y
                                    "reason_for_participating", "prior_relationship", "status", "attributes", "why"),
                _PARTICIPANT_RULES)
 EDIT = FormSpec("edit-participant", ADD.fields[1:], _PARTICIPANT_RULES)
-CONSENT = FormSpec("consent", ("consented_on", "pis_version", "form_version", "method", "witness", "why"),
+# "how" rather than "method": a control named "method" would hide the form's own method from scripts.
+CONSENT = FormSpec("consent", ("consented_on", "pis_version", "form_version", "how", "witness", "why"),
                    (("consent date", "consented_on"),))
 WITHDRAW = FormSpec("withdrawal", ("withdrawn_on", "scope", "data_cutoff", "why"),
                     (("withdrawal date", "withdrawn_on"), ("cut-off", "data_cutoff")))
@@ -131,9 +132,10 @@ async def consent(request: Request, study: CurrentStudy, code: str) -> Response:
     single, _ = await _posted(request)
     try:
         items: dict[str, Any] = {name: name in single for name, _, _ in CONSENT_ITEMS}
-        for name in ("pis_version", "form_version", "method", "witness"):
+        for name, item in (("pis_version", "pis_version"), ("form_version", "form_version"), ("how", "method"),
+                           ("witness", "witness")):
             if single.get(name, "").strip():
-                items[name] = single[name].strip()
+                items[item] = single[name].strip()
         record_consent(study, code, consented_on=single.get("consented_on") or None,
                        why=single.get("why", "").strip(), **items)
     except ReverieError as exc:
