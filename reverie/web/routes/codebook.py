@@ -127,17 +127,24 @@ def edit_forms(request: Request, study: CurrentStudy, code_id: int):
 
 
 @router.post("/codebook/codes/{code_id}", name="code_update")
-def update(request: Request, study: CurrentStudy, code_id: int, definition: str | None = Form(None),
-           color: str | None = Form(None), parent: str | None = Form(None)):
-    """Describe, recolour or re-nest; a field not sent is left as it is (dragging a code sends only ``parent``)."""
-    values = {"definition": definition, "color": color, "parent": parent}
+def update(request: Request, study: CurrentStudy, code_id: int, fields: str = Form("definition,color,parent"),
+           definition: str | None = Form(None), color: str | None = Form(None), parent: str | None = Form(None)):
+    """Describe, recolour or re-nest; only the ``fields`` named change (dragging a code sends ``parent`` alone).
+
+    Forms send an emptied field as nothing, so ``fields`` says which were sent: an empty definition
+    clears it, an empty parent puts the code at the top level.
+    """
+    sent = {f.strip() for f in fields.split(",")}
+    definition = (definition or "") if "definition" in sent else None
+    color = (color or "") if "color" in sent else None
+    values = {"definition": definition, "color": color, "parent": parent or ""}
     try:
         node = get_code(study, code_id)
-        if color is not None and not node.own_color and color.strip().lower() == node.color.lower():
+        if color is not None and (not color or (not node.own_color and color.strip().lower() == node.color.lower())):
             color = None  # the palette colour shown in the picker, not a choice
         new_parent: Any = UNCHANGED
-        if parent is not None:
-            new_parent = int(parent) if parent.strip() else None
+        if "parent" in sent:
+            new_parent = int(parent) if (parent or "").strip() else None
         update_code(study, code_id, definition=definition, color=color, parent=new_parent)
     except ReverieError as error:
         field = _blame(str(error), {"color": ("colour",), "parent": ("nested", "parent", "no code")}, "definition")

@@ -39,7 +39,7 @@ def _filters(attribute: str, value: str, round_no: str, with_code: str) -> Passa
 
 # Declared before /codes/{code_id}, which would otherwise take "export" for an id.
 @router.get("/codes/export", name="export_segments")
-def export(study: CurrentStudy, codes: list[int] = Query(default=[]), format: str = "docx",  # noqa: A002
+def export(study: CurrentStudy, codes: list[int] = Query(default=[]), format: str = "docx",
            attribute: str = "", value: str = "", round_no: str = "", with_code: str = ""):
     """The coded segments of the ticked codes as a .docx, .csv or .html download."""
     if not codes:
