@@ -1,20 +1,33 @@
 """Jobs (transcription, prosody, exports) with their progress, as a fragment the overview polls.
 
 Listing them first marks interrupted the jobs whose worker is gone or silent (so a killed
-transcription does not poll "running" for ever), and a failed job has a Retry button.
+transcription does not poll "running" for ever), and a failed job has a Retry button. A queued or
+running job has a Cancel button. One job's progress bar (the import page's) is its own fragment;
+its buttons post ``view=progress`` to get that bar back instead of the table.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Request
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Path, Request
 
 from reverie.services.study.context import OpenStudy
-from reverie.services.system.jobs import JobStatus, list_jobs, retry_job, sweep_interrupted_jobs
+from reverie.services.system.jobs import (
+    JobStatus,
+    cancel_job,
+    job_status,
+    list_jobs,
+    retry_job,
+    sweep_interrupted_jobs,
+)
 from reverie.web.deps import CurrentStudy, render
 
 router = APIRouter(tags=["jobs"])
 
 SHOWN = 20
+JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+View = Literal["table", "progress"]
 
 
 def recent_jobs(study: OpenStudy) -> list[JobStatus]:
@@ -23,14 +36,34 @@ def recent_jobs(study: OpenStudy) -> list[JobStatus]:
     return list_jobs(study, limit=SHOWN)
 
 
+def _shown(request: Request, study: OpenStudy, job_id: int, view: View):
+    if view == "progress":
+        return render(request, "_job_progress.html", job=job_status(study, job_id))
+    return render(request, "_jobs.html", jobs=recent_jobs(study))
+
+
 @router.get("/jobs", name="jobs")
 def jobs_fragment(request: Request, study: CurrentStudy):
     """The jobs table; it asks to be polled again only while a job is queued or running."""
     return render(request, "_jobs.html", jobs=recent_jobs(study))
 
 
+@router.get("/jobs/{job_id}", name="job_progress")
+def progress(request: Request, study: CurrentStudy, job_id: JobId):
+    """One job's progress bar; it asks to be polled again only while the job is queued or running."""
+    sweep_interrupted_jobs(study)
+    return render(request, "_job_progress.html", job=job_status(study, job_id))
+
+
 @router.post("/jobs/{job_id}/retry", name="retry_job")
-def retry(request: Request, study: CurrentStudy, job_id: int = Path(ge=1, le=2**63 - 1)):
+def retry(request: Request, study: CurrentStudy, job_id: JobId, view: View = Form("table")):
     """Queue a failed or interrupted job again (its finished chunks are kept) and show the table."""
     retry_job(study, job_id)
-    return render(request, "_jobs.html", jobs=recent_jobs(study))
+    return _shown(request, study, job_id, view)
+
+
+@router.post("/jobs/{job_id}/cancel", name="cancel_job")
+def cancel(request: Request, study: CurrentStudy, job_id: JobId, view: View = Form("table")):
+    """Stop a queued or running job (audited; nothing it was making is stored) and show the table."""
+    cancel_job(study, job_id)
+    return _shown(request, study, job_id, view)

@@ -6,6 +6,7 @@
  *   selection.js  the menu over a text selection in the reader
  *   dialogs.js    the reader's dialogs for codes, extracts, notes and annotations
  *   editor.js     the correction editor's transcription keys
+ *   upload.js     the import page's file drop zones and upload limits
  *   forms.js      the set-up forms: rows added on request, invalid controls marked
  */
 import { carryCsrfToken } from "./http.js";
@@ -14,8 +15,10 @@ import { editor } from "./editor.js";
 import { setupForms } from "./forms.js";
 import { reader } from "./reader.js";
 import { selectionMenu } from "./selection.js";
+import { uploads } from "./upload.js";
 
 carryCsrfToken();
+uploads();
 setupForms();
 
 const transcript = document.getElementById("reader");

@@ -57,7 +57,8 @@ def create_team_app(settings: TeamSettings, *, study: OpenStudy | None = None,
     # Starlette would redirect a stray trailing slash to an absolute URL built from the Host header.
     app.router.redirect_slashes = False
     app.add_middleware(TeamGuard, study=study, sessions=app.state.sessions, secure=secure)
-    app.add_middleware(BodyLimit)  # outermost: no body is read past its cap, not even by the guard
+    # outermost: no body is read past its cap, not even by the guard; recordings up to the media limit
+    app.add_middleware(BodyLimit, media_limit=settings.media_limit_bytes)
     send_security_headers(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in ROUTERS:
