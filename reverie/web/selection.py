@@ -1,17 +1,18 @@
 """A mouse selection in the reader, turned into code-point offsets on the version being read.
 
 The browser knows which lines the selection starts and ends on and, within each line's shown text,
-UTF-16 offsets; it also sends the text it saw. Where the shown line is the stored line (the
-analysis view), the offsets are converted exactly (:mod:`reverie.core.offsets`). Where the view
-changed the text (the reading view hides notation; measured pauses are drawn in), the selected
-words are looked for in the stored lines instead, nearest the offsets given, so a selection never
-lands on text the researcher did not see.
+UTF-16 offsets, the view it was in and the text it saw. The offsets are converted to code points
+on the line as that view shows it (:mod:`reverie.core.offsets`), then mapped back to the stored
+text (:mod:`reverie.core.shown`: the reading view hides notation, the analysis view draws measured
+pauses in). Only if the text seen does not match is it looked for in the stored lines instead, so
+a selection never lands on text the researcher did not see.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -19,11 +20,8 @@ from reverie.core.errors import InvalidInput
 from reverie.core.layout import line_range_for_span
 from reverie.core.offsets import utf16_to_cp
 from reverie.services.study.context import OpenStudy
-from reverie.services.transcripts.versions import (
-    text_window,
-    version_info,
-    version_lines,
-)
+from reverie.services.transcripts.annotations import shown_lines
+from reverie.services.transcripts.versions import text_window, version_info, version_lines
 
 
 class Selection(BaseModel):
@@ -34,6 +32,7 @@ class Selection(BaseModel):
     end_line: int
     end_offset: int = Field(ge=0)
     exact: str = Field(min_length=1, max_length=200_000)
+    view: Literal["reading", "analysis"] = "analysis"  # the view the offsets were taken in
 
 
 @dataclass(frozen=True)
@@ -49,23 +48,38 @@ def _squash(text: str) -> str:
 
 
 def resolve(study: OpenStudy, code: str, round_no: int, selection: Selection) -> Span:
-    """The code-point span of the current version that the selection covers."""
+    """The code-point span of the current version that the selection covers.
+
+    The offsets are on the lines as the selection's view showed them; each shown line maps back
+    to stored offsets, so a selection across a hidden ``[laughs]`` covers it in the stored text.
+    """
     if (selection.end_line, selection.end_offset) <= (selection.start_line, selection.start_offset):
         raise InvalidInput("the selection is empty; select some words of the transcript")
     info = version_info(study, code, round_no)
     chosen = version_lines(study, info.id, selection.start_line, selection.end_line)
-    first, last = chosen[0], chosen[-1]
-    base = first.start
-    with study.read() as session:  # only the selected lines' stretch of the text, not all of it
-        text = text_window(session, info.id, base, last.end)
+    shown = shown_lines(study, info.id, info.notation_profile, selection.start_line, selection.end_line,
+                        selection.view)
+    first, last = shown[0], shown[-1]
     try:
-        start = utf16_to_cp(text[:first.end - base], selection.start_offset)
-        end = last.start - base + utf16_to_cp(text[last.start - base:], selection.end_offset)
+        a = utf16_to_cp(first.text, selection.start_offset)
+        b = utf16_to_cp(last.text, selection.end_offset)
     except InvalidInput:
-        start = end = -1
-    if not (0 <= start < end and _squash(text[start:end]) == _squash(selection.exact)):
-        start, end = _find_quote(text, 0, len(text), selection.exact, near=max(start, 0))
-    return Span(base + start, base + end, *line_range_for_span(chosen, base + start, base + end))
+        a = b = -1
+    if a >= 0 and b >= 0:
+        seen = [first.text[a:]] if first is not last else [first.text[a:b]]
+        if first is not last:
+            seen += [line.text for line in shown[1:-1]] + [last.text[:b]]
+        if _squash("\n".join(seen)) == _squash(selection.exact):
+            start = first.start + first.shown.stored_offset(a)
+            end = last.start + last.shown.stored_end(b)
+            if start < end:
+                return Span(start, end, *line_range_for_span(chosen, start, end))
+    base = chosen[0].start
+    with study.read() as session:  # only the selected lines' stretch of the text, not all of it
+        text = text_window(session, info.id, base, chosen[-1].end)
+    found = _find_quote(text, 0, len(text), selection.exact, near=0)
+    start, end = base + found[0], base + found[1]
+    return Span(start, end, *line_range_for_span(chosen, start, end))
 
 
 def _find_quote(text: str, lo: int, hi: int, exact: str, near: int) -> tuple[int, int]:

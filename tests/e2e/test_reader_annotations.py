@@ -106,7 +106,7 @@ def test_codes_and_reported_speech_appear_on_their_lines_as_soon_as_they_are_sav
     code.get_by_role("button", name="Apply code").click()
     expect(page.locator("#messages")).to_contain_text("coded P1 lines 6-6")
     expect(page.locator("#L6 .bars")).to_have_attribute("aria-label", "Coded: milk as emblem")
-    expect(page.locator("#L6 .code-tag")).to_have_text("milk as emblem")
+    expect(page.locator("#L6 .code-tag .code-label")).to_have_text("milk as emblem")
     expect(page.locator("#L5 .bars i.on")).to_have_count(0)
 
     page.evaluate(SELECT, [6, "She asked him whether he had milk"])

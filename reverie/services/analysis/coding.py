@@ -24,7 +24,7 @@ from reverie.services.study.context import OpenStudy
 from reverie.services.study.interviews import find_interview
 from reverie.services.study.participants import ensure_not_withdrawn
 from reverie.services.transcripts.versions import resolve_target
-from reverie.store.models import Code, Coding, Transcript, TranscriptVersion
+from reverie.store.models import Code, Coding, Interview, Participant, Transcript, TranscriptVersion
 
 _COLOUR = re.compile(r"^(#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?)?$")
 # Participant columns a crosstab may group by; anything else is read from ``attributes``.
@@ -146,26 +146,109 @@ def list_codes(study: OpenStudy, *, include_merged: bool = False) -> list[CodeVi
 
 def apply_code(study: OpenStudy, code: str, participant: str, *, round_no: int = 1,
                lines: tuple[int, int] | None = None, span: tuple[int, int] | None = None, note: str = "") -> Coding:
-    """Code a line range or a character span of a participant's locked transcript; the coder is you."""
+    """Code a line range or a character span of a participant's locked transcript; the coder is you.
+
+    The same code on the very same span twice is refused: it would count twice and say nothing more.
+    """
     if (lines is None) == (span is None):
         raise InvalidInput("give either a line range or a character span to code")
     ensure_not_withdrawn(study, participant)
     payload: dict[str, Any] = {"code": code, "participant": participant, "round": round_no}
     with study.write("coding.add", target=f"code:{code}", payload=payload) as s:
-        record = find_code(s, study, code)
-        if record.status != "active":
-            raise Conflict(f"code {code!r} is {record.status}; apply the code it was merged into")
-        version = locked_version(s, study, participant, round_no)
-        target = resolve_target(study, s, version.id, lines, span)
-        coding = Coding(guid=str(uuid.uuid4()), code_id=record.id, version_id=version.id, start_offset=target.start,
-                        end_offset=target.end, start_line=target.first_line, end_line=target.last_line,
-                        selector=target.selector, coder=study.actor, note=note,
-                        created_by=study.actor)
-        s.add(coding)
-        s.flush()
-        payload.update(id=coding.id, lines=[target.first_line, target.last_line], version=version.number)
+        coding = _insert_coding(s, study, code, participant, round_no, lines, span, note, payload)
     return coding
 
+
+def _insert_coding(s, study: OpenStudy, code: str, participant: str, round_no: int,
+                   lines: tuple[int, int] | None, span: tuple[int, int] | None, note: str, payload: dict,
+                   guid: str | None = None) -> Coding:
+    record = find_code(s, study, code)
+    if record.status != "active":
+        raise Conflict(f"code {code!r} is {record.status}; apply the code it was merged into")
+    version = locked_version(s, study, participant, round_no)
+    target = resolve_target(study, s, version.id, lines, span)
+    twin = s.execute(select(Coding.id).where(Coding.version_id == version.id, Coding.code_id == record.id,
+                                             Coding.start_offset == target.start,
+                                             Coding.end_offset == target.end)).first()
+    if twin:
+        where = (f"line {target.first_line}" if target.first_line == target.last_line
+                 else f"lines {target.first_line}-{target.last_line}")
+        raise Conflict(f"{record.label!r} is already applied to exactly these words ({participant} {where}); "
+                       "select other words or choose another code")
+    coding = Coding(guid=guid or str(uuid.uuid4()), code_id=record.id, version_id=version.id,
+                    start_offset=target.start, end_offset=target.end, start_line=target.first_line,
+                    end_line=target.last_line, selector=target.selector, coder=study.actor, note=note,
+                    created_by=study.actor)
+    s.add(coding)
+    s.flush()
+    payload.update(id=coding.id, lines=[target.first_line, target.last_line], version=version.number)
+    return coding
+
+
+@dataclass(frozen=True)
+class RemovedCoding:
+    """What a removed coding was, enough to put it back exactly (the undo of a removal)."""
+
+    id: int
+    guid: str
+    code: str
+    participant: str
+    round: int
+    start_offset: int
+    end_offset: int
+    start_line: int
+    end_line: int
+    note: str
+    coder: str
+
+
+def _coding_place(s, coding_id: int) -> tuple[Coding, Code, str, int]:
+    row = s.execute(select(Coding, Code, Participant.code, Interview.round)
+                    .join(Code, Code.id == Coding.code_id)
+                    .join(TranscriptVersion, TranscriptVersion.id == Coding.version_id)
+                    .join(Transcript, Transcript.id == TranscriptVersion.transcript_id)
+                    .join(Interview, Interview.id == Transcript.interview_id)
+                    .join(Participant, Participant.id == Interview.participant_id)
+                    .where(Coding.id == coding_id)).first()
+    if row is None:
+        raise NotFound(f"no coding {coding_id}; it may have been removed already")
+    return tuple(row)
+
+
+def remove_coding(study: OpenStudy, coding_id: int, why: str = "", *, action: str = "coding.remove") -> RemovedCoding:
+    """Take a coding off its words; the audit event keeps what it was, so it can be put back."""
+    payload: dict[str, Any] = {"id": coding_id}
+    with study.write(action, target=f"coding:{coding_id}", why=why, payload=payload) as s:
+        coding, code, participant, round_no = _coding_place(s, coding_id)
+        if code.study_id != study.study_id:
+            raise NotFound(f"no coding {coding_id} in this study")
+        removed = RemovedCoding(coding.id, coding.guid, code.label, participant, round_no, coding.start_offset,
+                                coding.end_offset, coding.start_line, coding.end_line, coding.note, coding.coder)
+        payload.update(guid=coding.guid, code=code.label, code_guid=code.guid, participant=participant,
+                       round=round_no, version_id=coding.version_id, span=[coding.start_offset, coding.end_offset],
+                       lines=[coding.start_line, coding.end_line], coder=coding.coder, note=coding.note,
+                       # the quoted words as top-level word fields, so a withdrawal can erase them
+                       **{k: v for k, v in (coding.selector or {}).items() if k in ("exact", "prefix", "suffix")})
+        s.delete(coding)
+    return removed
+
+
+def undo_apply(study: OpenStudy, coding_id: int) -> RemovedCoding:
+    """Undo the coding just applied: it is removed again, recorded as an undo."""
+    return remove_coding(study, coding_id, why="undo", action="coding.undo_add")
+
+
+def restore_coding(study: OpenStudy, removed: RemovedCoding) -> Coding:
+    """Undo a removal: the same code on the same span again, with its note and GUID, recorded as an undo."""
+    ensure_not_withdrawn(study, removed.participant)
+    payload: dict[str, Any] = {"code": removed.code, "participant": removed.participant, "round": removed.round,
+                               "restores": removed.id, "guid": removed.guid}
+    with study.write("coding.undo_remove", target=f"code:{removed.code}", why="undo", payload=payload) as s:
+        taken = s.execute(select(Coding.id).where(Coding.guid == removed.guid)).first()
+        coding = _insert_coding(s, study, removed.code, removed.participant, removed.round, None,
+                                (removed.start_offset, removed.end_offset), removed.note, payload,
+                                guid=None if taken else removed.guid)
+    return coding
 
 
 # Drawn for a code that has no colour of its own (most do not): distinct, readable on white, and

@@ -15,6 +15,7 @@ with the codes and annotations on it, found by line number or by a moment of the
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ from sqlalchemy import func, select
 
 from reverie.core.errors import InvalidInput
 from reverie.core.layout import line_range_for_span
+from reverie.core.notation import render_pause
+from reverie.core.shown import ShownText, identity, reading, with_pauses
 from reverie.core.vocab import ANNOTATION_KINDS, NONVERBAL_KINDS
 from reverie.services.analysis.coding import (
     AppliedCode,
@@ -34,10 +37,9 @@ from reverie.services.study.participants import ensure_not_withdrawn
 from reverie.services.transcripts.versions import (
     lines_touching,
     resolve_target,
-    show_lines,
     version_info,
 )
-from reverie.store.models import Annotation, TranscriptLine
+from reverie.store.models import Annotation, Extract, LogAnchor, ReflexiveEntry, TranscriptLine
 
 NONVERBAL_SOURCES = ("recording", "interviewer_notes", "reflexive_log")
 # The kinds the reader draws in its margin; pauses and emphasis are drawn into the text itself.
@@ -156,6 +158,36 @@ def list_annotations(study: OpenStudy, participant: str, round_no: int = 1, *, k
 # --- the reader's windows ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class Segment:
+    """A stretch of a shown line and the codings covering all of it (none for plain text)."""
+
+    text: str
+    codings: tuple[AppliedCode, ...]
+
+    @property
+    def labels(self) -> str:
+        return ", ".join(dict.fromkeys(c.label for c in self.codings))
+
+    @property
+    def menu(self) -> list[list]:
+        """What the highlight's menu lists: each coding's id, code label, lines and colour."""
+        return [[c.id, c.label, c.start_line, c.end_line, c.color] for c in self.codings]
+
+
+@dataclass(frozen=True)
+class MarginMark:
+    """An extract or a reflexive note where it begins: its handle or title, and what it says."""
+
+    kind: str  # "extract" or "note"
+    id: int
+    handle: str
+    title: str
+    start_line: int
+    end_line: int
+    text: str
+
+
+@dataclass(frozen=True)
 class MarkedLine:
     """A numbered line with the codes that cover it and the margin labels that begin on it."""
 
@@ -167,6 +199,13 @@ class MarkedLine:
     code_ids: frozenset[int]
     tags: tuple[AppliedCode, ...]
     notes: tuple[AnnotationView, ...]
+    segments: tuple[Segment, ...] = ()
+    marks: tuple[MarginMark, ...] = ()
+
+    @property
+    def begins(self) -> frozenset[int]:
+        """The codes whose codings begin on this line (a stripe's label goes there)."""
+        return frozenset(c.code_id for c in self.tags)
 
 
 @dataclass(frozen=True)
@@ -177,13 +216,114 @@ class ReaderWindow:
     codes: tuple[AppliedCode, ...]
 
 
+@dataclass(frozen=True)
+class StoredLine:
+    """A stored line of a version and how the chosen view shows it."""
+
+    number: int
+    speaker: str | None
+    start: int
+    end: int
+    time_start: float | None
+    time_end: float | None
+    shown: ShownText | None  # None: shown exactly as stored
+
+    @property
+    def text(self) -> str:
+        assert self.shown is not None
+        return self.shown.text
+
+    def to_shown(self, offset: int) -> int:
+        """Where a stored offset of the version falls in the shown line (clamped to the line)."""
+        within = max(0, min(offset - self.start, self.end - self.start))
+        if self.shown is None:
+            return within
+        return self.shown.shown_offset(within)
+
+
+def shown_lines(study: OpenStudy, version_id: int, profile: str, first: int, last: int,
+                view: str = "analysis") -> list[StoredLine]:
+    """Lines ``first``-``last`` of a version as the view shows them, each with its map to stored offsets.
+
+    The reading view hides notation; the analysis view draws measured pauses in. One query for the
+    lines and one for the pauses of the window, whatever its length.
+    """
+    if view not in ("reading", "analysis"):
+        raise InvalidInput(f"unknown view {view!r}: use reading or analysis")
+    with study.read() as s:
+        rows = s.execute(select(TranscriptLine.number, TranscriptLine.speaker, TranscriptLine.first_of_turn,
+                                TranscriptLine.text, TranscriptLine.start_offset, TranscriptLine.end_offset,
+                                TranscriptLine.time_start, TranscriptLine.time_end)
+                         .where(TranscriptLine.version_id == version_id, TranscriptLine.number >= first,
+                                TranscriptLine.number <= last).order_by(TranscriptLine.number)).all()
+        pauses = []
+        if rows and view == "analysis":
+            pauses = s.execute(select(Annotation.start_offset, Annotation.data).where(
+                Annotation.version_id == version_id, Annotation.kind == "pause",
+                Annotation.start_offset >= rows[0].start_offset,
+                Annotation.start_offset <= rows[-1].end_offset)).all()
+    marks: dict[int, list[tuple[int, str]]] = {}
+    if pauses:
+        starts = [row.start_offset for row in rows]
+        for offset, data in pauses:
+            row = rows[max(bisect_right(starts, offset) - 1, 0)]
+            marks.setdefault(row.number, []).append((offset - row.start_offset,
+                                                     render_pause(float((data or {}).get("seconds", 0)), profile)))
+    out = []
+    for row in rows:
+        if view == "reading":
+            shown = reading(row.text, profile)
+        elif row.number in marks:
+            shown = with_pauses(row.text, marks[row.number])
+        else:
+            shown = identity(row.text)
+        out.append(StoredLine(row.number, row.speaker if row.first_of_turn else None, row.start_offset,
+                              row.end_offset, row.time_start, row.time_end, shown))
+    return out
+
+
+def _segments(line: StoredLine, covering: list[AppliedCode]) -> tuple[Segment, ...]:
+    text = line.text
+    if not covering:
+        return (Segment(text, ()),)
+    spans = [(line.to_shown(c.start_offset), line.to_shown(c.end_offset), c) for c in covering]
+    cuts = sorted({0, len(text), *(a for a, _, _ in spans), *(b for _, b, _ in spans)})
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        if a < b:
+            out.append(Segment(text[a:b], tuple(c for lo, hi, c in spans if lo <= a and hi >= b)))
+    return tuple(out)
+
+
+def _margin_marks(study: OpenStudy, version_id: int, first: int, last: int) -> list[MarginMark]:
+    """Extracts and current reflexive notes on the version's lines ``first``-``last``, in line order."""
+    with study.read() as s:
+        extracts = s.execute(select(Extract.id, Extract.handle_no, Extract.title, Extract.start_line,
+                                    Extract.end_line, Extract.status)
+                             .where(Extract.version_id == version_id, Extract.start_line <= last,
+                                    Extract.end_line >= first)).all()
+        entries = s.execute(select(ReflexiveEntry.id, ReflexiveEntry.parts, LogAnchor.start_line, LogAnchor.end_line,
+                                   ReflexiveEntry.author)
+                            .join(LogAnchor, LogAnchor.entry_id == ReflexiveEntry.id)
+                            .where(LogAnchor.version_id == version_id, LogAnchor.start_line.is_not(None),
+                                   LogAnchor.start_line <= last, LogAnchor.end_line >= first,
+                                   ReflexiveEntry.superseded.is_(False))).all()
+    marks = [MarginMark("extract", e.id, f"E{e.handle_no}", e.title or f"Extract E{e.handle_no}", e.start_line,
+                        e.end_line, f"{e.status.replace('_', ' ')} extract") for e in extracts]
+    marks += [MarginMark("note", n.id, "Note", "Reflexive note", n.start_line, n.end_line,
+                         " · ".join(str(v) for v in (n.parts or {}).values() if str(v).strip()) + f" ({n.author})")
+              for n in entries]
+    return sorted(marks, key=lambda m: (m.start_line, m.kind, m.id))
+
+
 def reader_window(study: OpenStudy, participant: str, round_no: int = 1, *, count: int, first: int | None = None,
                   at: float | None = None, view: str = "analysis", marks: bool = True) -> ReaderWindow:
     """``count`` lines from line ``first``, or centred on the line spoken at ``at`` seconds, with their marks.
 
     The range is clamped to the transcript's own line numbers. A code or annotation that began
     above the window is labelled again on the window's first line, so every window reads alone.
-    Without ``marks`` the lines come bare: no codes and no annotations (a transcriber's view).
+    Each line comes cut into segments with the codings covering each, for highlighting the coded
+    words. Without ``marks`` the lines come bare: no codes and no annotations (a transcriber's view).
     """
     if (first is None) == (at is None):
         raise InvalidInput("ask for a window by its first line or by a time in the recording, not both")
@@ -196,21 +336,33 @@ def reader_window(study: OpenStudy, participant: str, round_no: int = 1, *, coun
     last = min(first + count - 1, info.last_line)
     if first > last:
         return ReaderWindow((), ())
-    shown = show_lines(study, participant, round_no, first=first, last=last, view=view)
+    shown = shown_lines(study, info.id, info.notation_profile, first, last, view)
     codings = list_codings(study, participant, round_no, lines=(first, last)) if marks else []
     notes = list_annotations(study, participant, round_no, kinds=MARGIN_KINDS, lines=(first, last)) if marks else []
+    extra = _margin_marks(study, info.id, first, last) if marks else []
     top = shown[0].number if shown else first
+    # Each coding is filed under the lines it covers once, so a window costs its codings' lengths,
+    # not lines × codings.
+    covering: dict[int, list[AppliedCode]] = {}
+    starting: dict[int, list] = {}
+    for c in codings:
+        for number in range(max(c.start_line, top), min(c.end_line, last) + 1):
+            covering.setdefault(number, []).append(c)
+    for item in (*codings, *notes, *extra):
+        starting.setdefault(max(item.start_line, top), []).append(item)
 
-    def begins(item, number: int) -> bool:
-        return item.start_line == number or (number == top and item.start_line < top)
-
-    lines = tuple(MarkedLine(line.number, line.speaker, line.text, line.time_start, line.time_end,
-                             frozenset(c.code_id for c in codings if c.start_line <= line.number <= c.end_line),
-                             tuple(c for c in codings if begins(c, line.number)),
-                             tuple(n for n in notes if begins(n, line.number)))
-                  for line in shown)
+    lines = []
+    for line in shown:
+        here = covering.get(line.number, [])
+        begin = starting.get(line.number, [])
+        lines.append(MarkedLine(line.number, line.speaker, line.text, line.time_start, line.time_end,
+                                frozenset(c.code_id for c in here),
+                                tuple(c for c in begin if isinstance(c, AppliedCode)),
+                                tuple(n for n in begin if isinstance(n, AnnotationView)),
+                                _segments(line, here),
+                                tuple(m for m in begin if isinstance(m, MarginMark))))
     columns = {c.code_id: c for c in reversed(codings)}  # the first coding of each code, in text order
-    return ReaderWindow(lines, tuple(sorted(columns.values(), key=lambda c: (c.start_offset, c.id))))
+    return ReaderWindow(tuple(lines), tuple(sorted(columns.values(), key=lambda c: (c.start_offset, c.id))))
 
 
 def _line_at(study: OpenStudy, version_id: int, seconds: float, *, default: int) -> int:

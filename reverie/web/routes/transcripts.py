@@ -32,7 +32,8 @@ View = Literal["reading", "analysis"]
 def reader(request: Request, study: CurrentStudy, code: str, round_no: int, view: View = "analysis"):
     info = version_info(study, code, round_no)
     analysis = sees_analysis(request)  # a transcriber's reader has no codebook and no coding tools
-    return render(request, "transcript.html", info=info, view=view, window=WINDOW, analysis=analysis,
+    coding = analysis and info.status == "locked"  # codes go on locked line numbers only
+    return render(request, "transcript.html", info=info, view=view, window=WINDOW, analysis=analysis, coding=coding,
                   recording=find_recording(study, code, round_no), codes=list_codes(study) if analysis else [],
                   note_fields=template_fields(study_template(study)), code_kinds=CODE_KINDS, sources=SELECTION_SOURCES,
                   nonverbal_kinds=NONVERBAL_KINDS, nonverbal_sources=NONVERBAL_SOURCES)

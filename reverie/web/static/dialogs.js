@@ -1,7 +1,11 @@
 /* The reader's dialogs (#dlg-code, #dlg-extract, #dlg-note, #dlg-nonverbal, #dlg-reported): each
- * shows the chosen text, sends its fields as the JSON body its route expects, says what the server
- * answered and asks the reader to show the lines that changed ("reverie:lines-changed" on #reader).
- * Enter in a one-line field (or Ctrl+Enter anywhere) submits; Escape or Cancel closes unsent.
+ * opens empty on the chosen text, sends its fields as the JSON body its route expects, says what
+ * the server answered and asks the reader to show the lines that changed ("reverie:lines-changed"
+ * on #reader). Enter in a one-line field (or Ctrl+Enter anywhere) submits; Escape or Cancel closes
+ * unsent. A refusal stays in the dialog, beside the field it is about, with what was typed kept.
+ *
+ * Applying or removing a code offers Undo on the message line (and Ctrl+Z in the reader, which
+ * sends "reverie:undo" on #reader): undo posts back what the server handed out for it.
  */
 import { ask } from "./http.js";
 import { say } from "./messages.js";
@@ -48,20 +52,105 @@ function submitOnEnter(form) {
   });
 }
 
+// Words in a refusal that name a field: the error is shown beside that field.
+const FIELD_WORDS = [
+  [/\bkind\b/i, "kind"], [/voice|figure/i, "voiced_figure"], [/describe|description/i, "description"],
+  [/timecode|time\b/i, "time_from"], [/source/i, "source"], [/\bwhy\b|reason/i, "why"], [/title/i, "title"],
+];
+
+function culprit(form, message) {
+  for (const [pattern, name] of FIELD_WORDS) {
+    const field = form.elements.namedItem(name);
+    if (field && pattern.test(message) && field.tagName) return field;
+  }
+  return form.querySelector("[required]") || form.querySelector("input, textarea, select");
+}
+
+function clearError(form) {
+  form.querySelectorAll(".field-error").forEach((el) => el.remove());
+  form.querySelectorAll("[aria-invalid]").forEach((field) => {
+    field.removeAttribute("aria-invalid");
+    field.removeAttribute("aria-describedby");
+  });
+}
+
+function showError(form, message) {
+  clearError(form);
+  const field = culprit(form, message);
+  const error = document.createElement("p");
+  error.className = "field-error";
+  error.id = `${form.closest("dialog").id}-error`;
+  error.setAttribute("role", "alert");
+  error.textContent = message;
+  (field.closest("label") || field).after(error);
+  field.setAttribute("aria-invalid", "true");
+  field.setAttribute("aria-describedby", error.id);
+  field.focus();
+}
+
+const undoers = new WeakMap();
+
+/* Undo of the last apply or removal of a code, offered on the message line: one per reader. */
+export function undoer(root) {
+  if (!undoers.has(root)) undoers.set(root, makeUndoer(root));
+  return undoers.get(root);
+}
+
+function makeUndoer(root) {
+  let last = null;
+
+  async function undo() {
+    if (!last) { say("nothing to undo"); return; }
+    const sent = last;
+    last = null;
+    try {
+      const answer = await (await ask(root.dataset.undoUrl, { method: "POST", json: sent })).json();
+      say(answer.message);
+      const [from, to] = answer.lines;
+      root.dispatchEvent(new CustomEvent("reverie:lines-changed", { detail: { from, to } }));
+    } catch (error) {
+      say(error.message, "error");
+    }
+  }
+
+  root.addEventListener("reverie:undo", undo);
+
+  return {
+    /* Say what the server answered; when it can be undone, with an Undo button beside it. */
+    answered(answer) {
+      say(answer.message);
+      last = answer.undo || null;
+      if (!last) return;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "undo";
+      button.textContent = "Undo";
+      button.setAttribute("aria-label", `Undo: ${answer.message}`);
+      button.addEventListener("click", () => { button.disabled = true; undo(); });
+      document.querySelector("#messages .message")?.append(" ", button);
+    },
+  };
+}
+
 /* The dialogs of the reader in `root`; `open(id, chosen)` shows dialog `id` for the chosen text. */
-export function selectionDialogs(root) {
+export function selectionDialogs(root, undo = undoer(root)) {
   let pending = null;
 
   document.querySelectorAll("dialog form[data-action]").forEach((form) => {
     submitOnEnter(form);
+    const dialog = form.closest("dialog");
+    // Escape (the dialog's cancel) and Cancel close unsent; the next opening starts empty anyway.
+    dialog.addEventListener("close", () => clearError(form));
+    form.addEventListener("input", (event) => {
+      if (event.target.getAttribute("aria-invalid")) clearError(form);
+    });
     form.addEventListener("submit", async (event) => {
-      const dialog = form.closest("dialog");
       if (event.submitter && event.submitter.value === "cancel") return;
       event.preventDefault();
       const sent = body(form, pending);
       try {
         const answer = await (await ask(form.dataset.action, { method: "POST", json: sent })).json();
-        say(answer.message);
+        undo.answered(answer);
         if ("label" in sent && sent.kind) {
           const option = document.createElement("option");
           option.value = sent.label;
@@ -73,16 +162,18 @@ export function selectionDialogs(root) {
         const [from, to] = answer.lines || [sent.start_line, sent.end_line];
         root.dispatchEvent(new CustomEvent("reverie:lines-changed", { detail: { from, to } }));
       } catch (error) {
-        say(error.message, "error");
-        dialog.close();
+        showError(form, error.message);  // the dialog stays open with what was typed
       }
     });
   });
 
   return {
     open(id, chosen) {
-      pending = chosen;
+      pending = { ...chosen, view: root.dataset.view };
       const dialog = document.getElementById(id);
+      const form = dialog.querySelector("form");
+      form.reset();
+      clearError(form);
       const quote = chosen.exact.length > 240 ? `${chosen.exact.slice(0, 240)}…` : chosen.exact;
       const lines = chosen.start_line === chosen.end_line ? `line ${chosen.start_line}`
         : `lines ${chosen.start_line}-${chosen.end_line}`;
@@ -90,5 +181,6 @@ export function selectionDialogs(root) {
       dialog.showModal();
       dialog.querySelector("input, textarea, select").focus();
     },
+    undo,
   };
 }

@@ -3,6 +3,10 @@
  * highlights the line being played (fetching its window when it is not in the page), and the
  * annotation marks in the margin. After a save elsewhere it fetches the lines that changed again
  * (the "reverie:lines-changed" event on #reader).
+ * Keys: j/k move the line focus, Shift+J/K extend a picked run of lines (shown highlighted), and
+ * c, e, n code, extract or note the picked lines (or the focused one); Ctrl+Z (outside a field)
+ * asks for the last code applied or removed to be undone ("reverie:undo" on #reader). The "Coding
+ * stripes" toggle (remembered in localStorage) widens the code bars into labelled stripes.
  * Transcript text is only ever set with textContent or parsed from server-escaped HTML.
  */
 import { ask } from "./http.js";
@@ -28,7 +32,33 @@ export function adjacent(el, direction) {
   return direction > 0 ? box.firstElementChild : box.lastElementChild;
 }
 
-/* Start the reader in `root`; `codeLine(el)` is what the c key does on a line. */
+const DIALOG_KEYS = { c: "dlg-code", e: "dlg-extract", n: "dlg-note" };
+const STRIPES = "reverie.stripes";
+
+// Ctrl+Z belongs to a field while one has the focus (its own undo), to the reader otherwise.
+function inField(target) {
+  return ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.isContentEditable;
+}
+
+/* The "Coding stripes" toggle: aria-pressed, the reader's class, and the choice kept for next time. */
+function stripes(root) {
+  const toggle = document.getElementById("stripes-toggle");
+  if (!toggle) return;
+  const show = (on) => {
+    toggle.setAttribute("aria-pressed", String(on));
+    root.classList.toggle("stripes", on);
+  };
+  let saved = false;
+  try { saved = localStorage.getItem(STRIPES) === "on"; } catch (_) { /* storage off: not remembered */ }
+  show(saved);
+  toggle.addEventListener("click", () => {
+    const on = toggle.getAttribute("aria-pressed") !== "true";
+    show(on);
+    try { localStorage.setItem(STRIPES, on ? "on" : "off"); } catch (_) { /* storage off */ }
+  });
+}
+
+/* Start the reader in `root`; `codeLine(from, to, dialogId)` is what c, e and n do on lines. */
 export function reader(root, { codeLine }) {
   const first = Number(root.dataset.first);
   const last = Number(root.dataset.last);
@@ -43,6 +73,7 @@ export function reader(root, { codeLine }) {
   let timed = [];
   // Lines are remembered by number, because a window fetched again brings new elements.
   let placeN = null; // the line that holds the reader's place (the one Tab reaches)
+  let anchorN = null; // where a Shift+J/K run of picked lines began (null: no run)
   let targetN = null; // the line of the #L anchor
   let playingN = null; // the line being played
   let timeMiss = null; // the loaded range for which a time had no line, so it is not asked for again
@@ -84,7 +115,25 @@ export function reader(root, { codeLine }) {
     root.querySelectorAll('[tabindex="0"]').forEach((other) => { other.tabIndex = -1; });
     if (!el) return;
     el.tabIndex = 0;
-    el.querySelectorAll(".note-mark").forEach((mark) => { mark.tabIndex = 0; });
+    el.querySelectorAll(".hl, .uncode, .extract-mark, .note-mark").forEach((mark) => { mark.tabIndex = 0; });
+  }
+
+  // The picked run of lines, from the anchor to the place line, drawn on the lines in the page.
+  function picked() {
+    if (anchorN === null || placeN === null) return null;
+    return [Math.min(anchorN, placeN), Math.max(anchorN, placeN)];
+  }
+
+  function drawPicked() {
+    root.querySelectorAll(".line.picked").forEach((el) => el.classList.remove("picked"));
+    const run = picked();
+    if (!run) return;
+    for (let n = run[0]; n <= run[1]; n += 1) line(n)?.classList.add("picked");
+  }
+
+  function unpick() {
+    anchorN = null;
+    drawPicked();
   }
 
   function settle() {
@@ -95,6 +144,7 @@ export function reader(root, { codeLine }) {
     line(targetN)?.classList.add("target");
     line(playingN)?.classList.add("playing");
     rove(line(placeN) || all[0] || null);
+    drawPicked();
   }
 
   function firstInView() {
@@ -196,7 +246,29 @@ export function reader(root, { codeLine }) {
     await fill();
   }
 
-  async function step(direction) {
+  async function extend(direction) {
+    if (anchorN === null) anchorN = placeN;
+    await step(direction, true);
+    drawPicked();
+    const run = picked();
+    if (run) say(`lines ${run[0]}-${run[1]} picked: c code, e extract, n note, Escape to let go`);
+  }
+
+  // c, e or n: the picked run of lines, or else the focused line, into that dialog.
+  function act(key, el) {
+    const run = picked();
+    if (run && run[0] !== run[1]) {
+      const a = line(run[0]);
+      const b = line(run[1]);
+      if (!a || !b) { say(`lines ${run[0]}-${run[1]} are no longer all in the page; pick them again`, "error"); return; }
+      codeLine(a, b, DIALOG_KEYS[key]);
+    } else if (el) {
+      codeLine(el, el, DIALOG_KEYS[key]);
+    }
+  }
+
+  async function step(direction, keepRun = false) {
+    if (!keepRun && anchorN !== null) unpick();
     const from = line(placeN);
     if (!from) return;
     let next = adjacent(from, direction);
@@ -291,21 +363,34 @@ export function reader(root, { codeLine }) {
       mark.setAttribute("aria-expanded", String(mark.getAttribute("aria-expanded") !== "true"));
       return;
     }
+    if (event.target.closest(".hl, .uncode, a")) return; // a highlight's menu, a removal, a link
     const el = event.target.closest(".line");
     if (!el || event.target.closest(".margin") || !getSelection().isCollapsed) return;
+    unpick();
     focusLine(el);
     playFrom(el);
   });
 
   root.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") collapseMarks();
+    if (event.key === "Escape") { collapseMarks(); unpick(); }
     if (typing(event)) return;
     const el = event.target.closest(".line");
-    if (event.key === "j" || event.key === "ArrowDown") { event.preventDefault(); step(1); }
-    else if (event.key === "k" || event.key === "ArrowUp") { event.preventDefault(); step(-1); }
+    if (event.key === "j" || event.key === "ArrowDown" && !event.shiftKey) { event.preventDefault(); step(1); }
+    else if (event.key === "k" || event.key === "ArrowUp" && !event.shiftKey) { event.preventDefault(); step(-1); }
+    else if (event.key === "J") { event.preventDefault(); extend(1); }
+    else if (event.key === "K") { event.preventDefault(); extend(-1); }
     else if (event.key === "Enter" && el) { event.preventDefault(); playFrom(el); }
-    else if (event.key === "c" && el) { event.preventDefault(); codeLine(el); }
+    else if (event.key in DIALOG_KEYS && (el || picked())) { event.preventDefault(); act(event.key, el); }
   });
+
+  document.addEventListener("keydown", (event) => {
+    if (!(event.ctrlKey || event.metaKey) || event.shiftKey || event.altKey || event.key.toLowerCase() !== "z") return;
+    if (inField(event.target) || document.querySelector("dialog[open]") || !root.dataset.undoUrl) return;
+    event.preventDefault();
+    root.dispatchEvent(new CustomEvent("reverie:undo"));
+  });
+
+  stripes(root);
 
   // After a save, the windows holding the lines it touched are fetched again to show the new marks.
   async function refresh(from, to) {

@@ -1,15 +1,23 @@
 /* The selection menu over the reader: a mouse (or Shift+arrow) selection becomes line numbers plus
- * UTF-16 offsets within each line's text (the server turns them into code points on the stored
- * version); the menu's items, and the c key on a line, open the dialog for a code, an extract, a
- * note, a non-verbal annotation or reported speech on it.
+ * UTF-16 offsets within each line's shown text (the server maps them to code points on the stored
+ * version, through the view's hidden notation); the menu's items, and the c, e and n keys on a line
+ * or on lines picked with Shift+J/K, open the dialog for a code, an extract, a note, a non-verbal
+ * annotation or reported speech on it.
+ *
+ * Coded words are highlighted; a click (or Enter) on a highlight opens a small menu of its codings,
+ * each with Remove, as does the remove control of a code label in the margin.
  */
+import { ask } from "./http.js";
 import { say } from "./messages.js";
 import { adjacent } from "./reader.js";
+import { undoer } from "./dialogs.js";
 
 /* The menu for selections in `root`; `open(id, chosen)` opens dialog `id` on the chosen text. */
-export function selectionMenu(root, open) {
+export function selectionMenu(root, open, undo = undoer(root)) {
   const menu = document.getElementById("selection-menu");
+  const codingMenu = document.getElementById("coding-menu");
   let pending = null;
+  let menuFrom = null; // the highlight that opened the codings menu, to return focus to
 
   // A point of the DOM selection as (line, UTF-16 offset within the line's text).
   function pointIn(node, offset) {
@@ -41,7 +49,7 @@ export function selectionMenu(root, open) {
     }
     return {
       start_line: Number(a.line.dataset.n), start_offset: a.offset,
-      end_line: Number(b.line.dataset.n), end_offset: b.offset, exact: parts.join("\n"),
+      end_line: Number(b.line.dataset.n), end_offset: b.offset, exact: parts.join("\n"), view: root.dataset.view,
     };
   }
 
@@ -74,6 +82,88 @@ export function selectionMenu(root, open) {
     open(id, pending);
   }
 
+  // --- removing a coding ------------------------------------------------------------------------
+
+  async function remove(codingId) {
+    hideCodings(false);
+    try {
+      const url = root.dataset.removeUrl.replace(/\/0\/remove$/, `/${codingId}/remove`);
+      const answer = await (await ask(url, { method: "POST", json: {} })).json();
+      undo.answered(answer);
+      const [from, to] = answer.lines;
+      root.dispatchEvent(new CustomEvent("reverie:lines-changed", { detail: { from, to } }));
+    } catch (error) {
+      say(error.message, "error");
+    }
+  }
+
+  function hideCodings(refocus = true) {
+    if (codingMenu.hidden) return;
+    codingMenu.hidden = true;
+    if (refocus && menuFrom && menuFrom.isConnected) menuFrom.focus();
+    menuFrom = null;
+  }
+
+  function showCodings(mark) {
+    const codings = JSON.parse(mark.dataset.codings || "[]");
+    const items = codings.map(([id, label, a, b, color]) => {
+      const row = document.createElement("div");
+      row.className = "coding-item";
+      row.setAttribute("role", "none");
+      row.style.setProperty("--code", color);
+      const name = document.createElement("span");
+      name.textContent = `${label} (lines ${a}–${b})`;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.setAttribute("role", "menuitem");
+      button.dataset.coding = id;
+      button.textContent = "Remove";
+      button.setAttribute("aria-label", `Remove code ${label} from lines ${a}–${b}`);
+      row.append(name, button);
+      return row;
+    });
+    codingMenu.replaceChildren(...items);
+    const rect = mark.getBoundingClientRect();
+    codingMenu.style.left = `${Math.max(8, rect.left)}px`;
+    codingMenu.style.top = `${rect.bottom + 6}px`;
+    codingMenu.hidden = false;
+    menuFrom = mark;
+    codingMenu.querySelector("button")?.focus();
+  }
+
+  codingMenu.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-coding]");
+    if (button) remove(Number(button.dataset.coding));
+  });
+  codingMenu.addEventListener("keydown", (event) => {
+    const buttons = Array.from(codingMenu.querySelectorAll("button"));
+    const at = buttons.indexOf(document.activeElement);
+    if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); hideCodings(); }
+    else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      buttons[(at + step + buttons.length) % buttons.length]?.focus();
+    } else if (event.key === "Tab") hideCodings(false);
+  });
+  document.addEventListener("click", (event) => {
+    if (!codingMenu.hidden && !codingMenu.contains(event.target) && !event.target.closest(".hl")) hideCodings(false);
+  });
+
+  root.addEventListener("click", (event) => {
+    const uncode = event.target.closest(".uncode");
+    if (uncode) { remove(Number(uncode.dataset.coding)); return; }
+    const mark = event.target.closest(".hl");
+    if (mark && getSelection().isCollapsed) showCodings(mark);
+  });
+  root.addEventListener("keydown", (event) => {
+    const mark = event.target.closest && event.target.closest(".hl");
+    if (mark && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      event.stopPropagation();
+      showCodings(mark);
+    }
+  }, true);
+
   root.addEventListener("mouseup", () => setTimeout(update, 0));
   root.addEventListener("keyup", (event) => { if (event.shiftKey) update(); });
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") hide(); });
@@ -84,13 +174,21 @@ export function selectionMenu(root, open) {
   });
 
   return {
-    /* The c key: the whole of one line, to code. */
-    codeLine(el) {
-      const text = el.querySelector(".tx").textContent;
-      if (!text.trim()) { say(`line ${el.dataset.n} is empty`, "error"); return; }
-      const n = Number(el.dataset.n);
-      pending = { start_line: n, start_offset: 0, end_line: n, end_offset: text.length, exact: text };
-      choose("dlg-code");
+    /* The c, e and n keys: whole lines `from`-`to` (one line when `to` is not given) into dialog `id`. */
+    codeLine(from, to = from, id = "dlg-code") {
+      const parts = [];
+      for (let el = from; el; el = adjacent(el, 1)) {
+        parts.push(el.querySelector(".tx").textContent);
+        if (el === to) break;
+      }
+      const exact = parts.join("\n");
+      const lines = from === to ? `line ${from.dataset.n}` : `lines ${from.dataset.n}-${to.dataset.n}`;
+      if (!exact.trim()) { say(`${lines} ${from === to ? "is" : "are"} empty`, "error"); return; }
+      pending = {
+        start_line: Number(from.dataset.n), start_offset: 0, end_line: Number(to.dataset.n),
+        end_offset: parts[parts.length - 1].length, exact, view: root.dataset.view,
+      };
+      choose(id);
     },
   };
 }
