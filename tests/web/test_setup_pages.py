@@ -277,3 +277,24 @@ def test_schedule_versions_with_their_question_check(client, study_dir):
         (1, "opening", "Can you tell me about your work?"), (2, "narrative", "Why did you become a nurse?")]
     assert rows(study_dir, "SELECT version, pilot_tested, note FROM schedules") == [(1, 1, "first draft")]
     assert client.get("/schedule?version=7").status_code == 422
+
+
+def test_withdrawal_is_not_a_status_to_pick_and_removing_data_says_what_went(client, study_dir):
+    answer = client.post("/participants/P1", headers=HTMX, data={"status": "withdrawn"})
+    assert answer.status_code == 422 and "Withdrawal form" in slot(answer.text, "edit-participant", "status")
+    assert rows(study_dir, "SELECT status FROM participants WHERE code = 'P1'") == [("consented",)]
+    client.post("/participants/P1/withdrawal", headers=HTMX, data={"withdrawn_on": "2019-04-01", "data": "remove",
+                                                                   "why": "asked for their words to be removed"})
+    assert rows(study_dir, "SELECT keep_data_collected FROM consent_records") == [(0,)]
+    assert rows(study_dir, "SELECT count(*) FROM transcript_lines l JOIN transcript_versions v ON v.id = l.version_id "
+                           "JOIN transcripts t ON t.id = v.transcript_id JOIN interviews i ON i.id = t.interview_id "
+                           "JOIN participants p ON p.id = i.participant_id WHERE p.code = 'P1'") == [(0,)]
+    page = " ".join(client.get("/participants/P1").text.split())
+    assert "data collected so far removed: 1 transcript version(s), 1 recording(s), 0 coding(s)" in page
+
+
+def test_set_up_pages_carry_the_security_headers(client, setup_client):
+    for answer in (client.get("/participants"), client.get("/interviews"), client.get("/schedule"),
+                   setup_client.get("/")):
+        assert answer.headers["content-security-policy"].startswith("default-src 'self'; script-src 'self'")
+        assert "<script>" not in answer.text and " onclick=" not in answer.text

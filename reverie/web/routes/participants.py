@@ -42,7 +42,9 @@ CONSENT_ITEMS = (("take_part", "Taking part", True), ("audio_recording", "Audio 
                  ("anonymised_quotes", "Anonymised quotations in reports", True),
                  ("second_interview", "A second interview", True), ("archiving", "Archiving the data", False),
                  ("contact", "Being contacted about the findings", True))
-STATUSES = [(status, status) for status in PARTICIPANT_STATUSES]
+# "withdrawn" is not chosen from a list: a withdrawal is recorded with its date and what may be kept.
+STATUSES = [(status, status) for status in PARTICIPANT_STATUSES if status != "withdrawn"]
+WITHDRAW_INSTEAD = "a withdrawal is recorded with its date in the Withdrawal form, not by choosing a status"
 _TEXT_FIELDS = ("gender", "profession", "setting", "years_band", "recruitment_channel", "reason_for_participating",
                 "prior_relationship")
 
@@ -86,6 +88,8 @@ async def new_participant(request: Request, study: CurrentStudy) -> Response:
     single, rows = await _posted(request)
     code = single.get("code", "").strip()
     try:
+        if single.get("status") == "withdrawn":
+            raise InvalidInput(f"status: {WITHDRAW_INSTEAD}")
         fields = {name: single.get(name, "").strip() for name in _TEXT_FIELDS}
         fields["prior_relationship"] = fields["prior_relationship"] or "none"
         add_participant(study, code, why=single.get("why", "").strip(), status=single.get("status", "consented"),
@@ -97,8 +101,10 @@ async def new_participant(request: Request, study: CurrentStudy) -> Response:
 
 
 def _participant_context(study, code: str) -> dict[str, Any]:
-    return {"participant": get_participant(study, code), "consents": consent_records(study, code),
-            "consent_status": consent_status(study, code), "consent_items": CONSENT_ITEMS, "statuses": STATUSES,
+    participant = get_participant(study, code)
+    statuses = STATUSES + ([("withdrawn", "withdrawn")] if participant.status == "withdrawn" else [])
+    return {"participant": participant, "consents": consent_records(study, code),
+            "consent_status": consent_status(study, code), "consent_items": CONSENT_ITEMS, "statuses": statuses,
             "interviews": [row for row in list_interviews(study) if row.code == code]}
 
 
@@ -115,6 +121,8 @@ async def edit_participant(request: Request, study: CurrentStudy, code: str) -> 
         wanted: dict[str, Any] = {name: single.get(name, "").strip() for name in _TEXT_FIELDS}
         wanted["prior_relationship"] = wanted["prior_relationship"] or "none"
         wanted["status"] = single.get("status", current.status)
+        if wanted["status"] == "withdrawn" and current.status != "withdrawn":
+            raise InvalidInput(f"status: {WITHDRAW_INSTEAD}")
         wanted["attributes"] = attributes_from([k for k, _ in rows], [v for _, v in rows])
         # Only what changed goes to the audit log.
         changed = {name: value for name, value in wanted.items() if value != (getattr(current, name) or
