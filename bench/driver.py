@@ -21,6 +21,7 @@ MODULES = [
     ("bench.refi_bench", "REFI-QDA export"),
     ("bench.archive_bench", "refusing hostile archives"),
     ("bench.report_bench", "report"),
+    ("bench.export_bench", "transcript export"),
     ("bench.speech_bench", "transcription"),
     ("bench.deid_bench", "de-identification"),
     ("bench.page_bench", "transcript page in Chromium"),

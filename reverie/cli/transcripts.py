@@ -139,11 +139,14 @@ def transcript_export(
     fmt: str = typer.Option(..., "--format", help="docx, txt or html."),
     output: Path = typer.Option(..., "-o", "--output", help="The file to write."),
     view: str = typer.Option("analysis", "--view", help="reading or analysis."),
+    codings: bool = typer.Option(False, "--codings",
+                                 help="Mark codings: coded words shaded in the code's colour, codes in the margin "
+                                      "(Word comments; a column in HTML)."),
 ):
     """Export a transcript with its line numbers as real text (Word, plain text or HTML)."""
     from reverie.services.transcripts.versions import export_transcript
 
-    export_transcript(open_dir(directory), participant, round_no, fmt, output, view=view)
+    export_transcript(open_dir(directory), participant, round_no, fmt, output, view=view, codings=codings)
     out.print(f"wrote {output}")
 
 

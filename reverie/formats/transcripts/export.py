@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from reverie.core.errors import InvalidInput
+from reverie.formats.transcripts.word_writer import MarkedCoding, line_spans, numbered_docx, tint
 
 ExportFormat = Literal["docx", "txt", "html"]
 NumberedLine = tuple[int, str | None, str]
@@ -31,17 +32,19 @@ _MARGIN = Cm(2.0)
 _LARGEST_PT, _SMALLEST_PT = 10.0, 6.0
 
 
-def _rendered(lines: list[NumberedLine]) -> list[str]:
-    """Each line as "978  P1: text" or "979  text", numbers right-aligned to one width."""
+def _prefixes(lines: list[NumberedLine]) -> list[str]:
+    """Each line's start, "978  P1: " or "979  ", numbers right-aligned to one width."""
     width = max(len(str(number)) for number, _, _ in lines)
-    rendered = []
-    for number, speaker, text in lines:
-        words = f"{speaker}: {text}" if speaker else text
-        rendered.append(f"{number:>{width}}  {words}".rstrip())
-    return rendered
+    return [f"{number:>{width}}  " + (f"{speaker}: " if speaker else "") for number, speaker, _ in lines]
 
 
-def _txt(lines: list[NumberedLine], title: str) -> bytes:
+def _rendered(lines: list[NumberedLine]) -> list[str]:
+    """Each line as "978  P1: text" or "979  text"."""
+    return [(prefix + text).rstrip() for prefix, (_, _, text) in zip(_prefixes(lines), lines, strict=True)]
+
+
+def _txt(lines: list[NumberedLine], title: str, codings: list[MarkedCoding]) -> bytes:
+    """Plain numbered lines; plain text has no way to mark codings, so they are left out."""
     return ("\n".join([title, "", *_rendered(lines)]) + "\n").encode()
 
 
@@ -51,33 +54,42 @@ def _font_size(longest: int) -> float:
     return max(_SMALLEST_PT, min(_LARGEST_PT, int(fitting * 2) / 2))
 
 
-def _docx(lines: list[NumberedLine], title: str) -> bytes:
-    rendered = _rendered(lines)
+def _docx(lines: list[NumberedLine], title: str, codings: list[MarkedCoding]) -> bytes:
+    """The page and styles from python-docx; the lines as XML text (see :mod:`.word_writer`)."""
     document = docx.Document()
     section = document.sections[0]
     section.page_width, section.page_height = _A4_WIDTH, _A4_HEIGHT
     section.left_margin = section.right_margin = _MARGIN
     normal = document.styles["Normal"]
     normal.font.name = _FONT
-    normal.font.size = Pt(_font_size(max(len(line) for line in rendered)))
+    prefixes = _prefixes(lines)
+    longest = max(len(prefix) + len(text) for prefix, (_, _, text) in zip(prefixes, lines, strict=True))
+    normal.font.size = Pt(_font_size(longest))
     fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
     for script in ("w:eastAsia", "w:cs"):
         fonts.set(qn(script), _FONT)
     normal.paragraph_format.space_before = normal.paragraph_format.space_after = Pt(0)
     document.add_paragraph().add_run(title).bold = True
     document.add_paragraph()
-    for line in rendered:
-        document.add_paragraph(line)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    package = io.BytesIO()
+    document.save(package)
+    coded = {n for c in codings for n in range(c.first_line, c.last_line + 1)}
+    rows = [(prefix, text, number) if number in coded else ((prefix + text).rstrip(), "", number)
+            for prefix, (number, _, text) in zip(prefixes, lines, strict=True)]
+    return numbered_docx(package.getvalue(), rows, codings)
 
 
-def _html(lines: list[NumberedLine], title: str) -> bytes:
+def _html(lines: list[NumberedLine], title: str, codings: list[MarkedCoding]) -> bytes:
+    by_line: dict[int, list[tuple[int, MarkedCoding]]] = {}
+    for ident, coding in enumerate(codings, 1):
+        for number in range(coding.first_line, coding.last_line + 1):
+            by_line.setdefault(number, []).append((ident, coding))
     rows = "\n".join(
         f'<tr><td class="n">{number}</td><td class="speaker">'
         f"{html.escape(speaker) + ':' if speaker else ''}</td>"
-        f'<td class="text">{html.escape(text)}</td></tr>'
+        f'<td class="text">{_html_text(text, number, by_line.get(number, []))}</td>'
+        + (f'<td class="codes">{_html_codes(number, by_line.get(number, []))}</td>' if codings else "")
+        + "</tr>"
         for number, speaker, text in lines
     )
     return (
@@ -86,24 +98,52 @@ def _html(lines: list[NumberedLine], title: str) -> bytes:
         f"<title>{html.escape(title)}</title>\n"
         "<style>table.transcript{border-collapse:collapse;font-family:'Courier New',monospace}"
         " td{vertical-align:top;padding:0 .6em 0 0;white-space:pre-wrap}"
-        " td.n{text-align:right;color:#555}</style></head>\n"
+        " td.n{text-align:right;color:#555} td.codes{font-family:sans-serif;font-size:80%;color:#333}"
+        " mark.overlap{text-decoration:underline double}</style></head>\n"
         f"<body><h1>{html.escape(title)}</h1>\n"
         f'<table class="transcript">\n{rows}\n</table></body></html>\n'
     ).encode()
 
 
-_WRITERS: dict[str, Callable[[list[NumberedLine], str], bytes]] = {
+def _html_text(text: str, number: int, codings: list[tuple[int, MarkedCoding]]) -> str:
+    """The line's text, with the coded words in <mark> shaded in the code's colour."""
+    if not codings:
+        return html.escape(text)
+    spans = line_spans(text, number, codings)
+    bounds = sorted({0, len(text), *(s for s, _, _, _ in spans), *(e for _, e, _, _ in spans)})
+    out = []
+    for at, following in zip(bounds, bounds[1:], strict=False):
+        piece = html.escape(text[at:following])
+        covering = [c for s, e, _, c in spans if s <= at and e >= following]
+        if covering:
+            labels = html.escape(", ".join(dict.fromkeys(c.label for c in covering)))
+            overlap = ' class="overlap"' if len({c.label for c in covering}) > 1 else ""
+            piece = (f'<mark{overlap} style="background:#{tint(covering[-1].color)}" title="{labels}">'
+                     f"{piece}</mark>")
+        out.append(piece)
+    return "".join(out)
+
+
+def _html_codes(number: int, codings: list[tuple[int, MarkedCoding]]) -> str:
+    """The codes that begin on this line, with their coder, as the margin column."""
+    return "; ".join(f"{html.escape(c.label)} ({html.escape(c.coder)})" for _, c in codings if c.first_line == number)
+
+
+_WRITERS: dict[str, Callable[[list[NumberedLine], str, list[MarkedCoding]], bytes]] = {
     "docx": _docx,
     "txt": _txt,
     "html": _html,
 }
 
 
-def render_lines(lines: Iterable[NumberedLine], fmt: ExportFormat, title: str, *, name: str = "the export") -> bytes:
+def render_lines(lines: Iterable[NumberedLine], fmt: ExportFormat, title: str, *, name: str = "the export",
+                 codings: Iterable[MarkedCoding] = ()) -> bytes:
     """The bytes of a DOCX, TXT or HTML file of numbered lines, each line starting with its number.
 
     Each line is ``(number, speaker label on a turn's first line else None, text)``; ``name``
-    (the file's name) is used in errors. The caller writes the bytes where they belong.
+    (the file's name) is used in errors. ``codings`` are marked in Word (shading and a comment
+    per coding in the margin) and HTML (shading and a codes column); plain text has no marks.
+    The caller writes the bytes where they belong.
     """
     writer = _WRITERS.get(fmt)
     if writer is None:
@@ -116,4 +156,4 @@ def render_lines(lines: Iterable[NumberedLine], fmt: ExportFormat, title: str, *
     for number, _, text in lines:
         if "\n" in text or "\r" in text:
             raise InvalidInput(f"line {number} contains a line break; a line must be one line")
-    return writer(lines, title)
+    return writer(lines, title, list(codings))

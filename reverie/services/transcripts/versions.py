@@ -387,10 +387,13 @@ def show_lines(study: OpenStudy, code: str, round_no: int, *, first: int | None 
         last = info.last_line if last is None else last
         version_lines(study, info.id, first, last)
     with study.read() as s:
-        query = select(TranscriptLine).where(TranscriptLine.version_id == info.id)
+        # Plain rows, not ORM objects: building 20,000 objects was most of exporting a long transcript.
+        query = select(TranscriptLine.number, TranscriptLine.start_offset, TranscriptLine.speaker,
+                       TranscriptLine.first_of_turn, TranscriptLine.text, TranscriptLine.time_start,
+                       TranscriptLine.time_end).where(TranscriptLine.version_id == info.id)
         if first is not None:
             query = query.where(TranscriptLine.number >= first, TranscriptLine.number <= last)
-        rows = s.execute(query.order_by(TranscriptLine.number)).scalars().all()
+        rows = s.execute(query.order_by(TranscriptLine.number)).all()
         pauses = _pause_marks(s, info.id, profile) if view == "analysis" else {}
     shown = []
     for row in rows:
@@ -425,7 +428,8 @@ def _pause_marks(session, version_id: int, profile: str) -> dict[int, list[tuple
     return marks
 
 
-def _with_pauses(row: TranscriptLine, marks: list[tuple[int, str]]) -> str:
+def _with_pauses(row, marks: list[tuple[int, str]]) -> str:
+    """The line's text (``row.text``) with measured pauses written in at their places."""
     text = row.text
     for position, mark in sorted(marks, reverse=True):
         position = max(0, min(position, len(text)))
@@ -503,17 +507,24 @@ def cite(study: OpenStudy, code: str, first: int, last: int, *, round_no: int | 
 # --- export ----------------------------------------------------------------------------------
 
 def export_transcript(study: OpenStudy, code: str, round_no: int, fmt: str, path: Path | str, *,
-                      view: str = "analysis") -> Path:
-    """Write a transcript with its line numbers as real text (docx, txt or html)."""
+                      view: str = "analysis", codings: bool = False) -> Path:
+    """Write a transcript with its line numbers as real text (docx, txt or html); with ``codings``,
+    the coded words are shaded in their code's colour and the codes named in the margin."""
     from reverie.formats.transcripts.export import render_lines
 
     path = Path(path)
     shown = show_lines(study, code, round_no, view=view)
     info = version_info(study, code, round_no)
+    marks = []
+    if codings:
+        from reverie.services.transcripts.marks import marked_codings
+
+        marks = marked_codings(study, info.id, shown)
     title = f"{code}, round {round_no} (transcript version {info.number}, {info.status})"
-    data = render_lines(((line.number, line.speaker, line.text) for line in shown), fmt, title, name=path.name)
+    data = render_lines(((line.number, line.speaker, line.text) for line in shown), fmt, title, name=path.name,
+                        codings=marks)
     with stage_file(path, data) as staged, study.write(
             "transcript.export", target=f"interview:{code}/{round_no}",
-            payload={"format": fmt, "file": path.name, "version": info.number}) as s:
+            payload={"format": fmt, "file": path.name, "version": info.number, "codings": len(marks)}) as s:
         staged.commit_with(s)
     return path
