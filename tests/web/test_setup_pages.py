@@ -247,13 +247,19 @@ def test_add_and_edit_an_interview(client, study_dir):
     assert "invalid interview date" in slot(dated.text, "add-interview", "held_on")
     edit = client.get("/interviews/P2/2/details")
     assert edit.status_code == 200 and 'value="workplace"' in edit.text and "version 1" in edit.text
+    client.post("/schedule", headers=HTMX, data={"kind": ["opening"], "question": ["Tell me about your team."]})
     client.post("/interviews/P2/2/details", headers=HTMX, data={
         "held_on": "2019-05-03", "duration_min": "55", "purpose": "fani_followup", "location_type": "video call",
-        "why": "moved online"})
-    assert rows(study_dir, "SELECT held_on, location_type FROM interviews WHERE round = 2 AND participant_id = "
-                           "(SELECT id FROM participants WHERE code = 'P2')") == [("2019-05-03", "video call")]
-    assert rows(study_dir, "SELECT why, payload FROM audit_events WHERE action = 'interview.update'")[0][0] == \
-        "moved online"
+        "interviewer": "TR", "schedule_version": "2", "why": "moved online"})
+    assert rows(study_dir, "SELECT i.held_on, i.location_type, s.version, r.label FROM interviews i "
+                           "JOIN schedules s ON s.id = i.schedule_id JOIN researchers r ON r.id = i.interviewer_id "
+                           "WHERE i.round = 2 AND i.participant_id = (SELECT id FROM participants WHERE code = 'P2')"
+                           ) == [("2019-05-03", "video call", 2, "TR")]
+    assert {why for why, in rows(study_dir, "SELECT why FROM audit_events WHERE action = 'interview.update'")} == {
+        "moved online"}
+    unknown = client.post("/interviews/P2/2/details", headers=HTMX, data={
+        "purpose": "narrative", "interviewer": "TR", "schedule_version": "9"})
+    assert "no interview schedule version 9" in slot(unknown.text, "edit-interview", "schedule_version")
     client.post("/interviews/P2/2/pointers", headers=HTMX, data={"words": "milk at home"})
     assert "milk at home" in client.get("/interviews/P2/2/details").text
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from reverie.core.errors import InvalidInput
+from reverie.core.errors import InvalidInput, NotFound
 from reverie.core.layout import LAYOUT_MODES, LineLayout, parse_layout_name
 from reverie.core.notation import PROFILES, parse_profile_name
 from reverie.services.study.context import MANIFEST, OpenStudy
@@ -132,3 +132,24 @@ def interview_details(study: OpenStudy, code: str, round_no: int) -> InterviewDe
                                 interview.duration_min, interview.location_type or "", interview.others_present or "",
                                 interviewer.label if interviewer else "", schedule.version if schedule else None,
                                 tuple(interview.narrative_pointers or ()))
+
+
+def set_interview_conduct(study: OpenStudy, code: str, round_no: int, *, interviewer: str | None,
+                          schedule_version: int | None, why: str = "") -> None:
+    """Say who held an interview (a researcher's label) and which schedule version it used (None: not recorded)."""
+    payload = {"interviewer": interviewer or "", "schedule_version": schedule_version}
+    with study.write("interview.update", target=f"interview:{code}/{round_no}", why=why, payload=payload) as s:
+        interview = find_interview(s, study, code, round_no)
+        interviewer_id = None
+        if interviewer:
+            interviewer_id = s.execute(select(ResearcherProfile.id).where(
+                ResearcherProfile.study_id == study.study_id, ResearcherProfile.label == interviewer)).scalar()
+            if interviewer_id is None:
+                raise NotFound(f"no researcher {interviewer!r} in this study")
+        schedule_id = None
+        if schedule_version is not None:
+            schedule_id = s.execute(select(InterviewSchedule.id).where(
+                InterviewSchedule.study_id == study.study_id, InterviewSchedule.version == schedule_version)).scalar()
+            if schedule_id is None:
+                raise NotFound(f"no interview schedule version {schedule_version}")
+        interview.interviewer_id, interview.schedule_id = interviewer_id, schedule_id

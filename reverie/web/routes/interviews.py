@@ -18,7 +18,7 @@ from reverie.services.study.interviews import (
     update_interview,
 )
 from reverie.services.study.participants import list_participants
-from reverie.services.study.setup import interview_details
+from reverie.services.study.setup import interview_details, set_interview_conduct
 from reverie.web.deps import CurrentStudy, redirect, render
 from reverie.web.forms import FormSpec, failed
 
@@ -30,7 +30,7 @@ _RULES = (("participant", "participant"), ("withdrawn", "participant"), ("round"
 ADD = FormSpec("add-interview", ("participant", "round_no", "held_on", "duration_min", "purpose", "location_type",
                                  "others_present", "interviewer", "schedule_version", "why"), _RULES)
 EDIT = FormSpec("edit-interview", ("held_on", "start_time", "duration_min", "purpose", "location_type",
-                                   "others_present", "why"), _RULES)
+                                   "others_present", "interviewer", "schedule_version", "why"), _RULES)
 POINTER = FormSpec("narrative-pointer", ("words",), (("words", "words"),))
 PURPOSES = [(purpose, purpose.replace("_", " ").replace("fani", "FANI")) for purpose in INTERVIEW_PURPOSES]
 
@@ -47,15 +47,19 @@ def _number(value: str, what: str, kind=float):
         raise InvalidInput(f"the {what} must be a{whole} number, not {value!r}") from None
 
 
-def _list_context(study) -> dict[str, Any]:
-    people = list_participants(study)
-    return {"interviews": list_interviews(study), "participants": people, "purposes": PURPOSES,
-            # A withdrawn participant gives nothing new: no interview with them can be added.
-            "participant_options": [(p.code, p.code) for p in people if p.status != "withdrawn"],
+def _choices(study) -> dict[str, Any]:
+    return {"purposes": PURPOSES,
             "researchers_options": [(r.label, f"{r.label} ({r.name})" if r.name else r.label)
                                     for r in researchers(study)],
             "schedule_options": [(str(s.version), f"version {s.version} ({len(s.items)} questions)")
                                  for s in reversed(schedules(study))]}
+
+
+def _list_context(study) -> dict[str, Any]:
+    people = list_participants(study)
+    return {"interviews": list_interviews(study), "participants": people, **_choices(study),
+            # A withdrawn participant gives nothing new: no interview with them can be added.
+            "participant_options": [(p.code, p.code) for p in people if p.status != "withdrawn"]}
 
 
 @router.get("/interviews", name="interviews")
@@ -90,7 +94,7 @@ def new_interview(request: Request, study: CurrentStudy, participant: str = Form
 
 
 def _interview_context(study, code: str, round_no: int) -> dict[str, Any]:
-    return {"interview": interview_details(study, code, round_no), "purposes": PURPOSES}
+    return {"interview": interview_details(study, code, round_no), **_choices(study)}
 
 
 @router.get("/interviews/{code}/{round_no}/details", name="interview")
@@ -101,9 +105,11 @@ def interview_page(request: Request, study: CurrentStudy, code: str, round_no: i
 @router.post("/interviews/{code}/{round_no}/details", name="update_interview")
 def edit_interview(request: Request, study: CurrentStudy, code: str, round_no: int, held_on: str = Form(""),
                    start_time: str = Form(""), duration_min: str = Form(""), purpose: str = Form("narrative"),
-                   location_type: str = Form(""), others_present: str = Form(""), why: str = Form("")) -> Response:
+                   location_type: str = Form(""), others_present: str = Form(""), interviewer: str = Form(""),
+                   schedule_version: str = Form(""), why: str = Form("")) -> Response:
     values = {"held_on": held_on, "start_time": start_time, "duration_min": duration_min, "purpose": purpose,
-              "location_type": location_type, "others_present": others_present, "why": why}
+              "location_type": location_type, "others_present": others_present, "interviewer": interviewer,
+              "schedule_version": schedule_version, "why": why}
     try:
         if purpose not in INTERVIEW_PURPOSES:
             raise InvalidInput(f"purpose {purpose!r} is not one of {', '.join(INTERVIEW_PURPOSES)}")
@@ -116,8 +122,12 @@ def edit_interview(request: Request, study: CurrentStudy, code: str, round_no: i
         # Only what changed goes to the audit log.
         changed = {name: value for name, value in wanted.items()
                    if str(value or "") != str(getattr(current, name) or "")}
-        if changed:
+        version = _number(schedule_version, "schedule version", int)
+        if changed:  # first: a mistyped date, the likeliest slip, then leaves everything as it was
             update_interview(study, code, round_no, why=why.strip(), **changed)
+        if (interviewer, version) != (current.interviewer, current.schedule_version):
+            set_interview_conduct(study, code, round_no, interviewer=interviewer or None, schedule_version=version,
+                                  why=why.strip())
     except ReverieError as exc:
         return failed(request, EDIT, exc, values=values, page="interview.html",
                       page_context=lambda: _interview_context(study, code, round_no), render=render)
