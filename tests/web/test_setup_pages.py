@@ -304,3 +304,23 @@ def test_set_up_pages_carry_the_security_headers(client, setup_client):
                    setup_client.get("/")):
         assert answer.headers["content-security-policy"].startswith("default-src 'self'; script-src 'self'")
         assert "<script>" not in answer.text and " onclick=" not in answer.text
+
+
+def test_every_error_slot_a_refusal_can_fill_is_on_its_page(client, setup_client):
+    """A refused form's answer swaps each of its slots by id; a slot missing from the page would be lost."""
+    from reverie.web.forms import slot_id
+    from reverie.web.routes import interviews, participants, schedule
+    from reverie.web.setup import NEW_STUDY
+
+    client.post("/schedule", headers=HTMX, data={"kind": ["opening"], "question": ["Tell me about your work."]})
+    pages = {"/participants": [participants.ADD], "/participants/P2": [participants.EDIT, participants.CONSENT,
+                                                                        participants.WITHDRAW],
+             "/interviews": [interviews.ADD], "/interviews/P1/1/details": [interviews.EDIT, interviews.POINTER],
+             "/schedule": [schedule.ADD]}
+    for path, specs in pages.items():
+        page = client.get(path).text
+        for spec in specs:
+            for name in spec.slots():
+                assert f'id="{slot_id(spec.id, name)}"' in page, f"{path} lacks the slot {slot_id(spec.id, name)}"
+    page = setup_client.get("/").text
+    assert all(f'id="{slot_id(NEW_STUDY.id, name)}"' in page for name in NEW_STUDY.slots())
