@@ -6,9 +6,9 @@ frozen dataclass over tuples).
 
 What is kept: users, the code tree (colours, descriptions, codability), text sources with their
 plain-text selections, codings and coders, notes and what they are attached to, cases,
-variables and their values, sets, and creation times. What is not: modification times and
-modifying users, links, graphs, and picture/PDF/audio/video sources; the reader reports
-anything it drops.
+variables and their values, sets, creation and modification times and users, the project's
+``basePath`` and the rich-text documents (``richTextPath``) of sources. What is not: links,
+graphs, and picture/PDF/audio/video sources; the reader reports anything it drops.
 
 Conventions:
 
@@ -89,6 +89,8 @@ class PlainTextSelection:
     created: datetime | None = None
     codings: tuple[Coding, ...] = ()
     note_refs: tuple[str, ...] = ()
+    modifying_user: str | None = None
+    modified: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,11 @@ class TextSource:
     codings: tuple[Coding, ...] = ()
     variable_values: tuple[VariableValue, ...] = ()
     note_refs: tuple[str, ...] = ()
+    modifying_user: str | None = None
+    modified: datetime | None = None
+    #: The bytes of the rich-text document ``rich_text_path`` named (a ``.docx`` …), kept so an
+    #: export gives it back; None when the file had none.
+    rich_text: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,8 @@ class Note:
     creating_user: str | None = None
     created: datetime | None = None
     description: str | None = None
+    modifying_user: str | None = None
+    modified: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +195,10 @@ class QdaProject:
     variables: tuple[Variable, ...] = ()
     sets: tuple[Set, ...] = ()
     note_refs: tuple[str, ...] = ()
+    modifying_user: str | None = None
+    modified: datetime | None = None
+    #: Where the other tool kept the project's files (``basePath``), given back as it came.
+    base_path: str | None = None
 
     def walk_codes(self) -> Iterator[tuple[tuple[str, ...], Code]]:
         """Every code, depth first, with its path of names from the top (``("Risk", "Fear")``)."""

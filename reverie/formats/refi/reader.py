@@ -183,9 +183,12 @@ class _Reading:
         )
         return tuple(guid for guid in found if guid)
 
-    def when(self, element: etree._Element, where: str) -> datetime | None:
-        """The ``creationDateTime`` of ``element``; dropped with a warning when unreadable."""
-        value = element.get("creationDateTime")
+    def when(
+        self, element: etree._Element, where: str, attribute: str = "creationDateTime"
+    ) -> datetime | None:
+        """The ``creationDateTime`` (or ``attribute``) of ``element``; dropped with a warning
+        when unreadable."""
+        value = element.get(attribute)
         if not value:
             return None
         try:
@@ -410,6 +413,8 @@ class _ProjectReader:
                     created=self.reading.when(child, where),
                     codings=_codings(self.reading, child, where),
                     note_refs=self.reading.refs(child, "NoteRef", "Note", where),
+                    modifying_user=self.reading.ref(child.get("modifyingUser"), "User", where),
+                    modified=self.reading.when(child, where, "modifiedDateTime"),
                 )
             )
             self.reading.ignore_others(child, "Description", "Coding", "NoteRef")
@@ -468,7 +473,21 @@ class _ProjectReader:
             codings=_codings(self.reading, element, where),
             variable_values=_values(self.reading, element, where),
             note_refs=self.reading.refs(element, "NoteRef", "Note", where),
+            modifying_user=self.reading.ref(element.get("modifyingUser"), "User", where),
+            modified=self.reading.when(element, where, "modifiedDateTime"),
+            rich_text=self._rich_text(element.get("richTextPath")),
         )
+
+    def _rich_text(self, path: str | None) -> bytes | None:
+        """The bytes of the rich-text document ``path`` names, kept to be written back; None if
+        the archive lacks it (``_text`` has said so already)."""
+        if not path:
+            return None
+        name = path[len(_INTERNAL) :] if path.startswith(_INTERNAL) else path
+        if "://" in name:
+            return None
+        member = self.archive.find(f"sources/{name}") or self.archive.find(name)
+        return None if member is None else self.archive.read(member)
 
     def _note(self, element: etree._Element) -> Note | None:
         guid = self.reading.claim(element, "note")
@@ -483,6 +502,8 @@ class _ProjectReader:
             creating_user=self.reading.ref(element.get("creatingUser"), "User", where),
             created=self.reading.when(element, where),
             description=_description(element),
+            modifying_user=self.reading.ref(element.get("modifyingUser"), "User", where),
+            modified=self.reading.when(element, where, "modifiedDateTime"),
         )
 
     def _variable(self, element: etree._Element) -> Variable | None:
@@ -561,6 +582,9 @@ class _ProjectReader:
             notes=_each(_first(root, "Notes"), "Note", self._note),
             sets=_each(_first(root, "Sets"), "Set", self._set),
             note_refs=reading.refs(root, "NoteRef", "Note", "the project"),
+            modifying_user=reading.ref(root.get("modifyingUserGUID"), "User", "the project"),
+            modified=reading.when(root, "the project", "modifiedDateTime"),
+            base_path=root.get("basePath"),
         )
         reading.ignore_others(
             root,

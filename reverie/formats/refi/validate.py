@@ -124,7 +124,7 @@ def integrity_problems(project: QdaProject, *, codebook_only: bool = False) -> l
     if codebook_only:
         return problems
 
-    check([project.creating_user], "user", "the project")
+    check([project.creating_user, project.modifying_user], "user", "the project")
     check(project.note_refs, "note", "the project")
     for _, code in project.walk_codes():
         check(code.note_refs, "note", f"code {code.name!r}")
@@ -147,7 +147,7 @@ def integrity_problems(project: QdaProject, *, codebook_only: bool = False) -> l
 
     for source in project.sources:
         where = f"source {source.name!r}"
-        check([source.creating_user], "user", where)
+        check([source.creating_user, source.modifying_user], "user", where)
         check(source.note_refs, "note", where)
         check_values(source.variable_values, where)
         for coding in _all_codings(source):
@@ -156,7 +156,7 @@ def integrity_problems(project: QdaProject, *, codebook_only: bool = False) -> l
             check(coding.note_refs, "note", f"coding {coding.guid} in {where}")
         for selection in source.selections:
             at = f"selection {selection.guid} in {where}"
-            check([selection.creating_user], "user", at)
+            check([selection.creating_user, selection.modifying_user], "user", at)
             check(selection.note_refs, "note", at)
             if not 0 <= selection.start <= selection.end <= len(source.text):
                 problems.append(
@@ -164,7 +164,7 @@ def integrity_problems(project: QdaProject, *, codebook_only: bool = False) -> l
                     f"(0 to {len(source.text)})"
                 )
     for note in project.notes:
-        check([note.creating_user], "user", f"note {note.name!r}")
+        check([note.creating_user, note.modifying_user], "user", f"note {note.name!r}")
     for case in project.cases:
         check(case.source_refs, "source", f"case {case.name!r}")
         check_values(case.variable_values, f"case {case.name!r}")

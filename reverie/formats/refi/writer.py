@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import PurePosixPath
 
 from lxml import etree
 
@@ -77,6 +78,14 @@ def _value_element(value: Value) -> tuple[str, str]:
 def source_member(source: TextSource) -> str:
     """Where a source's text lives inside the ``.qdpx`` we write."""
     return f"sources/{source.guid}.txt"
+
+
+def rich_member(source: TextSource) -> str | None:
+    """Where a source's rich-text document lives inside the ``.qdpx`` we write (its suffix kept)."""
+    if source.rich_text is None:
+        return None
+    suffix = PurePosixPath(source.rich_text_path or "").suffix.lower()
+    return f"sources/{source.guid}{suffix if suffix[1:].isalnum() else ''}"
 
 
 class _Tree:
@@ -152,14 +161,18 @@ def _coding(tree: _Tree, parent: etree._Element, coding: Coding) -> None:
 
 
 def _source(tree: _Tree, parent: etree._Element, source: TextSource) -> None:
+    rich = rich_member(source)
     element = tree.add(
         parent,
         "TextSource",
         guid=source.guid,
         name=source.name,
         plainTextPath=f"internal://{source.guid}.txt",
+        richTextPath=None if rich is None else "internal://" + rich.removeprefix("sources/"),
         creatingUser=source.creating_user,
         creationDateTime=_datetime(source.created),
+        modifyingUser=source.modifying_user,
+        modifiedDateTime=_datetime(source.modified),
     )
     if source.description is not None:
         tree.add(element, "Description", source.description)
@@ -173,6 +186,8 @@ def _source(tree: _Tree, parent: etree._Element, source: TextSource) -> None:
             endPosition=str(selection.end),
             creatingUser=selection.creating_user,
             creationDateTime=_datetime(selection.created),
+            modifyingUser=selection.modifying_user,
+            modifiedDateTime=_datetime(selection.modified),
         )
         if selection.description is not None:
             tree.add(chosen, "Description", selection.description)
@@ -193,6 +208,8 @@ def _note(tree: _Tree, parent: etree._Element, note: Note) -> None:
         name=note.name,
         creatingUser=note.creating_user,
         creationDateTime=_datetime(note.created),
+        modifyingUser=note.modifying_user,
+        modifiedDateTime=_datetime(note.modified),
     )
     if note.description is not None:
         tree.add(element, "Description", note.description)
@@ -209,6 +226,9 @@ def project_xml(project: QdaProject) -> etree._Element:
         origin=project.origin,
         creatingUserGUID=project.creating_user,
         creationDateTime=_datetime(project.created),
+        modifyingUserGUID=project.modifying_user,
+        modifiedDateTime=_datetime(project.modified),
+        basePath=project.base_path,
     )
     if project.users:
         users = tree.add(root, "Users")
@@ -322,6 +342,9 @@ def render_qdpx(project: QdaProject, name: str = "project.qdpx") -> bytes:
         archive.writestr(_zip_entry("project.qde"), xml)
         for source in project.sources:
             archive.writestr(_zip_entry(source_member(source)), source.text.encode("utf-8"))
+            rich = rich_member(source)
+            if rich is not None:
+                archive.writestr(_zip_entry(rich), source.rich_text)
     return out.getvalue()
 
 

@@ -88,6 +88,8 @@ LAYOUT_VARIABLE = "Reverie line layout"
 #: Participant columns that travel as case variables, under these names.
 COLUMNS = ("gender", "profession", "setting", "years_band")
 DOCUMENT = "document"
+#: The name of the note that carries a coding's own note (``Coding.note``).
+CODING_NOTE = "Note on a coding"
 _LAYOUT = re.compile(
     r"^mode=(?P<mode>\w+); width=(?P<width>\d+); start=(?P<start>\d+); speakers=(?P<speakers>labels|none)$"
 )
@@ -318,6 +320,11 @@ class _Collector:
         self.users = _Users(self.refi.get("users", []), profiles, self.namespace)
         self.notes_on: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.withheld = _withheld(session, study.study_id)
+        self.media = study.media
+        # A study made from another tool's file, which carried no variable of Reverie's.
+        self.foreign = bool(self.refi) and not any(v.get("field") == "layout" for v in self.refi.get("variables", []))
+        self.default_layout = LineLayout(**(self.record.line_layout or {}))
+        self.layout_used = False
 
     def guid(self, *parts: object) -> str:
         return derived_guid(self.namespace, *parts)
@@ -361,14 +368,16 @@ class _Collector:
                 attach(entry.guid, [tuple(ref) for ref in kept["refs"]])
                 created = from_iso(kept.get("created"))
                 name, description = kept.get("name"), kept.get("description")
+                modified = (self.users.guid(kept.get("modifying_user")), from_iso(kept.get("modified")))
             else:
                 sources = dict.fromkeys(source_of_interview[a.interview_id] for a in entry.anchors
                                         if a.interview_id in source_of_interview)
                 attach(entry.guid, [("source", guid) for guid in sources])
                 created = as_utc(entry.created_at)
                 name, description = f"Reflexive log entry {entry.id} ({entry.stage})", None
+                modified = (None, None)
             notes.append(Note(entry.guid, name, entry_text(entry), self.users.guid(entry.author), created,
-                              description))
+                              description, *modified))
 
         memos = self.s.execute(select(Memo, Extract).join(Extract, Extract.id == Memo.extract_id)
                                .where(Memo.study_id == self.study_id).order_by(Memo.id)).all()
@@ -434,16 +443,26 @@ class _Collector:
                     self.users.guid(user), created,
                     tuple(self._coding(member, code_guids, (member.selector or {}).get(REFI) or {}, coding_notes)
                           for member in members),
-                    tuple(self.notes_on[("selection", selection)])))
+                    tuple(self.notes_on[("selection", selection)]),
+                    self.users.guid(first.get("selection_modifying_user")),
+                    from_iso(first.get("selection_modified"))))
             layout = LineLayout(**(version.line_layout or {}))
             values = [VariableValue(guid, value) for guid, value in self._source_values(kept)]
-            values.append(VariableValue(layout_guid, layout_value(layout, labelled is not None)))
+            # A foreign project gets no variable of Reverie's unless a text needs it to come back
+            # with the same lines (speaker labels added, or a layout other than an import's).
+            if not (self.foreign and labelled is None and layout == self.default_layout):
+                values.append(VariableValue(layout_guid, layout_value(layout, labelled is not None)))
+                self.layout_used = True
+            rich = kept.get("rich_text") or {}
             result.append(TextSource(
                 source_guid, kept.get("name") or code, text,
+                rich_text_path=rich.get("path"),
                 creating_user=self.users.guid(kept.get("creating_user", version.created_by)),
                 created=from_iso(kept["created"]) if "created" in kept else as_utc(version.created_at),
                 description=kept.get("description"), selections=tuple(selections), codings=tuple(whole),
-                variable_values=tuple(values), note_refs=tuple(self.notes_on[("source", source_guid)])))
+                variable_values=tuple(values), note_refs=tuple(self.notes_on[("source", source_guid)]),
+                modifying_user=self.users.guid(kept.get("modifying_user")), modified=from_iso(kept.get("modified")),
+                rich_text=b"".join(self.media.read(rich["sha256"])) if rich.get("sha256") else None))
         return result, coding_notes
 
     def _transcripts(self):
@@ -463,7 +482,7 @@ class _Collector:
                 coding_notes: list[Note]) -> QdaCoding:
         refs = list(self.notes_on[("coding", coding.guid)])
         if coding.note:
-            note = Note(self.guid("coding-note", coding.guid), "Note on a coding", coding.note,
+            note = Note(self.guid("coding-note", coding.guid), CODING_NOTE, coding.note,
                         self.users.guid(coding.coder), as_utc(coding.created_at))
             coding_notes.append(note)
             refs.append(note.guid)
@@ -602,7 +621,7 @@ class _Collector:
         cases, variables = self.cases(by_owner, set(guid_of.values()))
         kept_variables = [Variable(v["guid"], v["name"], VariableType(v["type"]), v.get("description"))
                           for v in self.refi.get("variables", []) if v["field"] == "source"]
-        if sources:
+        if self.layout_used:
             variables.append(Variable(layout_guid, LAYOUT_VARIABLE, VariableType.TEXT,
                                       "How Reverie numbers this text's lines and whether it added speaker labels"))
         all_notes = notes + coding_notes
@@ -614,6 +633,7 @@ class _Collector:
         sets = self.sets(emitted, code_guids, source_of_version, memo_of_extract)
         kept = self.refi.get("project", {})
         creator = self.users.guid(kept.get("creating_user", self.record.created_by))
+        modifier = self.users.guid(kept.get("modifying_user"))
         return QdaProject(
             name=self.record.title,
             origin=f"Reverie {reverie.__version__}",
@@ -628,6 +648,9 @@ class _Collector:
             variables=tuple(variables + kept_variables),
             sets=tuple(sets),
             note_refs=tuple(self.notes_on[("project", "")]),
+            modifying_user=modifier,
+            modified=from_iso(kept.get("modified")),
+            base_path=kept.get("base_path"),
         )
 
 

@@ -59,6 +59,7 @@ from reverie.formats.refi import (
 from reverie.formats.refi.model import Code as QdaCode
 from reverie.formats.refi.model import Value
 from reverie.services.output.refi_export import (
+    CODING_NOTE,
     COLUMNS,
     DOCUMENT,
     LAYOUT_VARIABLE,
@@ -71,6 +72,7 @@ from reverie.services.output.refi_reverie import CarriedPart, read_part, restore
 from reverie.services.study.context import MANIFEST, OpenStudy
 from reverie.services.study.studies import Identity, init_study
 from reverie.services.transcripts.versions import write_version_rows
+from reverie.store.files import private_workdir
 from reverie.store.models import (
     Code,
     Coding,
@@ -85,6 +87,7 @@ from reverie.store.models import (
     utcnow,
 )
 
+_INITIALS = re.compile(r"^[A-Za-z][A-Za-z0-9.\-]{0,19}$")  # as a researcher's label must be
 _LABEL = re.compile(r"^([^:\n]{1,40}): ")
 _NOT_IN_CODE = re.compile(r"[^A-Za-z0-9_\-]+")
 _COLUMN_NAMES = {column: column for column in COLUMNS} | {"years band": "years_band"}
@@ -172,6 +175,8 @@ class _Importer:
         self.places: dict[str, tuple[int, int, int | None, int | None]] = {}
         self.refi: dict[str, Any] = {"users": [], "variables": [], "cases": {}, "sources": {}, "notes": {},
                                      "sets": {}, "not_codable": []}
+        self.from_reverie = (project.origin or "").startswith("Reverie")
+        self.coding_notes = self._coding_notes()
 
     def label(self, user_guid: str | None) -> str | None:
         return self.labels.get(user_guid) if user_guid else None
@@ -180,7 +185,9 @@ class _Importer:
         project = self.project
         self.users()
         self.refi["project"] = {"creating_user": self.label(project.creating_user),
-                                "created": _iso(project.created), "description": project.description}
+                                "created": _iso(project.created), "description": project.description,
+                                "modifying_user": self.label(project.modifying_user),
+                                "modified": _iso(project.modified), "base_path": project.base_path}
         for code in project.codes:
             self.code(code, None)
         owners = self.cases()
@@ -204,7 +211,8 @@ class _Importer:
     def users(self) -> None:
         taken: Counter[str] = Counter()
         for user in self.project.users:
-            label = user.name or user.id or user.guid
+            # Reverie writes a researcher's label (TM) as the user's id and their name as its name.
+            label = (self.from_reverie and user.id) or user.name or user.id or user.guid
             taken[label] += 1
             if taken[label] > 1:  # two users of one name stay two coders
                 label = f"{label} ({taken[label]})"
@@ -356,6 +364,8 @@ class _Importer:
         self.refi["sources"][str(transcript.id)] = {
             "guid": source.guid, "name": source.name, "description": source.description,
             "created": _iso(source.created), "creating_user": self.label(source.creating_user),
+            "modified": _iso(source.modified), "modifying_user": self.label(source.modifying_user),
+            "rich_text": self._rich_text(source),
             "values": [[value.variable_guid, stored_value(value.value)] for value in source.variable_values
                        if kinds.get(value.variable_guid) != "layout"]}
         self.places[source.guid] = (interview.id, version.id, None, None)
@@ -377,7 +387,7 @@ class _Importer:
                 "start_offset": start, "end_offset": end, "start_line": first, "end_line": last,
                 "selector": {**asdict(make_selector(text, start, end)),
                              REFI: {**provenance, "created": _iso(coding.created)}},
-                "coder": self.label(coding.creating_user) or "", "note": "",
+                "coder": self.label(coding.creating_user) or "", "note": self.coding_notes.get(coding.guid, ""),
                 "created_at": _stored_time(coding.created), "created_by": self.study.actor})
 
         if source.codings and not text:
@@ -398,7 +408,9 @@ class _Importer:
             self.places[selection.guid] = (interview_id, version_id, *line_range_for_span(lines, start, end))
             provenance = {"selection": selection.guid, "name": selection.name,
                           "description": selection.description, "selection_created": _iso(selection.created),
-                          "selection_user": self.label(selection.creating_user)}
+                          "selection_user": self.label(selection.creating_user),
+                          "selection_modified": _iso(selection.modified),
+                          "selection_modifying_user": self.label(selection.modifying_user)}
             for coding in selection.codings:
                 add(coding, start, end, provenance)
         if uncoded:
@@ -432,6 +444,8 @@ class _Importer:
                 for coding in selection.codings:
                     attach("coding", coding.guid, coding.note_refs)
         for note in self.project.notes:
+            if note.guid in self.coding_note_guids:
+                continue
             entry = ReflexiveEntry(study_id=self.study.study_id, guid=note.guid,
                                    author=self.label(note.creating_user) or "", stage="analysis", template="free",
                                    parts={"text": note.text}, created_at=_stored_time(note.created),
@@ -441,7 +455,43 @@ class _Importer:
                                        end_line=last) for interview_id, version_id, first, last in places]
             self.s.add(entry)
             self.refi["notes"][note.guid] = {"name": note.name, "description": note.description,
-                                             "created": _iso(note.created), "refs": refs.get(note.guid, [])}
+                                             "created": _iso(note.created), "refs": refs.get(note.guid, []),
+                                             "modified": _iso(note.modified),
+                                             "modifying_user": self.label(note.modifying_user)}
+
+    def _coding_notes(self) -> dict[str, str]:
+        """coding GUID → the text of the note Reverie wrote for that coding's own note, which comes
+        back as the coding's note, not as a log entry."""
+        self.coding_note_guids: set[str] = set()
+        if not self.from_reverie:
+            return {}
+        texts = {note.guid: note.text for note in self.project.notes if note.name == CODING_NOTE}
+        found: dict[str, str] = {}
+        for source in self.project.sources:
+            codings = [*source.codings, *(c for selection in source.selections for c in selection.codings)]
+            for coding in codings:
+                own = [guid for guid in coding.note_refs if guid in texts]
+                if own:
+                    found[coding.guid] = texts[own[-1]]
+                    self.coding_note_guids.add(own[-1])
+        return found
+
+    def _rich_text(self, source: TextSource) -> dict[str, str] | None:
+        """Keep a source's rich-text document in the media store, to be exported again."""
+        if source.rich_text is None:
+            return None
+        if not source.rich_text:
+            self.report.warnings.append(f"Source {source.name!r}: left out its empty rich-text document "
+                                        f"({source.rich_text_path}).")
+            return None
+        with private_workdir("refi-rich") as work:
+            plain = work / "document"
+            plain.write_bytes(source.rich_text)
+            staged = self.study.media.stage(plain)
+        staged.commit_with(self.s)
+        self.mapped.append(f"Source {source.name!r}: kept its rich-text document ({source.rich_text_path}) "
+                           "to export it again; Reverie works on the plain text.")
+        return {"path": source.rich_text_path, "sha256": staged.sha256}
 
 
 def _refuse_existing(new_dir: Path) -> None:
@@ -471,7 +521,7 @@ def _import(project: QdaProject, report: ImportReport, file: Path, new_dir: Path
     names = {source.guid: source.name for source in project.sources}
     payload: dict[str, Any] = {"file": file.name, "sha256": _sha256(file)}
     try:
-        study = init_study(new_dir, title=project.name or file.stem, identity=identity)
+        study = init_study(new_dir, title=project.name or file.stem, identity=identity or _researcher(project))
         with study.write("refi.import", target=f"study:{study.study_id}", payload=payload) as session:
             importer = _Importer(session, study, project, report, file, payload["sha256"])
             if carried is None:
@@ -505,9 +555,13 @@ def _import(project: QdaProject, report: ImportReport, file: Path, new_dir: Path
 
 
 def import_qdpx(path: Path | str, new_dir: Path | str, identity: Identity | None = None,
-                limits: ArchiveLimits = ArchiveLimits()) -> ImportOutcome:
+                limits: ArchiveLimits = ArchiveLimits(), *, own_records: bool = True) -> ImportOutcome:
     """Make a new study in ``new_dir`` from a REFI-QDA project: participants, transcripts, codes,
     codings by coder, notes and themes (see the module docstring for the mapping).
+
+    An archive Reverie wrote carries the study's own records too (:mod:`refi_reverie`); the study
+    is then restored from them whole, unless ``own_records`` is False (read the REFI-QDA part as
+    any other tool's file) or another tool changed the project since (the report says so).
 
     Refuses an existing study or a non-empty folder, and an unsafe or unreadable file, before
     creating anything; a failure part-way removes what was made.
@@ -516,9 +570,20 @@ def import_qdpx(path: Path | str, new_dir: Path | str, identity: Identity | None
     _refuse_existing(new_dir)
     project, report = read_qdpx(path, limits)
     with open_zip(path, path.name, limits) as archive:
-        part, reasons = read_part(archive, path.name)
+        part, reasons = read_part(archive, path.name) if own_records else (None, [])
         report.warnings.extend(reasons)
         return _import(project, report, path, new_dir, identity, None if part is None else (part, archive))
+
+
+def _researcher(project: QdaProject) -> Identity | None:
+    """The researcher a Reverie export names as the project's creator (its label as the user's
+    id), so a study read back from the file is theirs, not the account that imports it."""
+    if not (project.origin or "").startswith("Reverie"):
+        return None
+    creator = next((user for user in project.users if user.guid == project.creating_user), None)
+    if creator is None or not creator.id or not _INITIALS.match(creator.id):
+        return None
+    return Identity(name=creator.name or creator.id, initials=creator.id)
 
 
 def _sha256(path: Path) -> str:

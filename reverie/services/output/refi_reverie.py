@@ -168,8 +168,13 @@ def collect_records(session) -> StudyRecords:
                 out[column] = _plain(value)
             rows.append((key, out))
         records.tables[table.name] = rows
-    records.media = sorted({row["sha256"] for _, row in records.tables.get("recordings", [])
-                            if row.get("sha256") and row.get("deleted_at") is None})
+    held = {row["sha256"] for _, row in records.tables.get("recordings", [])
+            if row.get("sha256") and row.get("deleted_at") is None}
+    for _, row in records.tables.get("studies", []):  # rich-text documents an imported file brought
+        sources = ((row.get("settings") or {}).get("refi") or {}).get("sources") or {}
+        held |= {kept["rich_text"]["sha256"] for kept in sources.values()
+                 if isinstance(kept, dict) and (kept.get("rich_text") or {}).get("sha256")}
+    records.media = sorted(held)
     return records
 
 
