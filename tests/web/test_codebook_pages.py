@@ -153,3 +153,27 @@ def test_coded_segments_download_as_csv_docx_and_html(client):
         assert made.status_code == 200 and made.headers["content-disposition"].endswith(f'.{fmt}"')
     assert client.get("/codes/export", params={"format": "csv"}).status_code == 422
     assert _rows(client, "SELECT COUNT(*) FROM audit_events WHERE action = 'segments.export'") == [(3,)]
+
+
+def test_search_filters_by_code_lists_a_codes_lines_alone_and_never_cuts_a_word(client):
+    _codebook(client)
+    page = client.get("/search", params={"q": "", "code": "milk"}).text
+    assert 'name="code"' in page and '<option value="milk" selected>' in page
+    assert "lines found coded milk" in page and "/interviews/P1/1/transcript#L3" in page
+    assert "/interviews/P1/1/transcript#L7" in page and "#L5" not in page
+    assert "Read the passages coded milk in context" in page
+    both = client.get("/search", params={"q": "milk", "code": "little things"}).text
+    assert "1 line found" in both and "<mark>milk</mark>" in both
+    assert "0 lines found" in client.get("/search", params={"q": "ward", "code": "little things"}).text
+    from reverie.services.transcripts.search import trim_after, trim_before
+
+    line = "She asked him whether he had milk at home and I thought that is such a little thing, such a silly one"
+    for limit in range(5, len(line)):
+        before, after = trim_before(line, limit), trim_after(line, limit)
+        kept_before, kept_after = before.removeprefix("…"), after.removesuffix("…")
+        assert line.endswith(kept_before) and line.startswith(kept_after)
+        cut = line[: len(line) - len(kept_before)]
+        assert not cut or cut[-1] == " ", (limit, before)  # starts at a word
+        rest = line[len(kept_after):]
+        assert not rest or rest[0] == " ", (limit, after)  # ends at a word's end
+    assert trim_before("x" * 50 + " end", 10) == "…end" and trim_after("word " + "y" * 40, 10) == "word…"

@@ -2,7 +2,8 @@
 
 SQLite studies use FTS5, team studies PostgreSQL's full-text search; both receive the same parsed
 query (:mod:`reverie.core.query`), neither stems nor drops stop words, and both fold accents.
-Only the current version of each transcript is searched.
+Only the current version of each transcript is searched. A code with no words lists the lines
+coded with it. A hit's :attr:`Hit.snippet` trims long context at word boundaries, never inside a word.
 """
 
 from __future__ import annotations
@@ -51,6 +52,45 @@ class Hit:
     def after(self) -> str:
         return self.kwic[2]
 
+    @property
+    def snippet(self) -> tuple[str, str, str]:
+        """(before, match, after) with long context cut at word boundaries and marked with "…"."""
+        before, match, after = self.kwic
+        return trim_before(before), match, trim_after(after)
+
+
+SNIPPET_CHARS = 70
+_SPACE = re.compile(r"\s")
+
+
+def trim_before(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The end of ``text``, about ``limit`` characters of it, starting at a word (never halfway through one)."""
+    if len(text) <= limit:
+        return text
+    start = len(text) - limit
+    if not text[start - 1].isspace():
+        space = _SPACE.search(text, start)
+        # One word longer than the limit is shown whole rather than cut.
+        start = space.end() if space else next((m.end() for m in reversed(list(_SPACE.finditer(text, 0, start)))), 0)
+    kept = text[start:].lstrip()
+    return "…" + kept if start > 0 else kept
+
+
+def trim_after(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The start of ``text``, about ``limit`` characters of it, ending at the end of a word."""
+    if len(text) <= limit:
+        return text
+    end = limit
+    if not text[end].isspace():
+        spaces = [m.start() for m in _SPACE.finditer(text, 0, end)]
+        if spaces:
+            end = spaces[-1]
+        else:  # one word longer than the limit: show it whole
+            space = _SPACE.search(text, end)
+            end = space.start() if space else len(text)
+    kept = text[:end].rstrip()
+    return kept + "…" if end < len(text) else kept
+
 
 def _fold_char(c: str) -> str:
     return "".join(d for d in unicodedata.normalize("NFD", c.casefold()) if not unicodedata.combining(d))
@@ -98,28 +138,59 @@ def _filters(participant, round_no, speaker, code) -> tuple[str, str, dict]:
 
 def search(study: OpenStudy, query: str, *, participant: str | None = None, round_no: int | None = None,
            speaker: str | None = None, code: str | None = None, limit: int = 200) -> list[Hit]:
-    """Lines matching ``query`` (words, "phrases", prefix*, AND/OR/NOT), in transcript order."""
+    """Lines matching ``query`` (words, "phrases", prefix*, AND/OR/NOT), in transcript order.
+
+    With no words but a ``code``, the lines coded with that code (its passages), in transcript order.
+    """
+    if not query.strip() and code:
+        return _coded_lines(study, code, participant=participant, round_no=round_no, speaker=speaker, limit=limit)
     node = parse_query(query)
     version_where, line_where, params = _filters(participant, round_no, speaker, code)
     params.update(study_id=study.study_id, limit=limit)
-    # The study's current versions first (one row per transcript, materialised so the planner
-    # cannot flatten it back into a per-line join through every participant), then their lines.
-    current = ("WITH cur AS MATERIALIZED (SELECT t.current_version_id AS version_id, p.id AS participant_id, "
-               "p.code, i.round FROM transcripts t JOIN interviews i ON i.id = t.interview_id "
-               "JOIN participants p ON p.id = i.participant_id "
-               f"WHERE p.study_id = :study_id AND t.current_version_id IS NOT NULL{version_where}) ")
-    columns = "cur.code, cur.round, l.number, l.speaker, l.text, l.version_id"
-    order = "ORDER BY cur.participant_id, cur.round, l.number LIMIT :limit"
     if study.is_sqlite:
         params["match"] = to_fts5(node)
-        statement = (f"{current}SELECT {columns} FROM transcript_lines_fts f "
+        statement = (f"{_current(version_where)}SELECT {_COLUMNS} FROM transcript_lines_fts f "
                      "JOIN transcript_lines l ON l.id = f.rowid JOIN cur ON cur.version_id = l.version_id "
-                     f"WHERE transcript_lines_fts MATCH :match{line_where} {order}")
+                     f"WHERE transcript_lines_fts MATCH :match{line_where} {_ORDER}")
     else:
         tsquery = to_tsquery_parts(node, params)
-        statement = (f"{current}SELECT {columns} FROM transcript_lines l JOIN cur ON cur.version_id = l.version_id "
+        statement = (f"{_current(version_where)}SELECT {_COLUMNS} FROM transcript_lines l "
+                     "JOIN cur ON cur.version_id = l.version_id "
                      f"WHERE to_tsvector('simple'::regconfig, reverie_unaccent(l.text)) @@ {tsquery}{line_where} "
-                     f"{order}")
+                     f"{_ORDER}")
+    return _hits(study, statement, params, _highlighter(terms(node)))
+
+
+_COLUMNS = "cur.code, cur.round, l.number, l.speaker, l.text, l.version_id"
+_ORDER = "ORDER BY cur.participant_id, cur.round, l.number LIMIT :limit"
+
+
+def _current(version_where: str) -> str:
+    # The study's current versions first (one row per transcript, materialised so the planner
+    # cannot flatten it back into a per-line join through every participant), then their lines.
+    return ("WITH cur AS MATERIALIZED (SELECT t.current_version_id AS version_id, p.id AS participant_id, "
+            "p.code, i.round FROM transcripts t JOIN interviews i ON i.id = t.interview_id "
+            "JOIN participants p ON p.id = i.participant_id "
+            f"WHERE p.study_id = :study_id AND t.current_version_id IS NOT NULL{version_where}) ")
+
+
+def _coded_lines(study: OpenStudy, code: str, *, participant, round_no, speaker, limit: int) -> list[Hit]:
+    """The current versions' lines coded with ``code``, found from its codings (not by scanning every line)."""
+    version_where, _, params = _filters(participant, round_no, None, None)
+    params.update(study_id=study.study_id, limit=limit, code=code)
+    speaker_where = ""
+    if speaker:
+        speaker_where = " AND l.speaker = :speaker"
+        params["speaker"] = speaker
+    statement = (f"{_current(version_where)}SELECT DISTINCT {_COLUMNS}, cur.participant_id FROM codings c "
+                 "JOIN codes k ON k.id = c.code_id JOIN cur ON cur.version_id = c.version_id "
+                 "JOIN transcript_lines l ON l.version_id = c.version_id "
+                 "AND l.number BETWEEN c.start_line AND c.end_line "
+                 f"WHERE k.study_id = :study_id AND k.label = :code{speaker_where} {_ORDER}")
+    return _hits(study, statement, params, None)
+
+
+def _hits(study: OpenStudy, statement: str, params: dict, split) -> list[Hit]:
     with study.read() as s:
         style = CitationStyle(**(s.execute(select(Study.citation_style).where(Study.id == study.study_id))
                                  .scalar_one() or {}))
@@ -128,9 +199,8 @@ def search(study: OpenStudy, query: str, *, participant: str | None = None, roun
             rows = s.connection().exec_driver_sql(statement, params).all()
         else:
             rows = s.execute(sql(statement), params).all()
-    split = _highlighter(terms(node))
     return [Hit(code_, round_, number, speaker_, text, cite_inline(code_, number, number, style), version_id, split)
-            for code_, round_, number, speaker_, text, version_id in rows]
+            for code_, round_, number, speaker_, text, version_id, *_ in rows]
 
 
 def _highlighter(positive):
