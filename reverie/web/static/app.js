@@ -10,6 +10,7 @@
  *   forms.js      the set-up forms: rows added on request, invalid controls marked
  */
 import { carryCsrfToken } from "./http.js";
+import { codebook } from "./codebook.js";
 import { selectionDialogs } from "./dialogs.js";
 import { editor } from "./editor.js";
 import { setupForms } from "./forms.js";
@@ -20,6 +21,7 @@ import { uploads } from "./upload.js";
 carryCsrfToken();
 uploads();
 setupForms();
+if (document.querySelector("[data-codebook]")) codebook();
 
 const transcript = document.getElementById("reader");
 if (transcript) {
