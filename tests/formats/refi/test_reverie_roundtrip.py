@@ -206,3 +206,25 @@ def test_a_project_changed_by_another_tool_is_read_from_its_refi_part(demo, tmp_
         assert any("changed after Reverie wrote it" in warning for warning in payload["warnings"])
     finally:
         outcome.study.close()
+
+
+def test_the_refi_part_alone_keeps_the_researcher_and_coder_labels(demo, tmp_path: Path) -> None:
+    """Read as another tool's file, a Reverie project still names its researcher and coders as before."""
+    export_qdpx(demo, tmp_path / "ours.qdpx")
+    outcome = import_qdpx(tmp_path / "ours.qdpx", tmp_path / "imported", own_records=False)
+    try:
+        tables = study_tables(outcome.study)
+        assert [(row["label"], row["name"]) for row in tables["researchers"]] == [("TM", "Demo Researcher")]
+        assert tables["studies"][0]["settings"]["identity"] == {"name": "Demo Researcher", "initials": "TM"}
+        assert {row["coder"] for row in tables["codings"]} == {"TM"}
+        assert not any("Restored the study" in line for line in outcome.lines)
+    finally:
+        outcome.study.close()
+
+
+def test_the_exchange_page_describes_the_format() -> None:
+    page = (ROOT / "docs" / "exchange.md").read_text(encoding="utf-8")
+    from reverie.services.output.refi_reverie import FORMAT, FORMAT_VERSION
+
+    assert f"`{FORMAT}`" in page and f"`version` ({FORMAT_VERSION})" in page
+    assert all(f"`{table}`" in page for table in NOT_CARRIED)
