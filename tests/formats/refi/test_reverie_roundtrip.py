@@ -22,8 +22,10 @@ from reverie.services.demo import build_demo
 from reverie.services.output.refi_export import export_qdpx
 from reverie.services.output.refi_import import import_qdpx
 from reverie.services.output.refi_reverie import MANIFEST_MEMBER, NOT_CARRIED, REF_COLUMNS, REF_KINDS
-from reverie.services.study.participants import withdraw
+from reverie.services.study.interviews import add_interview
+from reverie.services.study.participants import add_participant, add_recruitment, withdraw, write_pen_portrait
 from reverie.services.study.studies import Identity
+from reverie.services.transcripts.versions import import_transcript, lock_transcript
 from reverie.store.models import AuditEvent, Base
 from tests.conftest import open_copy, reference_study
 
@@ -142,6 +144,16 @@ def demo(tmp_path_factory):
     # A participant who withdrew but let their data be kept travels with status and consent.
     withdraw(study, "P5", withdrawn_on=date(2024, 6, 1), scope="no second interview", keep_data_collected=True,
              why="asked to stop after round 1")
+    # A third layout, a recruitment record and a pen portrait, which the demo does not have.
+    add_participant(study, "P6", gender="F", profession="Nurse")
+    add_recruitment(study, "P6", invited_on="2024-05-01", channel="email", response="accepted")
+    write_pen_portrait(study, "P6", "A ward nurse who trained peer workers.")
+    add_interview(study, "P6", 1, held_on="2024-05-20", duration_min=41.5, location_type="video call")
+    text = tmp_path_factory.mktemp("p6") / "p6.txt"
+    text.write_text("I: How did it start?\nP6: With a phone call, really.\nI: Go on.\n"
+                    "P6: She rang the ward and asked for me by name.\n", encoding="utf-8")
+    import_transcript(study, "P6", 1, text, layout="per_turn")
+    lock_transcript(study, "P6", 1)
     yield study
     study.close()
 
@@ -182,6 +194,9 @@ def test_what_the_demo_carries_is_what_reverie_keeps(demo, tmp_path: Path) -> No
         assert p5["status"] == "withdrawn"
         assert tables["consent_records"][-1]["keep_data_collected"] is True
         assert len(tables["recordings"]) == 1 and len(tables["words"]) > 0
+        layouts = {row["line_layout"]["mode"] for row in tables["transcript_versions"]}
+        assert layouts == {"fixed_width", "per_turn"}
+        assert len(tables["recruitment_records"]) == 1 and len(tables["pen_portraits"]) == 1
     finally:
         outcome.study.close()
 
