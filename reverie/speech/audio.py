@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reverie.core.errors import InvalidInput
-from reverie.speech.offline import keep_offline
+from reverie.speech.offline import keep_offline, let_idle_threads_sleep
 
 if TYPE_CHECKING:
     import numpy as np
 
 keep_offline()  # before faster_whisper, and the onnxruntime and hub under it, can be imported
+let_idle_threads_sleep()
 
 SAMPLE_RATE = 16000
 # A decoded length this far below what the container declares means the file was cut short.

@@ -44,6 +44,20 @@ def keep_offline() -> None:
     os.environ.update(OFFLINE_ENVIRONMENT)
 
 
+def let_idle_threads_sleep() -> None:
+    """Make OpenMP's idle threads sleep instead of spinning, unless the user chose otherwise.
+
+    CTranslate2 (under faster-whisper) waits for work in busy loops by default. A transcription
+    also runs onnxruntime (voice activity), numpy (diarisation) and Praat (prosody) in the same
+    process, and every job runs in a new worker thread, each with its own OpenMP team: the old
+    teams kept spinning, so on two cores the second transcription in one process took four to
+    five times as long as the first, and even the first was three times slower than with
+    sleeping threads. OpenMP reads the variable once, when it starts, so this runs before
+    faster_whisper is imported.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def load_onnxruntime() -> ModuleType:
     """onnxruntime with its telemetry off: the variables before the import, then its own switch."""
     keep_offline()

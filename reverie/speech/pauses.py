@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reverie.speech.offline import keep_offline, load_onnxruntime
+from reverie.speech.offline import keep_offline, let_idle_threads_sleep, load_onnxruntime
 
 if TYPE_CHECKING:
     import numpy as np
 
 keep_offline()  # before faster_whisper, and the onnxruntime and hub under it, can be imported
+let_idle_threads_sleep()
 
 MIN_SILENCE_MS = 300
 

@@ -29,13 +29,14 @@ from reverie.speech.diarise import (
     speaker_of,
 )
 from reverie.speech.models import DEFAULT_MODEL, resolve_model
-from reverie.speech.offline import keep_offline, load_onnxruntime
+from reverie.speech.offline import keep_offline, let_idle_threads_sleep, load_onnxruntime
 from reverie.speech.pauses import Pause, SpeechRegion, pauses_between, speech_regions
 
 if TYPE_CHECKING:
     import numpy as np
 
 keep_offline()  # before faster_whisper, and the onnxruntime and hub under it, can be imported
+let_idle_threads_sleep()
 
 Progress = Callable[[float, float], None]
 
