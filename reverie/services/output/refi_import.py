@@ -487,8 +487,8 @@ class _Importer:
         with private_workdir("refi-rich") as work:
             plain = work / "document"
             plain.write_bytes(source.rich_text)
-            staged = self.study.media.stage(plain)
-        staged.commit_with(self.s)
+            with self.study.media.stage(plain) as staged:
+                staged.commit_with(self.s)
         self.mapped.append(f"Source {source.name!r}: kept its rich-text document ({source.rich_text_path}) "
                            "to export it again; Reverie works on the plain text.")
         return {"path": source.rich_text_path, "sha256": staged.sha256}

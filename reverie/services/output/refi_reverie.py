@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import uuid
 import zipfile
 from collections import defaultdict
@@ -33,7 +34,22 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Table, delete, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 import reverie
 from reverie.core.errors import InvalidInput
@@ -57,6 +73,7 @@ REF_KINDS = {
 }
 #: JSON columns that hold lists of such references.
 REF_COLUMNS = {("decisions", "target_refs"), ("decisions", "evidence_refs"), ("line_maps", "report")}
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _KEYS = uuid.UUID("6f1d1c64-5b5e-4f0e-9a53-7e0d3c1b2a90")  # namespace of derived row keys
 
 
@@ -87,13 +104,30 @@ def _plain(value: Any) -> Any:
 
 
 def _typed(table: Table, column: str, value: Any) -> Any:
+    """A value read from an archive as the column stores it; ValueError when it cannot be one."""
     if value is None:
         return None
     kind = table.columns[column].type
-    if isinstance(kind, DateTime):
-        return datetime.fromisoformat(value)
-    if isinstance(kind, Date):
-        return date.fromisoformat(value)
+    if isinstance(kind, JSON):
+        return value
+    if isinstance(kind, DateTime | Date):
+        if not isinstance(value, str):
+            raise ValueError("not a date or time")
+        return datetime.fromisoformat(value) if isinstance(kind, DateTime) else date.fromisoformat(value)
+    if isinstance(kind, Boolean):
+        if not isinstance(value, bool):
+            raise ValueError("not true or false")
+        return value
+    if isinstance(kind, Integer):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("not a whole number")
+        return value
+    if isinstance(kind, Float | Numeric):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("not a number")
+        return value
+    if isinstance(kind, String) and not isinstance(value, str):
+        raise ValueError("not text")
     return value
 
 
@@ -304,8 +338,17 @@ def read_part(archive: SafeZip, where: str) -> tuple[CarriedPart | None, list[st
 def restore_records(session, study, part: CarriedPart, archive: SafeZip, where: str) -> dict[str, int]:
     """Write the carried rows into the fresh study open in ``session``; returns rows per table.
 
-    The study row and the researcher made with the new study give way to the archive's.
+    The study row and the researcher made with the new study give way to the archive's. A record
+    the study's rules refuse (a CHECK, a duplicate) refuses the import, naming the table.
     """
+    try:
+        return _restore(session, study, part, archive, where)
+    except IntegrityError as error:
+        raise InvalidInput(f"Cannot import {where}: Reverie's records break a rule of the study "
+                           f"({error.orig}).") from None
+
+
+def _restore(session, study, part: CarriedPart, archive: SafeZip, where: str) -> dict[str, int]:
     ids: dict[str, dict[str, Any]] = defaultdict(dict)  # table → key → new id
     later: list[tuple[Table, Any, dict[str, Any]]] = []  # (table, id, columns) to fill once all exist
     session.execute(delete(ResearcherProfile).where(ResearcherProfile.study_id == study.study_id))
@@ -323,6 +366,10 @@ def restore_records(session, study, part: CarriedPart, archive: SafeZip, where: 
             for column, value in row.items():
                 if column in fks and value is not None:
                     target = ids[fks[column]].get(value)
+                    if target is None and fks[column] != table.name and column not in deferred:
+                        # Parents are all written before their children: this one is not there.
+                        raise InvalidInput(f"Cannot import {where}: {table.name}.{column} points at a "
+                                           f"{fks[column]} row the archive does not hold.")
                     if target is None or column in deferred:
                         fill[column] = (fks[column], value)
                         values[column] = None
@@ -331,7 +378,11 @@ def restore_records(session, study, part: CarriedPart, archive: SafeZip, where: 
                 elif (table.name, column) in REF_COLUMNS or (table.name, column) == ("studies", "settings"):
                     fill[column] = (None, value)
                     continue
-                values[column] = _typed(table, column, value)
+                try:
+                    values[column] = _typed(table, column, value)
+                except ValueError as error:
+                    raise InvalidInput(f"Cannot import {where}: {table.name} record {key} has {column} "
+                                       f"{value!r}, {error}.") from None
             if table.name == "studies":
                 session.execute(update(table).where(table.c.id == study.study_id).values(**values))
                 new_id = study.study_id
@@ -384,20 +435,17 @@ def _settings_in(value: Any, ids: dict[str, dict[str, Any]]) -> Any:
 
 def _restore_media(study, part: CarriedPart, archive: SafeZip, where: str, session) -> None:
     for sha256 in part.manifest.get("media", []):
+        if not isinstance(sha256, str) or not _SHA256.match(sha256):
+            raise InvalidInput(f"Cannot import {where}: its manifest lists media {sha256!r}, not a SHA-256.")
         member = archive.find(_media_member(sha256))
         if member is None:
             raise InvalidInput(f"Cannot import {where}: recording {sha256} is listed but not in the archive.")
         with private_workdir("refi-media") as work:
             plain = Path(work) / "recording"
             plain.write_bytes(archive.read(member))
-            staged = study.media.stage(plain)
-            if staged.sha256 != sha256:
-                raise InvalidInput(f"Cannot import {where}: {member} does not hold the bytes its name says.")
-            staged.commit_with(session)
-
-
-def study_key() -> str:
-    """The key the one study row of an archive has."""
-    return str(uuid.uuid5(_KEYS, "study"))
+            with study.media.stage(plain) as staged:
+                if staged.sha256 != sha256:
+                    raise InvalidInput(f"Cannot import {where}: {member} does not hold the bytes its name says.")
+                staged.commit_with(session)
 
 

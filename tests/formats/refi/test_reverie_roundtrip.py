@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 import xmlschema
 from sqlalchemy import select
 
+from reverie.core.errors import InvalidInput
 from reverie.services.demo import build_demo
 from reverie.services.output.refi_export import export_qdpx
 from reverie.services.output.refi_import import import_qdpx
@@ -243,3 +245,30 @@ def test_the_exchange_page_describes_the_format() -> None:
 
     assert f"`{FORMAT}`" in page and f"`version` ({FORMAT_VERSION})" in page
     assert all(f"`{table}`" in page for table in NOT_CARRIED)
+
+
+def rewritten(archive: Path, target: Path, member: str, change) -> Path:
+    """A copy of ``archive`` with ``member`` passed through ``change`` (bytes → bytes)."""
+    with zipfile.ZipFile(archive) as given, zipfile.ZipFile(target, "w") as out:
+        for info in given.infolist():
+            data = given.read(info)
+            out.writestr(info, change(data) if info.filename == member else data)
+    return target
+
+
+@pytest.mark.parametrize("member,change,message", [
+    ("reverie/tables/interviews.jsonl", lambda data: data.replace(b'"round": 1', b'"round": "one"', 1),
+     "has round 'one', not a whole number"),
+    ("reverie/tables/extracts.jsonl", lambda data: data.replace(b'"participant_id": "', b'"participant_id": "x', 1),
+     "extracts.participant_id points at a participants row the archive does not hold"),
+    ("reverie/manifest.json", lambda data: json.dumps({**json.loads(data), "media": ["../../etc"]}).encode(),
+     "not a SHA-256"),
+    ("reverie/tables/codes.jsonl", lambda data: data + data.splitlines(keepends=True)[0],
+     "holds 9 rows, the manifest says 8"),
+])
+def test_broken_records_refuse_the_import_and_leave_nothing(demo, tmp_path: Path, member, change, message) -> None:
+    export_qdpx(demo, tmp_path / "ours.qdpx")
+    broken = rewritten(tmp_path / "ours.qdpx", tmp_path / "broken.qdpx", member, change)
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        import_qdpx(broken, tmp_path / "imported", identity=SOMEONE_ELSE)
+    assert not (tmp_path / "imported").exists()
