@@ -124,6 +124,70 @@ def codes_merge(
     out.print(f"merged {source} into {into} (decision {decision})")
 
 
+@codes_app.command("update")
+def codes_update(
+    directory: StudyDir,
+    code: str = typer.Argument(..., help="The code's label."),
+    definition: str = typer.Option(None, "--definition", help="What the code means in this study (\"\" clears it)."),
+    color: str = typer.Option(None, "--color", help="A colour such as #1f77b4 (\"\" gives it a palette colour)."),
+    parent: str = typer.Option(None, "--parent", help="Nest the code under this code (by label)."),
+    top_level: bool = typer.Option(False, "--top-level", help="Move the code out of its parent, to the top level."),
+    why: str = typer.Option("", "--why", help="Why it changed (kept in the audit trail)."),
+):
+    """Describe, recolour or re-nest a code (never under itself or a code nested in it)."""
+    from reverie.services.analysis.codebook import UNCHANGED, update_code
+
+    if parent is not None and top_level:
+        fail("give --parent or --top-level, not both")
+    node = update_code(open_dir(directory), code, definition=definition, color=color,
+                       parent=None if top_level else (parent if parent is not None else UNCHANGED), why=why)
+    out.print(f"updated code {node.label}")
+
+
+@codes_app.command("delete")
+def codes_delete(
+    directory: StudyDir,
+    code: str = typer.Argument(..., help="The code's label."),
+    rationale: str = typer.Option(..., "--rationale", help="Why the code is deleted (recorded as a decision)."),
+    confirm_codings: int = typer.Option(None, "--confirm-codings",
+                                        help="How many codings go with it: a code with codings is deleted only "
+                                             "when this number is theirs."),
+):
+    """Delete a code and its codings, recording the decision; codes nested in it move up to its parent."""
+    from reverie.services.analysis.codebook import delete_code
+
+    done = delete_code(open_dir(directory), code, rationale=rationale, confirm_codings=confirm_codings)
+    moved = f"; {', '.join(done.children_moved)} moved up to {done.new_parent or 'the top level'}" \
+        if done.children_moved else ""
+    out.print(f"deleted {done.label} and {done.codings} coding(s) (decision {done.decision_id}){moved}")
+
+
+@codes_app.command("export-segments")
+def codes_export_segments(
+    directory: StudyDir,
+    codes: list[str] = typer.Argument(..., help="The codes' labels."),
+    output: Path = typer.Option(..., "--output", "-o", help="The file to write (.docx, .csv or .html)."),
+    fmt: str = typer.Option(None, "--format", help="docx, csv or html (default: from the --output suffix)."),
+    round_no: int = typer.Option(None, "--round", help="Only this interview round."),
+    attribute: str = typer.Option("", "--attribute", help="Only participants whose attribute (profession, "
+                                                          "setting or a custom one) has --value."),
+    value: str = typer.Option("", "--value", help="The value --attribute must have."),
+    with_code: str = typer.Option(None, "--with-code", help="Only segments overlapping a coding of this code."),
+):
+    """Export the segments coded with one or several codes, each with its citation, coder and date."""
+    from reverie.services.analysis.codebook import get_code
+    from reverie.services.analysis.retrieval import PassageFilter
+    from reverie.services.output.segments import export_segments
+
+    fmt = fmt or output.suffix.lstrip(".").lower()
+    study = open_dir(directory)
+    filters = PassageFilter(attribute=attribute, value=value, round_no=round_no,
+                            with_code=get_code(study, with_code).id if with_code else None)
+    made = export_segments(study, [get_code(study, label).id for label in codes], fmt, filters)
+    output.write_bytes(made.content)
+    out.print(f"wrote {made.segments} coded segment(s) to {output}")
+
+
 @codes_app.command("stats")
 def codes_stats(directory: StudyDir,
                 by: str = typer.Option("profession", "--by", help="Participant attribute for the crosstab."),

@@ -106,3 +106,37 @@ def test_a_code_named_by_an_extract_is_not_deleted(populated):
     add_objects(populated, view.handle, ["milk"])
     with pytest.raises(Conflict, match="discursive object of extract E1"):
         codebook.delete_code(populated, "milk", rationale="Unused")
+
+
+def test_the_codes_commands_update_delete_and_export_segments(study_copy, tmp_path):
+    from typer.testing import CliRunner
+
+    from reverie.cli import app
+    from reverie.services.study.studies import open_study
+    from tests.conftest import _populate
+
+    folder = study_copy("populated", _populate, folder_only=True)
+
+    def reverie(*args, ok=True):
+        result = CliRunner().invoke(app, [str(a) for a in args])
+        assert (result.exit_code == 0) == ok, result.output
+        return result.output
+
+    reverie("codes", "add", folder, "peer role")
+    reverie("codes", "add", folder, "milk", "--kind", "discursive_object", "--parent", "peer role")
+    reverie("codes", "apply", folder, "milk", "P1", "--lines", "3-4")
+    assert "already inside it" in reverie("codes", "update", folder, "peer role", "--parent", "milk", ok=False)
+    reverie("codes", "update", folder, "milk", "--definition", "Milk at home", "--color", "#336699", "--top-level")
+    out = tmp_path / "milk.csv"
+    assert "wrote 1 coded segment(s)" in reverie("codes", "export-segments", folder, "milk", "--output", out,
+                                                 "--round", "1")
+    assert "(P1, Occupational Therapist. Lines 3-4)" in out.read_text(encoding="utf-8")
+    assert "--confirm-codings 1" in reverie("codes", "delete", folder, "milk", "--rationale", "Too broad", ok=False)
+    assert "deleted milk and 1 coding(s)" in reverie("codes", "delete", folder, "milk", "--rationale", "Too broad",
+                                                     "--confirm-codings", "1")
+    study = open_study(folder)
+    try:
+        assert _rows(study, "SELECT label, definition FROM codes") == [("peer role", "")]
+        assert _rows(study, "SELECT type, rationale FROM decisions") == [("other", "Too broad")]
+    finally:
+        study.close()
