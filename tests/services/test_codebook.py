@@ -17,6 +17,7 @@ def _rows(study, sql: str, **params):
         return s.execute(text(sql), params).all()
 
 
+@pytest.mark.both_backends
 def test_the_tree_nests_codes_with_kinds_in_words_and_counts(populated):
     coding.add_code(populated, "peer role", kind="discursive_object", color="#1f77b4")
     coding.add_code(populated, "milk", kind="discursive_object", parent="peer role")
@@ -68,6 +69,7 @@ def test_a_merged_code_is_changed_through_the_one_it_went_into(populated):
         codebook.update_code(populated, "milk", definition="x")
 
 
+@pytest.mark.both_backends
 def test_delete_asks_for_the_number_of_codings_then_records_a_decision(populated):
     coding.add_code(populated, "peer role")
     coding.add_code(populated, "milk", parent="peer role")

@@ -41,6 +41,7 @@ def _code_id(study, label: str) -> int:
         return s.execute(text("SELECT id FROM codes WHERE label = :l"), {"l": label}).scalar()
 
 
+@pytest.mark.both_backends
 def test_passages_come_in_context_with_citation_coder_and_date(coded):
     page = retrieval.passages(coded, _code_id(coded, "milk"), context=1)
     assert page.count == 3 and [p.participant for p in page.items] == ["P1", "P1", "P2"]
@@ -56,6 +57,7 @@ def test_passages_come_in_context_with_citation_coder_and_date(coded):
     assert page.items[2].citation == "(P2, Psychologist. Line 2)" and page.items[2].round == 2
 
 
+@pytest.mark.both_backends
 def test_filters_by_attribute_round_and_co_occurring_code(coded):
     milk, team = _code_id(coded, "milk"), _code_id(coded, "team")
     by_profession = retrieval.passages(coded, milk, PassageFilter(attribute="profession", value="Psychologist"))
@@ -90,6 +92,7 @@ def test_several_codes_page_through_fifty_thousand_codings_quickly(coded):
     assert elapsed < 2.0, f"a page of passages took {elapsed:.2f}s"
 
 
+@pytest.mark.both_backends
 def test_coded_segments_export_as_csv_html_and_docx_with_their_citations(coded):
     from reverie.formats.report_writers import rendered_text
     from reverie.services.output import segments
