@@ -117,3 +117,15 @@ def test_coded_segments_export_as_csv_html_and_docx_with_their_citations(coded):
     with coded.read() as s:
         events = s.execute(text("SELECT payload FROM audit_events WHERE action = 'segments.export'")).scalars().all()
     assert len(events) == 3 and '"segments":4' in events[0]
+
+
+@pytest.mark.both_backends
+def test_search_with_a_code_and_no_words_lists_the_lines_coded_with_it(coded):
+    from reverie.services.transcripts.search import search
+
+    hits = search(coded, "", code="milk")
+    assert [(h.participant, h.round, h.line) for h in hits] == [("P1", 1, 3), ("P1", 1, 4), ("P1", 1, 6),
+                                                                  ("P2", 2, 2)]
+    assert hits[0].citation == "(P1. Line 3)" and hits[0].snippet == (hits[0].text, "", "")
+    assert [h.line for h in search(coded, "", code="milk", participant="P2", speaker="P2")] == [2]
+    assert [h.line for h in search(coded, "milk", code="team")] == [2]
