@@ -54,6 +54,7 @@ class PassageLine:
     before: str
     coded: str
     after: str
+    first_of_turn: bool = True
 
     @property
     def in_passage(self) -> bool:
@@ -229,8 +230,9 @@ def passages(study: OpenStudy, code_ids: list[int] | int, filters: PassageFilter
     items = []
     for row in rows:
         near = lines.get(row["id"], [])
-        shown = tuple(PassageLine(number, speaker, *_clip(line_text, start, row["start_offset"], row["end_offset"]))
-                      for number, speaker, line_text, start in near)
+        shown = tuple(PassageLine(number, speaker, *_clip(line_text, start, row["start_offset"], row["end_offset"]),
+                                  first_of_turn=bool(first_turn))
+                      for number, speaker, line_text, start, first_turn in near)
         first, last = (near[0][0], near[-1][0]) if near else (row["start_line"], row["end_line"])
         code = codes[row["code_id"]]
         descriptor_value = str(row["descriptor"] or "")
@@ -247,16 +249,15 @@ def passages(study: OpenStudy, code_ids: list[int] | int, filters: PassageFilter
     return PassagePage(tuple(items), count, offset, limit)
 
 
-def _lines(session, coding_ids: list[int], context: int) -> dict[int, list[tuple[int, str, str, int]]]:
+def _lines(session, coding_ids: list[int], context: int) -> dict[int, list[tuple[int, str, str, int, bool]]]:
     """Each coding's lines with ``context`` lines either side, in one query (the (version, number) index)."""
-    statement = text("SELECT g.id, l.number, l.speaker, l.text, l.start_offset FROM codings g "
+    statement = text("SELECT g.id, l.number, l.speaker, l.text, l.start_offset, l.first_of_turn FROM codings g "
                      "JOIN transcript_lines l ON l.version_id = g.version_id "
                      "AND l.number BETWEEN g.start_line - :context AND g.end_line + :context "
                      "WHERE g.id IN :ids ORDER BY g.id, l.number").bindparams(bindparam("ids", expanding=True))
-    found: dict[int, list[tuple[int, str, str, int]]] = {}
-    for coding_id, number, speaker, line_text, start in session.execute(statement, {"ids": coding_ids,
-                                                                                    "context": context}):
-        found.setdefault(coding_id, []).append((number, speaker, line_text, start))
+    found: dict[int, list[tuple[int, str, str, int, bool]]] = {}
+    for coding_id, *line in session.execute(statement, {"ids": coding_ids, "context": context}):
+        found.setdefault(coding_id, []).append(tuple(line))
     return found
 
 

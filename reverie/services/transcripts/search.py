@@ -56,6 +56,8 @@ class Hit:
     def snippet(self) -> tuple[str, str, str]:
         """(before, match, after) with long context cut at word boundaries and marked with "…"."""
         before, match, after = self.kwic
+        if not match:  # a line listed for its code, not for a word: shown whole
+            return before, match, after
         return trim_before(before), match, trim_after(after)
 
 

@@ -44,12 +44,18 @@ def _blame(message: str, rules: dict[str, tuple[str, ...]], default: str) -> str
     return next((name for name, words in rules.items() if any(w in lowered for w in words)), default)
 
 
+def _next_colour(rows) -> str:
+    """The colour offered for a new code: the first of the palette no code is drawn in yet."""
+    drawn = {node.color.lower() for _, node in rows}
+    return next((c for c in PALETTE if c not in drawn), PALETTE[len(rows) % len(PALETTE)])
+
+
 def _page(request: Request, study: CurrentStudy, *, status_code: int = 200, **context: Any) -> Response:
     tree = codebook_tree(study)
     template = "_codebook.html" if is_htmx(request) else "codebook.html"
     rows = flatten(tree)
     return render(request, template, status_code=status_code, tree=tree, rows=rows, kinds=KIND_CHOICES,
-                  formats=SEGMENT_FORMATS, next_colour=PALETTE[len(rows) % len(PALETTE)],
+                  formats=SEGMENT_FORMATS, next_colour=_next_colour(rows),
                   **{"new": {}, "new_errors": {}, "edit": None, "notice": "", **context})
 
 
@@ -113,7 +119,7 @@ def add(request: Request, study: CurrentStudy, label: str = Form(""), kind: str 
             return _page(request, study, status_code=status, new=values, new_errors={field: str(error)})
         rows = flatten(codebook_tree(study))
         response = render(request, "_code_new.html", status_code=status, kinds=KIND_CHOICES, rows=rows,
-                          next_colour=PALETTE[len(rows) % len(PALETTE)], new=values, new_errors={field: str(error)})
+                          next_colour=_next_colour(rows), new=values, new_errors={field: str(error)})
         response.headers["HX-Retarget"] = "#new-code"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
