@@ -43,7 +43,7 @@ LAYOUTS = (
     ("per-turn", "One line per speaker turn"),
     ("imported", "Imported: keep the line numbers written in the file"),
 )
-TRANSCRIPT_SUFFIXES = ".txt,.docx,.vtt,.srt,.html,.htm"
+TRANSCRIPT_SUFFIXES = ".txt,.text,.docx,.vtt,.srt,.html,.htm"
 RECORDING_SUFFIXES = ".wav,.flac,.mp3,.m4a,.aac,.ogg,.opus,.mp4,.webm,.mov,.wma,audio/*"
 INTERVIEWER = "I"
 
