@@ -15,6 +15,7 @@ from pathlib import Path
 from bench.timing import is_goal, missed
 
 MODULES = [
+    ("bench.startup_bench", "start-up of everyday commands"),
     ("bench.store_bench", "import and search"),
     ("bench.pg_search_bench", "search on PostgreSQL"),
     ("bench.analytics_bench", "co-occurrence and crosstab"),

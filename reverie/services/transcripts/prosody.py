@@ -66,8 +66,12 @@ class LineMeasures:
     emphasised: tuple[str, ...]
 
 
-def measure_prosody(study: OpenStudy, code: str, round_no: int) -> list[LineMeasures]:
-    """Measure every timed line of the current version against its recording and store the results."""
+def measure_prosody(study: OpenStudy, code: str, round_no: int, *, audio=None) -> list[LineMeasures]:
+    """Measure every timed line of the current version against its recording and store the results.
+
+    ``audio`` is the recording already decoded (by the transcription just run), so an hour of
+    audio is not decoded a second time.
+    """
     from reverie.core.transcript import Word as CoreWord
     from reverie.speech.audio import load_audio
     from reverie.speech.pauses import Pause
@@ -97,8 +101,9 @@ def measure_prosody(study: OpenStudy, code: str, round_no: int) -> list[LineMeas
                 own.append((w, CoreWord(text[w.start_offset:w.end_offset], w.time_start, w.time_end)))
             index += 1
         grouped.append(own)
-    with study.media.plain_file(recording.sha256) as path:
-        audio = load_audio(path)
+    if audio is None:
+        with study.media.plain_file(recording.sha256) as path:
+            audio = load_audio(path)
     samples = audio.samples if audio.samples.ndim == 1 else audio.samples.mean(axis=0)
     timed_lines = [(line.time_start, line.time_end, [core for _, core in group])
                    for line, group in zip(lines, grouped)]

@@ -156,8 +156,14 @@ def transcribe_interview(study: OpenStudy, code: str, round_no: int, *, progress
     finally:
         queue.shutdown()
     if status.state == "done" and prosody:
-        measure_prosody(study, code, round_no)
+        measure_prosody(study, code, round_no, audio=decoded_recording(recording_for(study, code, round_no).sha256))
     return status
+
+
+def decoded_recording(sha256: str):
+    """The recording this process decoded for its last transcription, if it is this one; else None."""
+    with _prepared_lock:
+        return next((prepared.audio for (digest, _), prepared in _prepared.items() if digest == sha256), None)
 
 
 def speech_models(directory: Path | None = None) -> list:
