@@ -1,11 +1,14 @@
 """The transcript page in headless Chromium: time until a line of a 20,000-line transcript can be
-selected, with and without 1,000 codings on it, and the time to apply a code to a selection.
+selected, with and without 1,000 codings in its first window (all highlighted, coding stripes on),
+and the time to apply a code to a selection and to remove it again.
 
 The real server (``python -m reverie.cli serve``) on a free port, driven with Playwright by
 Debian's Chromium (never a downloaded browser). "Selectable" means the first line's text is in
 the page and a DOM range over it yields the text, i.e. a researcher could start selecting. The
-code is applied through the same JSON endpoint the page posts to, with the page's own fetch,
-timed in the browser. Goals are absolute; there is no baseline.
+code is applied, and removed, through the same JSON endpoints the page posts to, with the page's
+own fetch, timed in the browser. Goals are absolute; there is no baseline.
+
+Run alone: ``.venv/bin/python bench/page_bench.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: the repository root holds the bench package
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from bench.corpus import participant_turn
 from bench.timing import missed, percentile, row
 
@@ -32,11 +38,13 @@ APPLY_JS = """async ([url, body]) => {
   const token = document.querySelector('meta[name="csrf-token"]').content;  // every change carries it
   const headers = {"Content-Type": "application/json", "X-CSRF-Token": token};
   const response = await fetch(url, {method: "POST", headers, body});
-  await response.json();
-  return [response.status, performance.now() - began];
+  const answer = await response.json();
+  return [response.status, performance.now() - began, answer.id || null];
 }"""
-OPEN_GOALS = {"P1": 1.0, "P2": 2.0}  # P1 has no codings, P2 has CODINGS of them
-APPLY_GOAL = 0.050
+OPEN_GOALS = {"P1": 1.0, "P2": 2.0}  # P1 has no codings, P2 has CODINGS of them in its first window
+APPLY_GOAL = REMOVE_GOAL = 0.030
+WINDOW_LINES = 400  # the reader's first window (reverie.web.routes.transcripts.WINDOW)
+STRIPES_ON = "() => localStorage.setItem('reverie.stripes', 'on')"
 SELECT_FIRST_LINE = """() => {
   const text = document.querySelector('#reader .line .tx');
   if (!text || !text.firstChild) return '';
@@ -60,7 +68,8 @@ def _turns(rng: random.Random) -> list[tuple[str, str]]:
 
 
 def _build(root: Path) -> dict[int, str]:
-    """P1 and P2 with the same locked 20,000-line transcript; CODINGS codings on P2's. Returns P2's lines."""
+    """P1 and P2 with the same locked 20,000-line transcript; CODINGS codings in the first window of P2's,
+    under ten codes so overlaps show as stacked highlights and stripes. Returns P2's lines 1000-3000."""
     from dataclasses import asdict
 
     from sqlalchemy import insert
@@ -82,6 +91,7 @@ def _build(root: Path) -> dict[int, str]:
 
     study = studies.init_study(root, title="Page bench", identity=studies.Identity("Bench", "BB"))
     label = coding.add_code(study, "Milk").id
+    labels = [label] + [coding.add_code(study, f"Code {n}").id for n in range(1, 10)]
     rng = random.Random(3)
     turns = _turns(rng)
     for code in OPEN_GOALS:
@@ -93,11 +103,13 @@ def _build(root: Path) -> dict[int, str]:
     info = version_info(study, "P2", 1)
     text, lines = version_text(study, info.id), version_lines(study, info.id)
     rows = []
+    window_end = lines[WINDOW_LINES - 1].end  # all of them on the first screen and in the first window
     for _ in range(CODINGS):
-        start = rng.randrange(0, len(text) - 300)
+        start = rng.randrange(0, window_end - 300)
         end = start + rng.randint(20, 300)
         first, last = line_range_for_span(lines, start, end)
-        rows.append({"guid": f"bench-{len(rows)}", "code_id": label, "version_id": info.id, "start_offset": start,
+        rows.append({"guid": f"bench-{len(rows)}", "code_id": rng.choice(labels), "version_id": info.id,
+                     "start_offset": start,
                      "end_offset": end, "start_line": first, "end_line": last,
                      "selector": asdict(make_selector(text, start, end)), "coder": "BB", "note": "",
                      "created_by": "BB"})
@@ -160,6 +172,7 @@ def run(quick: bool) -> list[dict]:
                 # workbench's CSP (no eval) refuses; the pages' own scripts still run under it.
                 page = browser.new_context(bypass_csp=True).new_page()
                 page.goto(url)  # trades the token for the session cookie
+                page.evaluate(STRIPES_ON)  # the reader draws coding stripes as well as highlights
                 _open_times(page, base, "P1", 1)  # first load: templates, static files, browser caches
                 for code, goal in OPEN_GOALS.items():
                     times = _open_times(page, base, code, opens)
@@ -170,18 +183,26 @@ def run(quick: bool) -> list[dict]:
                                    f"median of {opens} loads, headless Chromium"))
                 numbers = sorted(shown)
                 bodies = [_selection(n, shown[n]) for n in numbers[::len(numbers) // applies][:applies]]
-                times = []
+                times, removals = [], []
                 for body in bodies:
                     # Timed inside the page, as the reader's own fetch sees it (no driver round trip).
-                    status, elapsed_ms = page.evaluate(APPLY_JS, [f"{base}/interviews/P2/1/codings", json.dumps(body)])
+                    status, elapsed_ms, coding_id = page.evaluate(
+                        APPLY_JS, [f"{base}/interviews/P2/1/codings", json.dumps(body)])
                     if status != 200:
                         raise RuntimeError(f"applying a code answered {status}")
                     times.append(elapsed_ms / 1000)
+                    status, elapsed_ms, _ = page.evaluate(
+                        APPLY_JS, [f"{base}/interviews/P2/1/codings/{coding_id}/remove", "{}"])
+                    if status != 200:
+                        raise RuntimeError(f"removing a code answered {status}")
+                    removals.append(elapsed_ms / 1000)
                 browser.close()
-            p95 = percentile(times, 95)
-            out.append(row(f"apply a code to a selection (p95, {LINES:,}-line transcript)", p95, None,
-                           f"< {APPLY_GOAL * 1000:.0f} ms", p95 < APPLY_GOAL,
-                           f"{len(times)} POSTs to /codings from the page (fetch, timed in the browser)"))
+            for what, taken, goal, route in (("apply a code to a selection", times, APPLY_GOAL, "/codings"),
+                                             ("remove a code", removals, REMOVE_GOAL, "/codings/{id}/remove")):
+                p95 = percentile(taken, 95)
+                out.append(row(f"{what} (p95, {LINES:,}-line transcript)", p95, None, f"< {goal * 1000:.0f} ms",
+                               p95 < goal, f"{len(taken)} POSTs to {route} from the page, timed in the browser; "
+                                           f"median {statistics.median(taken) * 1000:.1f} ms"))
         finally:
             server.terminate()
             try:
@@ -189,3 +210,10 @@ def run(quick: bool) -> list[dict]:
             except subprocess.TimeoutExpired:
                 server.kill()
     return out
+
+
+if __name__ == "__main__":
+    for found in run("--quick" in sys.argv):
+        value = "-" if found["value"] is None else f"{found['value'] * 1000:.1f} ms"
+        verdict = "met   " if found["met"] else "MISSED"
+        print(f"{verdict} {found['name']}: {value} (goal {found['goal']}; {found['note']})")

@@ -17,11 +17,11 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from reverie.core.errors import InvalidInput
-from reverie.core.layout import line_range_for_span
+from reverie.core.layout import Line, line_range_for_span
 from reverie.core.offsets import utf16_to_cp
 from reverie.services.study.context import OpenStudy
-from reverie.services.transcripts.annotations import shown_lines
-from reverie.services.transcripts.versions import text_window, version_info, version_lines
+from reverie.services.transcripts.annotations import current_version, shown_lines
+from reverie.services.transcripts.versions import text_window, version_lines
 
 
 class Selection(BaseModel):
@@ -55,10 +55,12 @@ def resolve(study: OpenStudy, code: str, round_no: int, selection: Selection) ->
     """
     if (selection.end_line, selection.end_offset) <= (selection.start_line, selection.start_offset):
         raise InvalidInput("the selection is empty; select some words of the transcript")
-    info = version_info(study, code, round_no)
-    chosen = version_lines(study, info.id, selection.start_line, selection.end_line)
-    shown = shown_lines(study, info.id, info.notation_profile, selection.start_line, selection.end_line,
-                        selection.view)
+    version_id, profile = current_version(study, code, round_no)
+    shown = shown_lines(study, version_id, profile, selection.start_line, selection.end_line, selection.view)
+    if len(shown) != selection.end_line - selection.start_line + 1:
+        version_lines(study, version_id, selection.start_line, selection.end_line)  # names the missing lines
+        raise InvalidInput(f"lines {selection.start_line}-{selection.end_line} are not all in the transcript")
+    chosen = [Line(line.number, line.start, line.end, line.turn_seq, line.first_of_turn) for line in shown]
     first, last = shown[0], shown[-1]
     try:
         a = utf16_to_cp(first.text, selection.start_offset)
@@ -70,13 +72,13 @@ def resolve(study: OpenStudy, code: str, round_no: int, selection: Selection) ->
         if first is not last:
             seen += [line.text for line in shown[1:-1]] + [last.text[:b]]
         if _squash("\n".join(seen)) == _squash(selection.exact):
-            start = first.start + first.shown.stored_offset(a)
-            end = last.start + last.shown.stored_end(b)
+            start = first.start + first.map.stored_offset(a)
+            end = last.start + last.map.stored_end(b)
             if start < end:
                 return Span(start, end, *line_range_for_span(chosen, start, end))
     base = chosen[0].start
     with study.read() as session:  # only the selected lines' stretch of the text, not all of it
-        text = text_window(session, info.id, base, chosen[-1].end)
+        text = text_window(session, version_id, base, chosen[-1].end)
     found = _find_quote(text, 0, len(text), selection.exact, near=0)
     start, end = base + found[0], base + found[1]
     return Span(start, end, *line_range_for_span(chosen, start, end))

@@ -15,27 +15,8 @@ from playwright.sync_api import Page, expect
 from reverie.services.analysis.coding import code_colour
 from reverie.services.study import interviews, participants, studies
 from reverie.services.transcripts import versions as transcripts
+from tests.e2e.test_reader_annotations import SELECT
 
-# Select `words` in a line's text, across the highlight spans it may be cut into.
-SELECT = """([line, words]) => {
-  const text = document.querySelector(`#L${line} .tx`);
-  const start = text.textContent.indexOf(words);
-  const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
-  const range = document.createRange();
-  let seen = 0;
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const length = node.data.length;
-    if (start >= seen && start <= seen + length) range.setStart(node, start - seen);
-    if (start + words.length >= seen && start + words.length <= seen + length) {
-      range.setEnd(node, start + words.length - seen);
-      break;
-    }
-    seen += length;
-  }
-  getSelection().removeAllRanges();
-  getSelection().addRange(range);
-  document.getElementById('reader').dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
-}"""
 PICKED = re.compile(r"\bpicked\b")
 
 P3_TEXT = "I: And after the shift?\nP3: Well I was [laughs] so tired… you know (.) really tired of it all.\n"
@@ -198,6 +179,7 @@ def test_a_draft_offers_lock_where_the_coding_tools_would_be(page: Page, tmp_pat
     expect(page.locator(".status-locked")).to_be_visible()
     expect(page.locator("#selection-menu")).to_have_count(1)
     expect(notice).to_have_count(0)
-    assert rows(tmp_path, "SELECT v.status FROM transcript_versions v JOIN transcripts t ON t.current_version_id = v.id "
-                          "JOIN interviews i ON i.id = t.interview_id JOIN participants p ON p.id = i.participant_id "
-                          "WHERE p.code = 'P4'") == [("locked",)]
+    assert rows(tmp_path, "SELECT v.status FROM transcript_versions v "
+                          "JOIN transcripts t ON t.current_version_id = v.id "
+                          "JOIN interviews i ON i.id = t.interview_id "
+                          "JOIN participants p ON p.id = i.participant_id WHERE p.code = 'P4'") == [("locked",)]

@@ -15,12 +15,22 @@ from reverie.services.study import interviews, studies
 from reverie.services.transcripts import versions as transcripts
 from reverie.store.models import TranscriptLine
 
+# Select `words` in a line's text, across the highlight spans it may be cut into.
 SELECT = """([line, words]) => {
-  const node = document.querySelector(`#L${line} .tx`).firstChild;
-  const start = node.data.indexOf(words);
+  const text = document.querySelector(`#L${line} .tx`);
+  const start = text.textContent.indexOf(words);
+  const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
   const range = document.createRange();
-  range.setStart(node, start);
-  range.setEnd(node, start + words.length);
+  let seen = 0;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const length = node.data.length;
+    if (start >= seen && start <= seen + length) range.setStart(node, start - seen);
+    if (start + words.length >= seen && start + words.length <= seen + length) {
+      range.setEnd(node, start + words.length - seen);
+      break;
+    }
+    seen += length;
+  }
   getSelection().removeAllRanges();
   getSelection().addRange(range);
   document.getElementById('reader').dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));

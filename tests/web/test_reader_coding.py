@@ -54,9 +54,10 @@ def test_applied_codes_highlight_the_exact_words_and_overlaps_list_every_code(cl
     both = line[line.index('class="hl l2"'):]
     assert both[both.index(">") + 1:].startswith("milk</span>")
     assert ">had </span>" in line and "> at home</span>" in line
-    menu = json.loads(both[both.index('data-codings="') + 14:both.index('"', both.index('data-codings="') + 14)]
-                      .replace("&#34;", '"'))
-    assert sorted(item[1] for item in menu) == ["care", "milk as emblem"]
+    ids = both[both.index('data-ids="') + 10:both.index('"', both.index('data-ids="') + 10)].split()
+    # each id the highlight's menu lists has its label and remove control in the window's margin
+    assert sorted(ids) == sorted(str(i) for (i,) in rows(study, "SELECT id FROM codings"))
+    assert all(f'data-coding="{i}"' in html for i in ids)
     # the stripes: each code's bar is labelled on the line where its coding begins
     assert '<b class="stripe-label">milk as emblem</b>' in line and '<b class="stripe-label">care</b>' in line
 

@@ -299,14 +299,17 @@ def list_codings(study: OpenStudy, participant: str, round_no: int = 1, *, lines
     """
     with study.read() as s:
         version_id = current_version_id(s, study, participant, round_no)
-        query = (select(Coding, Code).join(Code, Code.id == Coding.code_id).where(Coding.version_id == version_id)
+        # Plain columns, not ORM objects: a reader's window may hold a thousand codings.
+        query = (select(Coding.id, Code.id, Code.label, Code.kind, Code.color, Coding.start_line, Coding.end_line,
+                        Coding.start_offset, Coding.end_offset, Coding.coder, Coding.note)
+                 .join(Code, Code.id == Coding.code_id).where(Coding.version_id == version_id)
                  .order_by(Coding.start_offset, Coding.id))
         if lines is not None:
             query = query.where(Coding.start_line <= lines[1], Coding.end_line >= lines[0])
         if kinds is not None:
             query = query.where(Code.kind.in_(kinds))
-        return [AppliedCode(g.id, c.id, c.label, c.kind, code_colour(c.id, c.color), g.start_line, g.end_line,
-                            g.start_offset, g.end_offset, g.coder, g.note) for g, c in s.execute(query).all()]
+        return [AppliedCode(i, c, label, kind, code_colour(c, colour), *rest)
+                for i, c, label, kind, colour, *rest in s.execute(query).all()]
 
 
 def rename_code(study: OpenStudy, code: str, new_label: str, *, rationale: str) -> int:

@@ -39,7 +39,16 @@ from reverie.services.transcripts.versions import (
     resolve_target,
     version_info,
 )
-from reverie.store.models import Annotation, Extract, LogAnchor, ReflexiveEntry, TranscriptLine
+from reverie.store.models import (
+    Annotation,
+    Extract,
+    Interview,
+    LogAnchor,
+    Participant,
+    ReflexiveEntry,
+    Transcript,
+    TranscriptLine,
+)
 
 NONVERBAL_SOURCES = ("recording", "interviewer_notes", "reflexive_log")
 # The kinds the reader draws in its margin; pauses and emphasis are drawn into the text itself.
@@ -166,12 +175,24 @@ class Segment:
 
     @property
     def labels(self) -> str:
-        return ", ".join(dict.fromkeys(c.label for c in self.codings))
+        """The codes covering the segment, each named once."""
+        seen: dict[str, None] = {}
+        for c in self.codings:
+            seen.setdefault(c.label)
+        return ", ".join(seen)
 
     @property
-    def menu(self) -> list[list]:
-        """What the highlight's menu lists: each coding's id, code label, lines and colour."""
-        return [[c.id, c.label, c.start_line, c.end_line, c.color] for c in self.codings]
+    def colours(self) -> list[str]:
+        """One colour per code covering the segment (several codings of one code draw one layer), first four."""
+        first: dict[int, str] = {}
+        for c in self.codings:
+            first.setdefault(c.code_id, c.color)
+        return list(first.values())[:4]
+
+    @property
+    def ids(self) -> str:
+        """The covering codings' ids, for the highlight's menu (which finds each one's label in the margin)."""
+        return " ".join(str(c.id) for c in self.codings)
 
 
 @dataclass(frozen=True)
@@ -226,12 +247,15 @@ class StoredLine:
     end: int
     time_start: float | None
     time_end: float | None
-    shown: ShownText | None  # None: shown exactly as stored
+    text: str  # as shown
+    shown: ShownText | None  # its map to the stored text; None: shown exactly as stored
+    turn_seq: int = 0
+    first_of_turn: bool = False
 
     @property
-    def text(self) -> str:
-        assert self.shown is not None
-        return self.shown.text
+    def map(self) -> ShownText:
+        """The map from shown to stored offsets, also for a line shown as stored."""
+        return self.shown if self.shown is not None else identity(self.text)
 
     def to_shown(self, offset: int) -> int:
         """Where a stored offset of the version falls in the shown line (clamped to the line)."""
@@ -253,7 +277,7 @@ def shown_lines(study: OpenStudy, version_id: int, profile: str, first: int, las
     with study.read() as s:
         rows = s.execute(select(TranscriptLine.number, TranscriptLine.speaker, TranscriptLine.first_of_turn,
                                 TranscriptLine.text, TranscriptLine.start_offset, TranscriptLine.end_offset,
-                                TranscriptLine.time_start, TranscriptLine.time_end)
+                                TranscriptLine.time_start, TranscriptLine.time_end, TranscriptLine.turn_seq)
                          .where(TranscriptLine.version_id == version_id, TranscriptLine.number >= first,
                                 TranscriptLine.number <= last).order_by(TranscriptLine.number)).all()
         pauses = []
@@ -276,10 +300,25 @@ def shown_lines(study: OpenStudy, version_id: int, profile: str, first: int, las
         elif row.number in marks:
             shown = with_pauses(row.text, marks[row.number])
         else:
-            shown = identity(row.text)
+            shown = None
         out.append(StoredLine(row.number, row.speaker if row.first_of_turn else None, row.start_offset,
-                              row.end_offset, row.time_start, row.time_end, shown))
+                              row.end_offset, row.time_start, row.time_end, row.text if shown is None else shown.text,
+                              shown, row.turn_seq, row.first_of_turn))
     return out
+
+
+def current_version(study: OpenStudy, participant: str, round_no: int) -> tuple[int, str]:
+    """The interview's current transcript version id and its notation profile, in one query."""
+    with study.read() as s:
+        found = s.execute(select(Transcript.current_version_id, Transcript.notation_profile)
+                          .join(Interview, Interview.id == Transcript.interview_id)
+                          .join(Participant, Participant.id == Interview.participant_id)
+                          .where(Participant.study_id == study.study_id, Participant.code == participant,
+                                 Interview.round == round_no)).first()
+    if found is None or found[0] is None:
+        info = version_info(study, participant, round_no)  # says what is missing
+        return info.id, info.notation_profile
+    return found[0], found[1]
 
 
 def _segments(line: StoredLine, covering: list[AppliedCode]) -> tuple[Segment, ...]:

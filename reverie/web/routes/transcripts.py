@@ -8,15 +8,17 @@ carries the codes and the non-verbal and reported-speech annotations on its line
 
 from __future__ import annotations
 
+from html import escape  # plain str, quotes escaped: cheaper than markupsafe's for thousands of parts
 from typing import Literal
 
 from fastapi import APIRouter, Form, Query, Request
+from markupsafe import Markup
 
 from reverie.core.vocab import CODE_KINDS, NONVERBAL_KINDS, SELECTION_SOURCES
 from reverie.services.analysis.coding import list_codes
 from reverie.services.analysis.reflexivity import study_template, template_fields
 from reverie.services.study.interviews import find_recording, recording_for
-from reverie.services.transcripts.annotations import NONVERBAL_SOURCES, reader_window
+from reverie.services.transcripts.annotations import NONVERBAL_SOURCES, MarkedLine, reader_window
 from reverie.services.transcripts.versions import set_status, version_info
 from reverie.web.deps import CurrentStudy, redirect, render, sees_analysis
 from reverie.web.playback import recording_response
@@ -47,7 +49,42 @@ def lines_window(request: Request, study: CurrentStudy, code: str, round_no: int
     """One window of numbered lines with their codes and annotations (for roles that see the analysis), as HTML."""
     marked = reader_window(study, code, round_no, first=first, at=at, count=count, view=view,
                            marks=sees_analysis(request))
-    return render(request, "_lines.html", marked=marked)
+    return render(request, "_lines.html", marked=marked, coded_text=coded_text, code_bars=code_bars)
+
+
+# A window may hold a thousand codings cut into thousands of highlighted segments: these two parts
+# of each line are built here, escaped as the template would, rather than in template loops.
+
+def coded_text(line: MarkedLine) -> Markup:
+    """The line's text, its coded words in highlight spans (one colour layer per code, up to four)."""
+    out = []
+    for seg in line.segments:
+        if not seg.codings:
+            out.append(escape(seg.text))
+            continue
+        colours = seg.colours
+        style = "".join(f"--c{n}: {colour};" for n, colour in enumerate(colours, 1))
+        out.append(f'<span class="hl l{len(colours)}" role="button" aria-haspopup="menu" '
+                   f'title="Coded: {escape(seg.labels)}" data-ids="{seg.ids}" style="{escape(style)}">'
+                   f"{escape(seg.text)}</span>")
+    return Markup("".join(out))
+
+
+def code_bars(line: MarkedLine, codes) -> Markup:
+    """One bar per code of the window, coloured where the code covers the line; a stripe label where a coding begins."""
+    if not line.code_ids:
+        return Markup('<span class="bars"></span>')
+    begins = line.begins
+    here = ", ".join(c.label for c in codes if c.code_id in line.code_ids)
+    out = [f'<span class="bars" role="img" aria-label="Coded: {escape(here)}">']
+    for c in codes:
+        if c.code_id not in line.code_ids:
+            out.append("<i></i>")
+            continue
+        label = f'<b class="stripe-label">{escape(c.label)}</b>' if c.code_id in begins else ""
+        out.append(f'<i class="on" style="--code: {escape(c.color)}">{label}</i>')
+    out.append("</span>")
+    return Markup("".join(out))
 
 
 @router.get("/audio", name="audio")

@@ -104,24 +104,30 @@ export function selectionMenu(root, open, undo = undoer(root)) {
     menuFrom = null;
   }
 
+  // Every coding in a window is labelled in its margin (again on the window's first line when it
+  // began above), so a highlight names its codings by id and the menu reads them from their labels.
   function showCodings(mark) {
-    const codings = JSON.parse(mark.dataset.codings || "[]");
-    const items = codings.map(([id, label, a, b, color]) => {
+    const box = mark.closest(".window") || root;
+    const items = mark.dataset.ids.split(" ").map((id) => {
+      const remover = box.querySelector(`.uncode[data-coding="${id}"]`);
+      if (!remover) return null;
+      const tag = remover.closest(".code-tag");
+      const label = tag.querySelector(".code-label").textContent;
       const row = document.createElement("div");
       row.className = "coding-item";
       row.setAttribute("role", "none");
-      row.style.setProperty("--code", color);
+      row.style.setProperty("--code", tag.style.getPropertyValue("--code"));
       const name = document.createElement("span");
-      name.textContent = `${label} (lines ${a}–${b})`;
+      name.textContent = remover.getAttribute("aria-label").replace(/^Remove code /, "").replace(` from `, ", ");
       const button = document.createElement("button");
       button.type = "button";
       button.setAttribute("role", "menuitem");
       button.dataset.coding = id;
       button.textContent = "Remove";
-      button.setAttribute("aria-label", `Remove code ${label} from lines ${a}–${b}`);
+      button.setAttribute("aria-label", remover.getAttribute("aria-label"));
       row.append(name, button);
-      return row;
-    });
+      return label ? row : null;
+    }).filter(Boolean);
     codingMenu.replaceChildren(...items);
     const rect = mark.getBoundingClientRect();
     codingMenu.style.left = `${Math.max(8, rect.left)}px`;
