@@ -688,7 +688,10 @@ def export_qdpx(study: OpenStudy, path: Path | str) -> ExportSummary:
             "refi.export", target=f"study:{study.study_id}",
             payload={"file": path.name, "format": "qdpx", "users": summary.users, "codes": summary.codes,
                      "sources": summary.sources, "codings": summary.codings, "notes": summary.notes,
-                     "cases": summary.cases, "sets": summary.sets, "withheld": list(withheld)}) as s:
+                     "cases": summary.cases, "sets": summary.sets, "withheld": list(withheld),
+                     "reverie_records": {"version": refi_reverie.FORMAT_VERSION,
+                                         "rows": sum(len(rows) for rows in records.tables.values()),
+                                         "media": len(records.media)}}) as s:
         staged.commit_with(s)
     return summary
 

@@ -528,6 +528,9 @@ def _import(project: QdaProject, report: ImportReport, file: Path, new_dir: Path
                 payload["counts"] = importer.run()
             else:
                 part, archive = carried
+                # How the REFI-QDA part's offsets and cases read does not matter: it is not used.
+                report.offset_conventions.clear()
+                report.unlinked_sources.clear()
                 payload["counts"] = restore_records(session, study, part, archive, file.name)
                 payload["reverie_records"] = part.manifest.get("version")
                 importer.mapped.append(f"Restored the study from Reverie's own records (format version "
