@@ -142,3 +142,9 @@ def test_the_codes_commands_update_delete_and_export_segments(study_copy, tmp_pa
         assert _rows(study, "SELECT type, rationale FROM decisions") == [("other", "Too broad")]
     finally:
         study.close()
+
+
+def test_an_update_that_changes_nothing_records_nothing(populated):
+    coding.add_code(populated, "milk", definition="Milk at home", color="#336699")
+    codebook.update_code(populated, "milk", definition="Milk at home ", color="#336699", parent=None)
+    assert _rows(populated, "SELECT COUNT(*) FROM audit_events WHERE action = 'code.update'") == [(0,)]

@@ -180,6 +180,24 @@ def _check_parent(session, study: OpenStudy, code: Code, parent: str | int | Non
     return new_parent
 
 
+def _changes(session, study: OpenStudy, record: Code, definition: str | None, color: str | None,
+             parent: Any) -> tuple[dict[str, Any], int | None]:
+    """What would change (field: {from, to}) and the parent id the code would have."""
+    changes: dict[str, Any] = {}
+    if definition is not None and definition.strip() != (record.definition or ""):
+        changes["definition"] = {"from": record.definition or "", "to": definition.strip()}
+    if color is not None and color.strip().lower() != (record.color or "").lower():
+        changes["color"] = {"from": record.color or "", "to": color.strip().lower()}
+    parent_id = record.parent_id
+    if parent is not UNCHANGED:
+        new_parent = _check_parent(session, study, record, parent)
+        parent_id = new_parent.id if new_parent is not None else None
+        if parent_id != record.parent_id:
+            old = session.get(Code, record.parent_id) if record.parent_id else None
+            changes["parent"] = {"from": old.label if old else None, "to": new_parent.label if new_parent else None}
+    return changes, parent_id
+
+
 def update_code(study: OpenStudy, code: str | int, *, definition: str | None = None, color: str | None = None,
                 parent: str | int | None = UNCHANGED, why: str = "") -> CodeNode:
     """Describe, recolour or re-nest a code; ``parent=None`` puts it at the top level.
@@ -191,25 +209,21 @@ def update_code(study: OpenStudy, code: str | int, *, definition: str | None = N
         raise InvalidInput(f"colour {color!r} must look like #1f77b4")
     with study.read() as s:
         record = _live_code(s, study, code)
-        label = record.label
-    changes: dict[str, Any] = {}
-    with study.write("code.update", target=f"code:{label}", why=why, payload={"changes": changes}) as s:
-        record = _live_code(s, study, record.id)
-        if definition is not None and definition.strip() != (record.definition or ""):
-            changes["definition"] = {"from": record.definition or "", "to": definition.strip()}
-            record.definition = definition.strip()
-        if color is not None and color.strip().lower() != (record.color or "").lower():
-            changes["color"] = {"from": record.color or "", "to": color.strip().lower()}
-            record.color = color.strip().lower()
-        if parent is not UNCHANGED:
-            new_parent = _check_parent(s, study, record, parent)
-            new_id = new_parent.id if new_parent is not None else None
-            if new_id != record.parent_id:
-                old = s.get(Code, record.parent_id) if record.parent_id else None
-                changes["parent"] = {"from": old.label if old else None,
-                                     "to": new_parent.label if new_parent else None}
-                record.parent_id = new_id
-    return get_code(study, record.id)
+        code_id, label = record.id, record.label
+        changes, _ = _changes(s, study, record, definition, color, parent)
+    if not changes:
+        return get_code(study, code_id)
+    payload: dict[str, Any] = {}
+    with study.write("code.update", target=f"code:{label}", why=why, payload=payload) as s:
+        record = _live_code(s, study, code_id)
+        changes, parent_id = _changes(s, study, record, definition, color, parent)
+        if "definition" in changes:
+            record.definition = changes["definition"]["to"]
+        if "color" in changes:
+            record.color = changes["color"]["to"]
+        record.parent_id = parent_id
+        payload["changes"] = changes
+    return get_code(study, code_id)
 
 
 def _objects_of(session, code: Code) -> list[str]:
