@@ -172,6 +172,32 @@ def test_caption_voices_are_shown_then_mapped_and_never_stored(client, study_dir
     assert b"Jane Smith" not in stored and b"Amir Khan" not in stored
 
 
+def test_noscribe_diarisation_labels_are_mapped_too_and_known_voices_need_no_step(client, study_dir, tmp_path):
+    from tests.formats.test_transcript_noscribe import interview as noscribe_interview
+
+    source = noscribe_interview(tmp_path)
+    first = client.post("/import/transcript", headers=HX, data={"interview": "P3/2"},
+                        files={"file": (source.name, source.read_bytes(), "text/html")})
+    assert first.status_code == 422
+    assert "interview-3.html: speakers S00, S01 are only diarisation labels" in first.text
+    assert '<label for="voice-1">Study code for S00</label>' in first.text
+    assert '<option value="S01">keep the label S01</option>' in first.text
+    assert versions(study_dir, "P3", 2) == []
+    mapped = client.post("/import/transcript", headers=HX,
+                         data={"interview": "P3/2", "voice_name": ["S00", "S01"], "voice_code": ["I", "P3"]},
+                         files={"file": (source.name, source.read_bytes(), "text/html")})
+    assert mapped.status_code == 200, mapped.text
+    assert "Imported interview-3.html as version 1 of P3 round 2: 3 turns" in mapped.text
+    assert "diarisation" not in mapped.text  # no warning left: every label has its code
+    speakers = [speaker for _, speaker, _ in current_lines(study_dir, "P3", 2)]
+    assert set(speakers) == {"I", "P3"}
+
+    known = VTT.replace("Jane Smith", "Interviewer").replace("Amir Khan", "P2")
+    direct = client.post("/import/transcript", headers=HX, data={"interview": "P2/1", "replace": "true"},
+                         files={"file": ("known.vtt", known.encode(), "text/vtt")})
+    assert direct.status_code == 200 and "Imported known.vtt as version 2 of P2 round 1: 2 turns" in direct.text
+
+
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("notes.pdf", b"%PDF-1.4 not a transcript", "notes.pdf: Reverie cannot read .pdf transcripts; it reads"),
     ("broken.docx", b"this is not a zip archive", "broken.docx"),

@@ -30,6 +30,7 @@ from reverie.services.study.participants import list_participants
 from reverie.services.system.jobs import job_status, list_jobs
 from reverie.services.transcripts.transcription import start_transcription
 from reverie.services.transcripts.versions import import_transcript
+from reverie.services.transcripts.voices import FileVoices, voices_to_map
 from reverie.web.deps import CurrentStudy, is_htmx, render
 from reverie.web.errors import STATUS
 from reverie.web.limits import MEDIA_LIMIT_BYTES, TRANSCRIPT_LIMIT_BYTES, size_text
@@ -154,8 +155,8 @@ def upload_transcript(request: Request, study: CurrentStudy, interview: str = Fo
     name = _file_name(file)
     chosen_codes = dict(zip(voice_name, voice_code, strict=False))
 
-    def ask_for_codes(exc: ReverieError, voices: list[str], kind: str) -> Response:
-        return _refused(request, study, "transcript", exc, interview, kind=kind, voices=voices,
+    def ask_for_codes(exc: ReverieError, voices: list[str], kind: str, labels: tuple[str, ...] = ()) -> Response:
+        return _refused(request, study, "transcript", exc, interview, kind=kind, voices=voices, labels=labels,
                         chosen_codes=chosen_codes, codes=_codes(study), filename=name,
                         participant=interview.rpartition("/")[0])
 
@@ -167,6 +168,10 @@ def upload_transcript(request: Request, study: CurrentStudy, interview: str = Fo
                                               "before importing"), list(voice_name), "error")
         voice_map = {voice: chosen.strip() for voice, chosen in chosen_codes.items()} or None
         with received(file, "a transcript file") as path:
+            found = voices_to_map(path, code) if not voice_name else None
+            if found is not None and found.all:  # first the voices, then the import
+                return ask_for_codes(InvalidInput(_voices_found(name, found)), list(found.all), "warning",
+                                     found.labels)
             result = import_transcript(study, code, round_no, path, layout=layout or None, width=line_width,
                                        voice_map=voice_map, replace=replace)
     except InvalidInput as exc:
@@ -181,6 +186,16 @@ def upload_transcript(request: Request, study: CurrentStudy, interview: str = Fo
                f"{result.turns} turns, {result.lines} lines ({shown} layout).")
     return _answer(request, study, {"form": "transcript", "kind": "info", "message": message,
                                     "warnings": list(result.warnings), "reader": (code, round_no)}, chosen=interview)
+
+
+def _voices_found(name: str, found: FileVoices) -> str:
+    said = []
+    if found.names:
+        said.append(f"these voices have no study code: {', '.join(found.names)}")
+    if found.labels:
+        said.append(f"speakers {', '.join(found.labels)} are only diarisation labels")
+    return (f"{name}: {'; '.join(said)}. Choose the study code of each voice, then import again; "
+            "names are never kept in a transcript.")
 
 
 def _codes(study) -> list[str]:
