@@ -177,3 +177,13 @@ def test_search_filters_by_code_lists_a_codes_lines_alone_and_never_cuts_a_word(
         rest = line[len(kept_after):]
         assert not rest or rest[0] == " ", (limit, after)  # ends at a word's end
     assert trim_before("x" * 50 + " end", 10) == "…end" and trim_after("word " + "y" * 40, 10) == "word…"
+
+
+def test_a_parent_that_is_no_code_is_refused_beside_the_parent_choice(client):
+    answer = client.post("/codebook/codes", headers=HX, data={"label": "home", "kind": "free", "color": "#000000",
+                                                              "parent": "nine"})
+    assert answer.status_code == 422 and 'id="new-code-parent-error"' in answer.text
+    missing = client.post("/codebook/codes", headers=HX, data={"label": "home", "kind": "free", "color": "#000000",
+                                                               "parent": "999"})
+    assert missing.status_code == 404 and 'id="new-code-parent-error"' in missing.text
+    assert _rows(client, "SELECT COUNT(*) FROM codes") == [(0,)]

@@ -109,11 +109,13 @@ def add(request: Request, study: CurrentStudy, label: str = Form(""), kind: str 
     """A new code, at the top level or under a parent (the form offers the next palette colour)."""
     values = {"label": label, "kind": kind, "definition": definition, "color": color, "parent": parent}
     try:
+        if parent.strip() and not parent.strip().isdigit():
+            raise InvalidInput(f"parent {parent!r} is not a code of this codebook")
         parent_ref = get_code(study, int(parent)).guid if parent.strip() else None
         add_code(study, label.strip(), kind=kind, definition=definition.strip(),
                  color=color.strip().lower(), parent=parent_ref)
     except ReverieError as error:
-        field = _blame(str(error), {"kind": ("kind",), "color": ("colour",), "parent": ("parent",)}, "label")
+        field = _blame(str(error), {"kind": ("kind",), "color": ("colour",), "parent": ("parent", "no code")}, "label")
         status = _status(error)
         if not is_htmx(request):
             return _page(request, study, status_code=status, new=values, new_errors={field: str(error)})
