@@ -129,3 +129,11 @@ def test_search_with_a_code_and_no_words_lists_the_lines_coded_with_it(coded):
     assert hits[0].citation == "(P1. Line 3)" and hits[0].snippet == (hits[0].text, "", "")
     assert [h.line for h in search(coded, "", code="milk", participant="P2", speaker="P2")] == [2]
     assert [h.line for h in search(coded, "milk", code="team")] == [2]
+
+
+def test_passages_filter_by_participant_code_and_never_by_internal_columns(coded):
+    milk = _code_id(coded, "milk")
+    assert retrieval.attribute_choices(coded)[0] == "code"
+    assert retrieval.passages(coded, milk, PassageFilter(attribute="code", value="P2")).count == 1
+    # "study_id" is no participant column to filter by: it is read as a custom attribute, which no one has.
+    assert retrieval.passages(coded, milk, PassageFilter(attribute="study_id", value="1")).count == 0

@@ -27,6 +27,9 @@ from reverie.services.study.context import OpenStudy
 from reverie.store.models import Code, Coding, Participant, Study
 
 _ATTRIBUTE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,59}$")
+# Participant columns a filter may name ("code" is the participant's code, P1); the rest are custom attributes.
+_INTERNAL = {"id", "study_id", "attributes", "created_at", "created_by"}
+COLUMNS = tuple(c for c in Participant.__table__.columns.keys() if c not in _INTERNAL)
 PAGE = 50
 MAX_CONTEXT = 200
 
@@ -111,7 +114,7 @@ class PassagePage:
 
 def _participant_value(field: str, dialect: str, key_param: str) -> str:
     """SQL for a participant's column, or its custom attribute ``field`` as text."""
-    if field in Participant.__table__.columns.keys() and field != "attributes":
+    if field in COLUMNS:
         return f"p.{field}"
     if not _ATTRIBUTE.match(field):
         raise InvalidInput(f"cannot filter by {field!r}: use a participant field "
@@ -126,7 +129,7 @@ def attribute_choices(study: OpenStudy) -> list[str]:
     with study.read() as s:
         rows = s.execute(select(Participant.attributes).where(Participant.study_id == study.study_id)).scalars().all()
     keys = sorted({key for attributes in rows for key in (attributes or {}) if _ATTRIBUTE.match(str(key))})
-    return list(PARTICIPANT_COLUMNS) + [k for k in keys if k not in PARTICIPANT_COLUMNS]
+    return ["code", *PARTICIPANT_COLUMNS] + [k for k in keys if k not in COLUMNS]
 
 
 def attribute_values(study: OpenStudy, attribute: str) -> list[str]:
