@@ -187,3 +187,10 @@ def test_a_parent_that_is_no_code_is_refused_beside_the_parent_choice(client):
                                                                "parent": "999"})
     assert missing.status_code == 404 and 'id="new-code-parent-error"' in missing.text
     assert _rows(client, "SELECT COUNT(*) FROM codes") == [(0,)]
+
+
+def test_choosing_an_attribute_offers_its_values(client):
+    update_participant(client.app.state.study, "P2", attributes={"site": "North"})
+    answer = client.get("/codes/attribute-values", params={"attribute": "profession"}, headers=HX)
+    assert answer.status_code == 200 and '<option value="Nurse">' in answer.text and "<html" not in answer.text
+    assert '<option value="North">' in client.get("/codes/attribute-values", params={"attribute": "site"}).text

@@ -50,6 +50,12 @@ def export(study: CurrentStudy, codes: list[int] = Query(default=[]), format: st
     return download(made.content, made.filename)
 
 
+@router.get("/codes/attribute-values", name="attribute_values")
+def values_of(request: Request, study: CurrentStudy, attribute: str = ""):
+    """The values a participant attribute takes, as the options of the Value field's list."""
+    return render(request, "_attribute_values.html", values=attribute_values(study, attribute.strip()))
+
+
 @router.get("/codes/{code_id}", name="code_passages")
 def code_passages(request: Request, study: CurrentStudy, code_id: int, attribute: str = "", value: str = "",
                   round_no: str = "", with_code: str = "", context: int = 2, offset: int = 0):
