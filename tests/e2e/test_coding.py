@@ -142,6 +142,17 @@ def test_code_lines_by_keyboard_and_show_coding_stripes(page: Page, tmp_path: Pa
     expect(page.locator("#L6 .extract-mark")).to_have_text("E1")
     assert rows(tmp_path, "SELECT start_line, end_line FROM extracts") == [(6, 7)]
 
+    # and a reflexive note on two lines
+    page.locator("#L9").click()
+    page.keyboard.press("Shift+J")
+    page.keyboard.press("n")
+    note = page.locator("#dlg-note")
+    expect(note).to_contain_text("P1 lines 9-10")
+    note.get_by_label("observation").fill("nobody else had asked")
+    note.get_by_role("button", name="Save note").click()
+    expect(page.locator("#L9").get_by_role("button", name="Reflexive note on lines 9–10")).to_be_visible()
+    assert rows(tmp_path, "SELECT start_line, end_line FROM log_anchors WHERE start_line IS NOT NULL") == [(9, 10)]
+
     toggle = page.get_by_role("button", name="Coding stripes")
     expect(toggle).to_have_attribute("aria-pressed", "false")
     expect(page.locator("#L3 .stripe-label")).to_be_hidden()

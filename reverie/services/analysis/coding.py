@@ -79,12 +79,22 @@ class Crosstab:
 
 def locked_version(session, study: OpenStudy, code: str, round_no: int) -> TranscriptVersion:
     """The interview's current transcript version, refusing a draft: only locked line numbers can be cited."""
-    interview = find_interview(session, study, code, round_no)
-    transcript = session.execute(select(Transcript).where(Transcript.interview_id == interview.id)).scalar_one_or_none()
-    if transcript is None or transcript.current_version_id is None:
-        raise NotFound(f"{code} round {round_no} has no transcript; import one with `reverie transcript import`")
+    # One query on the way every coding takes; the step-by-step lookup below only names what is missing.
     # The text (a megabyte for a long transcript) is read only if a caller needs it.
-    version = session.get(TranscriptVersion, transcript.current_version_id, options=[defer(TranscriptVersion.text)])
+    version = session.execute(
+        select(TranscriptVersion).options(defer(TranscriptVersion.text))
+        .join(Transcript, Transcript.current_version_id == TranscriptVersion.id)
+        .join(Interview, Interview.id == Transcript.interview_id)
+        .join(Participant, Participant.id == Interview.participant_id)
+        .where(Participant.study_id == study.study_id, Participant.code == code, Interview.round == round_no)
+    ).scalar_one_or_none()
+    if version is None:
+        interview = find_interview(session, study, code, round_no)
+        transcript = session.execute(select(Transcript)
+                                     .where(Transcript.interview_id == interview.id)).scalar_one_or_none()
+        if transcript is None or transcript.current_version_id is None:
+            raise NotFound(f"{code} round {round_no} has no transcript; import one with `reverie transcript import`")
+        version = session.get(TranscriptVersion, transcript.current_version_id, options=[defer(TranscriptVersion.text)])
     if version.status != "locked":
         raise Conflict(f"{code} round {round_no} transcript version {version.number} is {version.status}, not locked; "
                        "lock it (`reverie transcript lock`) before coding or citing it, so its line numbers "
