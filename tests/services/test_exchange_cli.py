@@ -50,7 +50,7 @@ def test_export_then_import(folder, tmp_path):
     project, _ = read_qdpx(tmp_path / "study.qdpx")
     assert [source.name for source in project.sources] == ["P1 round 1"]
     result = reverie("refi", "import", tmp_path / "study.qdpx", tmp_path / "copy")
-    assert "offsets of 'P1 round 1': code points" in result.output
+    assert "mapped: Restored the study from Reverie's own records" in result.output
     assert f"made study {tmp_path / 'copy'} from study.qdpx" in result.output
     copy = open_study(tmp_path / "copy")
     try:
