@@ -5,6 +5,10 @@ codebooks or two sets of codings is an analytic decision, not a file operation. 
 failed import leaves nothing behind. The import adds nothing of its own (no user, no note): it is
 recorded as one audit event holding the reader's repairs and warnings.
 
+An archive Reverie wrote also holds the study's own records (``reverie/``, see
+:mod:`reverie.services.output.refi_reverie`); when they describe the project beside them, the
+study is restored from them whole and the mapping below is not used.
+
 How the file's objects become Reverie's (the import report says the same):
 
 - a case becomes a participant whose code is the case name (made a valid code when it is not);
@@ -20,7 +24,10 @@ How the file's objects become Reverie's (the import report says the same):
 - codes keep GUIDs, hierarchy, colours and descriptions; each coding keeps its GUID, its coder's
   name (``Coding.coder``) and, in its selector, the selection it belonged to;
 - a note becomes a reflexive-log entry (free template) by its author, anchored to the interview
-  and lines it was attached to: Reverie's analysis memos belong to extracts, which files lack;
+  and lines it was attached to: Reverie's analysis memos belong to extracts, which files lack.
+  The note Reverie writes for a coding's own note comes back as that coding's note;
+- modification times and users, ``basePath`` and rich-text documents (kept in the media store)
+  are kept to be exported again; a Reverie project's users keep their labels (the user's id);
 - a set becomes a theme.
 
 What a file can hold that a study cannot is named in the report: selections that carry no
