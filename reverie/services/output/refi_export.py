@@ -8,12 +8,16 @@ A study becomes a QDA project like this:
 - the current version of every transcript is a text source named "P1 round 1". Each turn is
   written as "SPEAKER: text" so other tools show who speaks, and offsets are moved to match; the
   source variable ``Reverie line layout`` records the layout and whether labels were added, so
-  an import gives back the same text, turns and line numbers;
+  an import gives back the same text, turns and line numbers (a study made from another tool's
+  file gets it only for texts that need it, so its project gains no variable);
 - codes keep their GUIDs, hierarchy, colours and definitions; codings on the same span share a
   selection; each coding keeps its GUID and its coder (a user per coder or author);
 - the latest version of each analysis memo, each current reflexive-log entry and each coding's
   note become notes, attached to the sources, codes or codings they concern;
 - themes become sets of the codes, sources and notes their extracts involve.
+
+Beside the project, the archive carries the study's own records (``reverie/``, written by
+:mod:`reverie.services.output.refi_reverie`), from which an import makes the same study again.
 
 Why a ``refi`` block in ``Study.settings``: a file holds things Reverie's tables have no column
 for (the file's GUIDs of users, sources, cases and variables; names and attachments of notes;
