@@ -53,6 +53,7 @@ from reverie.core.reportmodel import (
     notation_key,
 )
 from reverie.formats.report_writers import rendered_text, report_format
+from reverie.services.analysis.extracts import display_text_problems
 from reverie.services.study.context import OpenStudy
 from reverie.services.study.participants import (
     TABLE_COLUMNS,
@@ -194,7 +195,8 @@ def _collect(study: OpenStudy, *, title: str | None) -> tuple[ReportData, StudyF
         quoted = {e.participant for t in themes for e in t.extracts} | {q.participant for q in inline}
         warnings = [*identifiability_warnings(style.descriptor_field,
                                               {p.code: _descriptor(p, style.descriptor_field) for p in used},
-                                              quoted), *warnings, *inline_warnings]
+                                              quoted), *warnings, *inline_warnings,
+                    *display_text_problems(study, status="final")]
         facts = _gather_facts(s, study, record, people, consents, used)
     title = title or record.title
     facts = replace(facts, report_title=title, citations=sum(len(t.extracts) for t in themes) + len(inline),
