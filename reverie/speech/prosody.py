@@ -7,25 +7,38 @@ and pitch range in semitones (10th to 90th percentile, so one octave jump of a c
 not count), intensity in dB (Praat's, relative to the auditory threshold of 2e-5 Pa on a full-scale
 signal, comparable within a recording only).
 
+The pitch search range adapts to each speaker, as phoneticians set Praat by hand: a first pass
+over a wide range (60-700 Hz) finds the speaker's middle register, and the second pass searches
+from 0.72 x its 35th to 1.92 x its 65th percentile (De Looze & Hirst 2008; Hirst 2011). A fixed 75-500 Hz search
+finds octave jumps on a low male voice and reports ranges of 20 semitones and more.
+
+Syllables are counted with CMUdict (:mod:`reverie.speech.syllables`). A line with under 0.3 s of
+speech gets no rate: one word trimmed to a few milliseconds would otherwise "run" at hundreds
+of syllables per second.
+
 Emphasis is a heuristic, not a calibrated detector: a word is marked when its pitch or loudness
 stands out from the words around it (robust z-score against the words within 3 s).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reverie.core.transcript import Word
 from reverie.speech.pauses import Pause, detect_pauses
+from reverie.speech.syllables import count_syllables
 
 if TYPE_CHECKING:
     import numpy as np
 
 STEP = 0.01  # 10 ms analysis frames
-PITCH_FLOOR, PITCH_CEILING = 75.0, 500.0
+PITCH_FLOOR, PITCH_CEILING = 75.0, 500.0  # Praat's defaults, used when a speaker has too little voice to adapt
+FIRST_PASS = (60.0, 700.0)  # wide enough for men, women and children alike
+FLOOR_LIMITS = (40.0, 1000.0)  # an adapted search never goes outside these
+MIN_VOICED_FRAMES = 50  # half a second of voicing before a speaker's own range is trusted
+MIN_SPEECH_S = 0.3  # a line with less speech than this gets no rate
 BLOCK_S = 300.0  # Praat gets five minutes at a time, so a long recording is never copied whole
 MARGIN_S = 1.0
 NEIGHBOUR_S = 3.0
@@ -46,8 +59,6 @@ def _range_st(voiced: np.ndarray) -> float | None:
     return round(float(12 * np.log2(np.percentile(voiced, 90) / np.percentile(voiced, 10))), 2)
 
 
-_VOWEL_GROUPS = re.compile(r"[aeiouy]+")
-
 
 @dataclass(frozen=True)
 class LineProsody:
@@ -59,8 +70,8 @@ class LineProsody:
     pause_after: float
     pause_within: float
     syllables: int
-    speech_rate: float  # syllables per second over the whole line
-    articulation_rate: float  # syllables per second of speaking, pauses left out
+    speech_rate: float | None  # syllables per second over the whole line; None under 0.3 s of speech
+    articulation_rate: float | None  # syllables per second of speaking, pauses left out
     pitch_median_hz: float | None
     pitch_range_st: float | None
     intensity_mean_db: float | None
@@ -82,19 +93,52 @@ class ProsodyTracks:
         return self.pitch_hz[first:last], self.intensity_db[first:last]
 
 
-def count_syllables(word: str) -> int:
-    """English syllables by vowel groups, with silent final e; at least one per word with letters."""
-    letters = re.sub(r"[^a-z]", "", word.lower())
-    if not letters:
-        return 0
-    groups = len(_VOWEL_GROUPS.findall(letters))
-    if letters.endswith("e") and not letters.endswith(("le", "ee", "ye")) and groups > 1:
-        groups -= 1
-    return max(groups, 1)
+__all__ = ["LineProsody", "ProsodyTracks", "adapted_tracks", "analyse", "count_syllables", "emphasised_words",
+           "measure_lines", "pitch_search_range"]
 
 
-def analyse(samples: np.ndarray, sr: int = 16000) -> ProsodyTracks:
-    """Praat pitch (autocorrelation, 75-500 Hz) and intensity over the whole recording."""
+def pitch_search_range(voiced: np.ndarray) -> tuple[float, float]:
+    """The second pass's floor and ceiling from a speaker's first-pass pitch (Hirst 2011).
+
+    0.72 x the 35th and 1.92 x the 65th percentile: below halving and doubling of the speaker's
+    middle, where octave errors fall, yet wide enough for an emphatic rise of nine semitones.
+    """
+    import numpy as np
+
+    if len(voiced) < MIN_VOICED_FRAMES:
+        return PITCH_FLOOR, PITCH_CEILING
+    q35, q65 = np.percentile(voiced, [35, 65])
+    floor = max(FLOOR_LIMITS[0], 0.72 * float(q35))
+    ceiling = min(FLOOR_LIMITS[1], 1.92 * float(q65))
+    return round(floor, 1), round(ceiling, 1)
+
+
+def adapted_tracks(samples: np.ndarray, spans: Mapping[object, Sequence[tuple[float, float]]],
+                   sr: int = 16000) -> ProsodyTracks:
+    """Pitch searched within each speaker's own range over that speaker's spans (two passes).
+
+    ``spans`` maps a speaker (any label) to the stretches they speak. Pitch outside every span is
+    left unvoiced; intensity does not depend on the search range and comes from the first pass.
+    """
+    import numpy as np
+
+    first = analyse(samples, sr, floor=FIRST_PASS[0], ceiling=FIRST_PASS[1])
+    pitch = np.full(len(first.times), np.nan)
+    for stretches in spans.values():
+        mine = np.zeros(len(first.times), dtype=bool)
+        for start, end in stretches:
+            a, b = np.searchsorted(first.times, [start, end])
+            mine[a:b] = True
+        voiced = first.pitch_hz[mine & ~np.isnan(first.pitch_hz)]
+        floor, ceiling = pitch_search_range(voiced)
+        second = analyse(samples, sr, floor=floor, ceiling=ceiling, intensity=False)
+        pitch[mine] = second.pitch_hz[mine]
+    return ProsodyTracks(first.times, pitch, first.intensity_db)
+
+
+def analyse(samples: np.ndarray, sr: int = 16000, *, floor: float = PITCH_FLOOR, ceiling: float = PITCH_CEILING,
+            intensity: bool = True) -> ProsodyTracks:
+    """Praat pitch (autocorrelation, ``floor``-``ceiling`` Hz) and intensity over the whole recording."""
     import numpy as np
     import parselmouth
 
@@ -109,14 +153,15 @@ def analyse(samples: np.ndarray, sr: int = 16000) -> ProsodyTracks:
         sound = parselmouth.Sound(samples[int(a * sr):int(b * sr)].astype(np.float64), sampling_frequency=sr)
         mine = (grid >= block_start) & (grid < block_end)
         local = grid[mine] - a
-        if sound.duration > 6.4 / PITCH_FLOOR:
-            track = sound.to_pitch_ac(time_step=STEP, pitch_floor=PITCH_FLOOR, pitch_ceiling=PITCH_CEILING)
+        if sound.duration > 6.4 / min(floor, 100.0):
+            track = sound.to_pitch_ac(time_step=STEP, pitch_floor=floor, pitch_ceiling=ceiling)
             f0 = track.selected_array["frequency"]
             f0 = np.where(f0 > 0, f0, np.nan)
             pitch[mine] = _sample(track.xs(), f0, local)
-            intensity = sound.to_intensity(minimum_pitch=100.0, time_step=STEP)
-            db = intensity.values[0]
-            loudness[mine] = _sample(intensity.xs(), np.where(db > DIGITAL_SILENCE_DB, db, np.nan), local)
+            if intensity:
+                level = sound.to_intensity(minimum_pitch=100.0, time_step=STEP)
+                db = level.values[0]
+                loudness[mine] = _sample(level.xs(), np.where(db > DIGITAL_SILENCE_DB, db, np.nan), local)
         block_start = block_end
     return ProsodyTracks(grid, pitch, loudness)
 
@@ -178,7 +223,7 @@ def emphasised_words(samples: np.ndarray, words: Sequence[Word], *, sr: int = 16
 
     if not words:
         return []
-    tracks = tracks or analyse(samples, sr)
+    tracks = tracks or adapted_tracks(samples, {None: [(word.start, word.end) for word in words]}, sr)
     pitch_st, loudness = _word_features(tracks, words)
     centres = np.array([(word.start + word.end) / 2 for word in words])
     prominence = np.zeros(len(words))
@@ -196,11 +241,19 @@ def emphasised_words(samples: np.ndarray, words: Sequence[Word], *, sr: int = 16
 
 
 def measure_lines(samples: np.ndarray, ranges: Sequence[tuple[float, float, Sequence[Word]]], *,
-                  sr: int = 16000, pauses: Sequence[Pause] | None = None) -> list[LineProsody]:
-    """Measures for each line given as (start_s, end_s, words); pauses default to the VAD's."""
+                  sr: int = 16000, pauses: Sequence[Pause] | None = None,
+                  speakers: Sequence[object] | None = None) -> list[LineProsody]:
+    """Measures for each line given as (start_s, end_s, words); pauses default to the VAD's.
+
+    ``speakers`` (one label per line) lets each speaker's pitch be searched in their own range;
+    without it the lines are taken as one voice.
+    """
     import numpy as np
 
-    tracks = analyse(samples, sr)
+    by_speaker: dict[object, list[tuple[float, float]]] = {}
+    for index, (start, end, _) in enumerate(ranges):
+        by_speaker.setdefault(speakers[index] if speakers is not None else None, []).append((start, end))
+    tracks = adapted_tracks(samples, by_speaker, sr)
     pauses = list(pauses) if pauses is not None else detect_pauses(samples, sr)
     all_words = [word for _, _, words in ranges for word in words]
     flagged = set(emphasised_words(samples, all_words, sr=sr, tracks=tracks))
@@ -211,14 +264,15 @@ def measure_lines(samples: np.ndarray, ranges: Sequence[tuple[float, float, Sequ
         within = sum(min(p.end, end) - max(p.start, start) for p in pauses if p.start >= start and p.end <= end)
         syllables = sum(count_syllables(word.text) for word in words)
         span = max(end - start, 1e-6)
+        speaking = span - within
         f0, db = tracks.between(start, end)
         voiced = f0[~np.isnan(f0)]
         db = db[~np.isnan(db)]
         lines.append(LineProsody(
             start=start, end=end, pause_before=round(before, 3), pause_after=round(after, 3),
             pause_within=round(within, 3), syllables=syllables,
-            speech_rate=round(syllables / span, 2),
-            articulation_rate=round(syllables / max(span - within, 1e-6), 2),
+            speech_rate=round(syllables / span, 2) if speaking >= MIN_SPEECH_S else None,
+            articulation_rate=round(syllables / speaking, 2) if speaking >= MIN_SPEECH_S else None,
             pitch_median_hz=round(float(np.median(voiced)), 1) if len(voiced) else None,
             pitch_range_st=_range_st(voiced),
             intensity_mean_db=round(float(10 * np.log10(np.mean(10 ** (db / 10)))), 1) if len(db) else None,

@@ -58,8 +58,8 @@ class LineMeasures:
     end: float
     pause_before: float
     pause_after: float
-    speech_rate: float
-    articulation_rate: float
+    speech_rate: float | None  # None when the line holds under 0.3 s of speech
+    articulation_rate: float | None
     pitch_median_hz: float | None
     pitch_range_st: float | None
     intensity_mean_db: float | None
@@ -107,7 +107,8 @@ def measure_prosody(study: OpenStudy, code: str, round_no: int, *, audio=None) -
     samples = audio.samples if audio.samples.ndim == 1 else audio.samples.mean(axis=0)
     timed_lines = [(line.time_start, line.time_end, [core for _, core in group])
                    for line, group in zip(lines, grouped)]
-    measured = measure_lines(samples, timed_lines, sr=audio.sample_rate, pauses=pauses or None)
+    measured = measure_lines(samples, timed_lines, sr=audio.sample_rate, pauses=pauses or None,
+                             speakers=[line.speaker for line in lines])
     out, annotations = [], []
     for line, group, m in zip(lines, grouped, measured):
         emphasised = tuple(group[i][1].text for i in m.emphasised)
