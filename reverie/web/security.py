@@ -57,6 +57,11 @@ USED_CODE = ("403: this sign-in link has been used already (each link opens the 
 NOT_HERE = "404: no Reverie workbench at this address; open the link that `reverie serve` printed."
 FOREIGN = "403: this change came from another page than the workbench's own, so it was refused"
 NO_TOKEN = "403: this change did not carry the page's CSRF token; reload the page and try again"
+# A plain form post carries its token in the body, which is read into memory to find it; an upload
+# (a recording can be gigabytes) sends the token in the header instead, as the workbench's pages do.
+PLAIN_FORM_BYTES = 10 * 1000 * 1000
+LARGE_PLAIN_FORM = ("403: a form over 10 MB must carry the page's CSRF token in its X-CSRF-Token header, as the "
+                    "workbench's upload page does; reload the page and try again")
 
 
 def playable_type(suffix: str) -> str:
@@ -211,7 +216,9 @@ async def change_refusal(scope: Scope, receive: Receive, expected: str, *,
     given = headers.get(CSRF_HEADER)
     if given is None and headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
-        body = await _read_body(receive)
+        body = await _read_body(receive, PLAIN_FORM_BYTES)
+        if body is None:
+            return LARGE_PLAIN_FORM, receive
         receive = _replay(body, receive)
         form = await Request(scope, _replay(body, _nothing_more)).form()
         try:
@@ -224,13 +231,18 @@ async def change_refusal(scope: Scope, receive: Receive, expected: str, *,
     return None, receive
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
+async def _read_body(receive: Receive, cap: int) -> bytes | None:
+    """The whole body, or None once it passes ``cap`` bytes (it is read into memory to find the token)."""
+    chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > cap:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body"):
             break
     return b"".join(chunks)

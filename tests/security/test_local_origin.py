@@ -196,6 +196,11 @@ def test_a_change_needs_the_csrf_token_and_the_workbench_origin(fresh_study):
         assert client.post(url, data={**form, "label": "PPI-Y"}, headers={"X-CSRF-Token": token}).status_code == 303
         assert rows(study, "SELECT label FROM ppi_groups WHERE label IN ('PPI-X', 'PPI-Y') ORDER BY label") == [
             ("PPI-X",), ("PPI-Y",)]
+        # A plain form's token is read from its body, in memory: never past 10 MB, even where uploads may be
+        # larger (the upload page sends the token in the header).
+        large = client.post(served.base + "import/recording", data={"interview": "P1/1", "csrf_token": token},
+                            files={"recording": ("big.wav", b"\0" * 11_000_000, "audio/wav")})
+        assert large.status_code == 403 and "X-CSRF-Token header" in large.text
 
 
 def test_a_one_time_link_opens_the_workbench_once_and_only_under_its_prefix(fresh_study):
