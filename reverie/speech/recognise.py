@@ -21,9 +21,11 @@ from reverie.core.transcript import ParsedTranscript, Turn, Word
 from reverie.speech import audio as audio_io
 from reverie.speech.chunks import Chunk, ChunkPlan, ChunkResult
 from reverie.speech.diarise import (
+    AUTO,
     Diariser,
     build_turns,
     diariser_named,
+    parse_speakers,
     share_warnings,
     speaker_labels,
     speaker_of,
@@ -216,18 +218,22 @@ def clip_to_regions(words: list[Word], regions: list[SpeechRegion]) -> list[Word
 
 
 def build_result(prepared: Prepared, chunk_results: list[ChunkResult], model_name: str, *,
-                 speakers: int = 2, participant: str = "P", split_channels: bool | None = None,
+                 speakers: int | str | None = AUTO, participant: str = "P", split_channels: bool | None = None,
                  diariser: Diariser | str | None = None) -> SpeechResult:
     """Join recognised chunks, give words to speakers and build turns, pauses and warnings.
 
-    ``diariser`` is a diariser, or the name of one a plugin offers (default: the built-in one).
+    ``speakers`` is a number, or ``"auto"`` to let the diariser tell one voice from several: a lone
+    voice is labelled with the participant's code, two are ``I`` and the participant, and more
+    add ``S3``, ``S4``, .... ``diariser`` is a diariser, or the name of one a plugin offers
+    (default: the built-in one).
     """
+    speakers = parse_speakers(speakers)
     decoded, regions = prepared.audio, prepared.regions
     ordered = sorted(chunk_results, key=lambda result: result.index)
     words = clip_to_regions([word for result in ordered for word in result.words], regions)
     if not words:
         raise InvalidInput(f"{decoded.path}: no speech found in the recording.")
-    labels = speaker_labels(max(speakers, 1), participant)
+    labels = speaker_labels(2, participant)
     warnings: list[str] = []
     channels = decoded.channels
     use_channels = channels is not None and (
@@ -240,12 +246,15 @@ def build_result(prepared: Prepared, chunk_results: list[ChunkResult], model_nam
         # The channel heard first is the interviewer, as with diarisation.
         interviewer = per_word[0]
         assigned = [labels[0] if channel == interviewer else labels[1] for channel in per_word]
-    elif speakers >= 2:
+    elif speakers is None or speakers >= 2:
         if diariser is None or isinstance(diariser, str):
             diariser = diariser_named(diariser)
         segments = diariser.diarise(decoded.samples, regions, speakers)
+        heard = max((segment.speaker for segment in segments), default=0) + 1
+        labels = speaker_labels(max(heard, speakers or 1), participant)
         assigned = [labels[speaker_of(word, segments)] for word in words]
-        warnings.extend(share_warnings(segments, labels))
+        if len(labels) > 1:
+            warnings.extend(share_warnings(segments, labels))
     else:
         assigned = [participant] * len(words)
     languages = [result.language for result in ordered if result.language]
@@ -265,7 +274,7 @@ def build_result(prepared: Prepared, chunk_results: list[ChunkResult], model_nam
 def transcribe(audio_path: str | Path, *, model: str | Path | None = None, language: str | None = "en",
                verbatim: bool = False, device: str = "cpu", batch_size: int | None = None,
                chunk_seconds: float = 240, progress: Progress | None = None,
-               done_chunks: dict[int, ChunkResult] | None = None, speakers: int = 2,
+               done_chunks: dict[int, ChunkResult] | None = None, speakers: int | str | None = AUTO,
                participant: str = "P", split_channels: bool | None = None,
                diariser: Diariser | str | None = None, cpu_threads: int = 2) -> SpeechResult:
     """Transcribe a recording into speaker turns with timed words, pauses and warnings.

@@ -55,9 +55,14 @@ def test_a_plugged_in_diariser_is_used(interview, interview_result):
             return [SpeakerSegment(r.start, r.end, 0) for r in regions]
 
     prepared = prepare(path)
-    result = build_result(prepared, interview_result.chunks, "tiny.en", diariser=EveryoneIsTheInterviewer())
+    result = build_result(prepared, interview_result.chunks, "tiny.en", speakers=2,
+                          diariser=EveryoneIsTheInterviewer())
     assert {turn.speaker for turn in result.turns} == {"I"}
     assert any("P has only 0%" in warning for warning in result.warnings)
+    # Left to decide, one voice heard is the participant, and nothing is wrong with that.
+    alone = build_result(prepared, interview_result.chunks, "tiny.en", participant="P4",
+                         diariser=EveryoneIsTheInterviewer())
+    assert {turn.speaker for turn in alone.turns} == {"P4"} and not alone.warnings
 
 
 def test_lopsided_split_is_flagged():
