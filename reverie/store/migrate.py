@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from reverie.store.files import private_file, private_folder
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0006"
+HEAD = "0007"
 """The newest revision in ``migrations/versions`` (a test checks it is Alembic's head)."""
 
 

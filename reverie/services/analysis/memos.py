@@ -98,6 +98,24 @@ _TRUE = {"yes", "true", "1", "y"}
 _FALSE = {"no", "false", "0", "n", ""}
 
 
+class _AboutField:
+    def __init__(self, field: str, message: str, row: int | None = None):
+        super().__init__(message)
+        self.field = field
+        self.row = row
+
+
+class MemoFieldError(_AboutField, InvalidInput):
+    """A memo refused because of one field (and, in a field of rows, one row): the page says so beside it."""
+
+
+class MemoFieldNotFound(_AboutField, NotFound):
+    """A memo field cites a record that does not exist (a log entry)."""
+
+
+FIELD_ERRORS = (MemoFieldError, MemoFieldNotFound)
+
+
 @dataclass(frozen=True)
 class MemoSaved:
     """The version saved, its revision decision (none for a first version) and any warnings."""
@@ -137,7 +155,8 @@ class MemoView:
 def memo_paths() -> list[tuple[str, str]]:
     """Every editable field path with its prompt, in the order a memo is read."""
     paths = [(f"willig.{key}", prompt) for key, prompt in WILLIG_PROMPTS.items()]
-    paths.append(("positioning", "Positioning acts (Davies & Harré): one record per act; edit through a JSON file."))
+    paths.append(("positioning", "Positioning acts (Davies & Harré): who positions whom, in which position and "
+                                 "storyline, on which lines; one row per act."))
     paths += [(f"psychosocial.{key}", prompt) for key, prompt in PSYCHOSOCIAL_PROMPTS.items()]
     return paths
 
@@ -190,11 +209,16 @@ def _line_range(session, study: OpenStudy, version_id: int, value: Any, where: s
         raise InvalidInput(f"{where}: {exc}") from None
 
 
-def check_positioning(records: list[dict], *, check_lines=None) -> None:
-    """Refuse positioning records with unknown fields or values outside the method's choices."""
+def check_positioning(records: list[dict], *, check_lines=None, words_allowed: bool = False) -> None:
+    """Refuse positioning records with unknown fields or values outside the method's choices.
+
+    With ``words_allowed`` (Willig's stage 4), an item may also be a subject position in words.
+    """
     if not isinstance(records, list):
         raise InvalidInput("positioning must be a list of records")
     for number, record in enumerate(records, 1):
+        if words_allowed and isinstance(record, str):
+            continue
         if not isinstance(record, dict):
             raise InvalidInput(f"positioning record {number} must be an object with fields")
         unknown = set(record) - set(POSITIONING_FIELDS)
@@ -208,11 +232,27 @@ def check_positioning(records: list[dict], *, check_lines=None) -> None:
             check_lines(record["line_range"], f"positioning record {number}")
 
 
-def _check_facets(session, study: OpenStudy, version_id: int, content: dict) -> None:
-    def lines(value, where):
-        _line_range(session, study, version_id, value, where)
+def _row_of(message: str) -> int | None:
+    """The row a refusal names ("positioning record 2: …", "construction 1: …"), counted from 1."""
+    head = message.split(":", 1)[0].split()
+    return int(head[-1]) if len(head) > 1 and head[-1].isdigit() else None
 
-    willig, psychosocial = content["willig"], content["psychosocial"]
+
+def _check_facets(session, study: OpenStudy, version_id: int, content: dict) -> None:
+    """Refuse what the method cannot hold, naming the field (and row) at fault."""
+    for path, check in (("willig.constructions", _check_constructions), ("willig.positionings", _check_positionings),
+                        ("positioning", _check_positioning_acts), ("psychosocial", _check_psychosocial),
+                        ("willig", _check_willig)):
+        try:
+            check(session, study, version_id, content)
+        except (InvalidInput, NotFound) as exc:
+            field = "psychosocial.researcher_affect" if "researcher_affect" in str(exc) else path
+            kind = MemoFieldNotFound if isinstance(exc, NotFound) else MemoFieldError
+            raise kind(field, str(exc), _row_of(str(exc))) from None
+
+
+def _check_willig(session, study: OpenStudy, version_id: int, content: dict) -> None:
+    willig = content["willig"]
     stages = {key.split(".")[0] for key in WILLIG_PROMPTS}
     unknown = set(willig) - stages
     if unknown:
@@ -220,11 +260,32 @@ def _check_facets(session, study: OpenStudy, version_id: int, content: dict) -> 
     practice = willig.get("practice", {})
     if not isinstance(practice, dict) or set(practice) - {"enables", "constrains"}:
         raise InvalidInput("willig.practice holds enables and constrains")
-    for number, construction in enumerate(willig.get("constructions") or [], 1):
+
+
+def _lines_checker(session, study: OpenStudy, version_id: int):
+    def lines(value, where):
+        _line_range(session, study, version_id, value, where)
+    return lines
+
+
+def _check_constructions(session, study: OpenStudy, version_id: int, content: dict) -> None:
+    lines = _lines_checker(session, study, version_id)
+    for number, construction in enumerate(content["willig"].get("constructions") or [], 1):
         if isinstance(construction, dict) and construction.get("line_range"):
             lines(construction["line_range"], f"construction {number}")
-    check_positioning(willig.get("positionings") or [], check_lines=lines)
-    check_positioning(content["positioning"], check_lines=lines)
+
+
+def _check_positionings(session, study: OpenStudy, version_id: int, content: dict) -> None:
+    check_positioning(content["willig"].get("positionings") or [],
+                      check_lines=_lines_checker(session, study, version_id), words_allowed=True)
+
+
+def _check_positioning_acts(session, study: OpenStudy, version_id: int, content: dict) -> None:
+    check_positioning(content["positioning"], check_lines=_lines_checker(session, study, version_id))
+
+
+def _check_psychosocial(session, study: OpenStudy, version_id: int, content: dict) -> None:
+    psychosocial = content["psychosocial"]
     unknown = set(psychosocial) - set(PSYCHOSOCIAL_PROMPTS)
     if unknown:
         raise InvalidInput(f"psychosocial has no field(s) {', '.join(sorted(unknown))}")
@@ -290,8 +351,8 @@ def save_memo(study: OpenStudy, extract: str, *, willig: dict | None = None, pos
         decision_id = None
         if latest is not None:
             if not why.strip():
-                raise InvalidInput(f"revising the memo on {handle_of(record)} (version {latest.version + 1}) needs a "
-                                   "reason: what changed your reading, and on what evidence?")
+                raise MemoFieldError("why", f"revising the memo on {handle_of(record)} (version {latest.version + 1}) "
+                                            "needs a reason: what changed your reading, and on what evidence?")
             if _shown_in_consultation(s, memo) and not any(
                     ref.get("kind") in ("response", "log_entry") for ref in evidence_refs):
                 warnings.append(f"the memo on {handle_of(record)} was shown in a consultation, but this revision "

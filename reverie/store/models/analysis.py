@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reverie.core import vocab
-from reverie.store.models.base import Base, Created, in_list
+from reverie.store.models.base import Base, Created, in_list, utcnow
 
 
 class Code(Created, Base):
@@ -207,6 +207,24 @@ class MemoVersion(Created, Base):
     psychosocial: Mapped[dict] = mapped_column(JSON, default=dict)
     summary: Mapped[str] = mapped_column(Text, default="")
     decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), nullable=True)
+
+
+class MemoDraft(Base):
+    """What one person has typed in a memo's fields since its last version, kept as typed (no audit event).
+
+    One draft per extract, discursive object and author; saving a version removes it.
+    """
+
+    __tablename__ = "memo_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", ondelete="CASCADE"), index=True)
+    extract_id: Mapped[int] = mapped_column(ForeignKey("extracts.id", ondelete="CASCADE"), index=True)
+    object_code_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"), nullable=True)
+    author: Mapped[str] = mapped_column(String(120))
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    base_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
 class Decision(Created, Base):

@@ -1,29 +1,42 @@
-"""The memo editor: Willig's stages, positioning and the psychosocial reading, autosaved as versions.
+"""The memo editor: Willig's stages, positioning acts and the psychosocial reading, as plain text
+and rows, never JSON.
 
-Each autosave is a new memo version (the service keeps every one, and a revision carries its
-reason); the page shows the history and what changed between any two versions.
+What a researcher types is kept on the server as their draft while they type (no audit event);
+Save, or leaving the page, makes a version, and a revision carries its reason. A refused save
+keeps the draft and says what is wrong beside the field; the page shows the history and what
+changed between versions, field by field, in words.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from starlette.responses import JSONResponse
 
-from reverie.core.errors import InvalidInput, NotFound
-from reverie.services.analysis.decisions import parse_evidence_ref
+from reverie.core.errors import NotFound
 from reverie.services.analysis.extracts import get_extract
-from reverie.services.analysis.memos import (
-    POSITIONING_FIELDS,
-    facets_from_assignments,
-    memo_diff,
-    memo_history,
-    memo_paths,
-    save_memo,
-    show_memo,
+from reverie.services.analysis.memo_drafts import find_draft, keep_draft, save_from_form
+from reverie.services.analysis.memo_form import (
+    CHECK,
+    ENTRIES,
+    LABELS,
+    MAIN_POSITIONING_COLUMNS,
+    POSITIONING,
+    ROW_NOUNS,
+    TEXT,
+    Form,
+    columns_of,
+    form_of,
+    kind_of,
+    memo_changes,
+    rows_for,
+    text_for,
 )
+from reverie.services.analysis.memos import FIELD_ERRORS, POSITIONING_CHOICES, memo_history, memo_paths, show_memo
 from reverie.web.deps import CurrentStudy, render
+from reverie.web.team.policy import POLICY
 
 router = APIRouter(prefix="/extracts/{handle}/memo", tags=["memos"])
 
@@ -31,98 +44,102 @@ FACETS = (("willig", "Willig's six stages"), ("positioning", "Positioning (Davie
           ("psychosocial", "Psychosocial reading (Hollway & Jefferson)"), ("summary", "Summary"))
 
 
-async def form_fields(request: Request) -> dict[str, str]:
-    """The posted form as plain strings (the memo's field names are paths such as ``willig.discourses``)."""
-    return {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+async def posted_form(request: Request) -> Form:
+    """The posted form as lists of strings per name (a field of rows repeats its names)."""
+    form = await request.form()
+    posted: Form = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            posted.setdefault(key, []).append(value)
+    return posted
 
 
-def as_text(value: Any) -> str:
-    """How a stored field value reads in a text box."""
-    if value in (None, "", [], {}):
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
-        return value[0]
-    if isinstance(value, list) and all(isinstance(v, int) for v in value):
-        return ", ".join(str(v) for v in value)
-    return json.dumps(value, indent=2, ensure_ascii=False)
+@dataclass(frozen=True)
+class FieldView:
+    """One memo field as the page shows it."""
+
+    path: str
+    label: str
+    prompt: str
+    kind: str
+    slug: str
+    text: str
+    rows: list
+    noun: str
+    columns: tuple
+    more_columns: tuple
 
 
-def _current(study, handle: str, object_code: str | None, version: int | None = None) -> dict[str, Any]:
+def _fields(form: Form) -> dict[str, list[FieldView]]:
+    prompts = dict(memo_paths()) | {"summary": "A short summary of the reading."}
+    by_facet: dict[str, list[FieldView]] = {facet: [] for facet, _ in FACETS}
+    for path, prompt in prompts.items():
+        columns = columns_of(path)
+        main = columns[:MAIN_POSITIONING_COLUMNS] if kind_of(path) == POSITIONING else columns
+        view = FieldView(path, LABELS[path], prompt, kind_of(path), "memo-" + path.replace(".", "-").replace("_", "-"),
+                         text_for(form, path), rows_for(form, path), ROW_NOUNS.get(path, ""), main,
+                         columns[len(main):])
+        by_facet[path.split(".")[0]].append(view)
+    return by_facet
+
+
+def may_edit(request: Request) -> bool:
+    """Locally always; in team mode the roles the policy lets change memos (analysts and the lead)."""
+    member = request.scope.get("state", {}).get("member")
+    return member is None or POLICY["memos"].allows(member.role, "POST")
+
+
+def _stored(study, handle: str, object_code: str | None, version: int | None) -> tuple[dict[str, Any], int | None]:
     try:
-        return {f.path: f.value for f in show_memo(study, handle, object_code=object_code, version=version).fields}
+        view = show_memo(study, handle, object_code=object_code, version=version)
     except NotFound:
         if version is not None:
             raise
-        return {}
+        return {}, None
+    return {f.path: f.value for f in view.fields}, view.version
+
+
+def _history(study, handle: str, object_code: str | None):
+    try:
+        return memo_history(study, handle, object_code=object_code)
+    except NotFound:
+        return []
 
 
 @router.get("", name="memo")
 def editor(request: Request, study: CurrentStudy, handle: str, object: str | None = None, version: int | None = None):
-    values = _current(study, handle, object, version)
-    prompts = dict(memo_paths()) | {"summary": "A short summary of the reading."}
-    fields = [(path, prompt, as_text(values.get(path))) for path, prompt in prompts.items()]
-    try:
-        history = memo_history(study, handle, object_code=object)
-    except NotFound:
-        history = []
-    return render(request, "memo.html", extract=get_extract(study, handle), handle=handle, object=object, fields=fields,
-                  facets=FACETS, history=history, version=version, positioning_fields=POSITIONING_FIELDS)
-
-
-def _shown_as_json(path: str, value: Any) -> bool:
-    """Whether the editor shows this field as JSON (positioning records, structured constructions)."""
-    return path == "positioning" or (value not in (None, "", [], {}) and as_text(value).startswith(("[", "{")))
-
-
-def _put(facets: dict[str, Any], path: str, value: Any) -> None:
-    head, *rest = path.split(".")
-    if not rest:
-        facets[head] = value
-        return
-    target = facets.setdefault(head, {})
-    for key in rest[:-1]:
-        target = target.setdefault(key, {})
-    target[rest[-1]] = value
-
-
-def _facets(form: dict[str, str], previous: dict[str, Any]) -> dict[str, Any]:
-    """Memo facets for the fields the researcher changed; every other field keeps its stored value."""
-    assignments, direct = [], []
-    for path in [path for path, _ in memo_paths()] + ["summary"]:
-        before, text = previous.get(path), form.get(path)
-        if text is None or text.strip() == as_text(before).strip():
-            continue
-        if _shown_as_json(path, before):
-            try:
-                direct.append((path, json.loads(text) if text.strip() else []))
-            except json.JSONDecodeError as exc:
-                raise InvalidInput(f"{path} must be JSON, as shown ({exc.msg} at line {exc.lineno})") from None
-        elif text.strip():
-            assignments.append(f"{path}={text}")
-        else:
-            direct.append((path, [] if isinstance(before, list) else False if isinstance(before, bool) else ""))
-    facets = facets_from_assignments(assignments)
-    for path, value in direct:
-        _put(facets, path, value)
-    return facets
+    stored, shown = _stored(study, handle, object, version)
+    editable = version is None and may_edit(request)
+    draft = find_draft(study, handle, object_code=object) if editable else None
+    form = draft.form if draft else form_of(stored)
+    history = _history(study, handle, object)
+    latest = history[-1].version if history else None
+    return render(request, "memo.html", extract=get_extract(study, handle), handle=handle, object=object,
+                  facets=FACETS, fields=_fields(form), form=form, draft=draft, history=history, version=version,
+                  shown=shown, latest=latest, editable=editable, choices=POSITIONING_CHOICES,
+                  kinds={"text": TEXT, "check": CHECK, "entries": ENTRIES, "positioning": POSITIONING})
 
 
 @router.post("", name="save_memo")
-def autosave(request: Request, study: CurrentStudy, handle: str, form: Annotated[dict, Depends(form_fields)],
-             object: str | None = None):
-    """Save the editor's fields as a new version; answers a status line and the refreshed history."""
-    facets = _facets(form, _current(study, handle, object))
-    evidence = [parse_evidence_ref(ref) for ref in form.get("evidence", "").replace(",", " ").split()]
-    saved = save_memo(study, handle, object_code=object, why=form.get("why", ""), evidence_refs=evidence, **facets)
+def save(request: Request, study: CurrentStudy, handle: str, form: Annotated[Form, Depends(posted_form)],
+         object: str | None = None):
+    """Save the page's fields as a new version; a refusal names the field (and row) at fault."""
+    try:
+        saved = save_from_form(study, handle, form, object_code=object)
+    except FIELD_ERRORS as exc:
+        return JSONResponse({"error": str(exc), "field": exc.field, "row": exc.row}, status_code=422)
     return render(request, "_memo_saved.html", saved=saved, handle=handle, object=object,
-                  history=memo_history(study, handle, object_code=object))
+                  history=_history(study, handle, object))
+
+
+@router.post("/draft", name="memo_draft")
+def draft(study: CurrentStudy, handle: str, form: Annotated[Form, Depends(posted_form)], object: str | None = None):
+    """Keep what this person typed as their draft (no version, no audit event)."""
+    kept = keep_draft(study, handle, form, object_code=object)
+    return JSONResponse({"kept_at": kept.updated_at.strftime("%H:%M:%S"), "base_version": kept.base_version})
 
 
 @router.get("/diff", name="memo_diff")
 def diff(request: Request, study: CurrentStudy, handle: str, old: int, new: int, object: str | None = None):
     return render(request, "_memo_diff.html", old=old, new=new,
-                  diffs=memo_diff(study, handle, old, new, object_code=object))
+                  changes=memo_changes(study, handle, old, new, object_code=object))

@@ -8,20 +8,26 @@
  *   editor.js     the correction editor's transcription keys
  *   upload.js     the import page's file drop zones and upload limits
  *   forms.js      the set-up forms: rows added on request, invalid controls marked
+ *   memo.js       the memo editor: drafts kept as you type, versions on Save, errors beside fields
  */
 import { carryCsrfToken } from "./http.js";
 import { codebook } from "./codebook.js";
 import { selectionDialogs } from "./dialogs.js";
 import { editor } from "./editor.js";
 import { setupForms } from "./forms.js";
+import { memo } from "./memo.js";
 import { reader } from "./reader.js";
 import { selectionMenu } from "./selection.js";
+import { themes } from "./themes.js";
 import { uploads } from "./upload.js";
 
 carryCsrfToken();
 uploads();
 setupForms();
+themes();
 if (document.querySelector("[data-codebook]")) codebook();
+const memoForm = document.querySelector("form[data-memo]");
+if (memoForm) memo(memoForm);
 
 const transcript = document.getElementById("reader");
 if (transcript) {
