@@ -35,8 +35,9 @@ def transcribe_command(
                               help="A model name from `reverie models` or a model directory (default: tiny.en)."),
     verbatim: bool = typer.Option(False, "--verbatim",
                                   help="Keep fillers and false starts as far as the model allows."),
-    speakers: int = typer.Option(2, "--speakers",
-                                 help="How many speakers to tell apart (interviewer and participant: 2)."),
+    speakers: str = typer.Option("auto", "--speakers",
+                                 help="How many speakers to tell apart (interviewer and participant: 2), or "
+                                      "auto: one voice gets the participant's code, two or more are told apart."),
     language: str = typer.Option("en", "--language",
                                  help="Spoken language, e.g. en, de, fr (English-only models take en)."),
     device: str = typer.Option("cpu", "--device", help="cpu, or cuda for a GPU (float16, batched)."),

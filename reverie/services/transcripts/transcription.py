@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reverie.core.errors import InvalidInput
 from reverie.services.study.context import OpenStudy
 from reverie.services.study.interviews import recording_for
 from reverie.services.study.participants import ensure_not_withdrawn
@@ -29,16 +28,21 @@ _prepared_lock = threading.Lock()
 
 
 def start_transcription(study: OpenStudy, code: str, round_no: int, *, model: str | None = None,
-                        language: str | None = "en", speakers: int = 2, chunk_seconds: float = 240,
+                        language: str | None = "en", speakers: int | str = "auto", chunk_seconds: float = 240,
                         verbatim: bool = False, layout: str | None = None, width: int | None = None,
                         replace: bool = False, device: str = "cpu", batch_size: int | None = None,
                         queue: jobs.JobQueue | None = None) -> int:
-    """Queue the transcription of an interview's recording; returns the job id to follow."""
+    """Queue the transcription of an interview's recording; returns the job id to follow.
+
+    ``speakers`` is how many voices to tell apart, or ``"auto"`` to let diarisation decide between
+    one voice (labelled with the participant's code) and several.
+    """
+    from reverie.speech.diarise import parse_speakers
     from reverie.speech.recognise import RecognitionOptions
 
     ensure_not_withdrawn(study, code)
-    if speakers < 1:
-        raise InvalidInput("speakers must be 1 or more")
+    count = parse_speakers(speakers)
+    speakers = "auto" if count is None else count
     RecognitionOptions(language=language, verbatim=verbatim, chunk_seconds=chunk_seconds, device=device,
                        batch_size=batch_size)  # refuse bad values now, not in a worker
     _refuse_silent_replace(study, code, round_no, replace)
@@ -98,7 +102,7 @@ class TranscribeJob:
         model = params.get("model")
         name = DEFAULT_MODEL if model is None else (Path(model).name if Path(model).is_dir() else str(model))
         return build_result(_prepare(study, params), [ChunkResult.from_dict(r) for r in results], name,
-                            speakers=int(params["speakers"]), participant=params["code"])
+                            speakers=params.get("speakers", 2), participant=params["code"])
 
     def finish(self, study: OpenStudy, params: dict, assembled: SpeechResult) -> dict:
         info = {"model": assembled.model, "language": assembled.language, "duration_s": assembled.duration,
