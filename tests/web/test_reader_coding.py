@@ -72,6 +72,9 @@ def test_a_coding_is_removed_from_the_margin_audited_and_undone_with_its_span(cl
     html = window(client, first=1)
     assert f'aria-label="Remove code busyness from lines {made.json()["lines"][0]}–{made.json()["lines"][1]}"' in html
 
+    elsewhere = client.post(f"/interviews/P2/1/codings/{coding_id}/remove", headers=HEADERS, json={})
+    assert elsewhere.status_code == 404 and f"no coding {coding_id} on this transcript" in elsewhere.json()["error"]
+    assert rows(study, "SELECT COUNT(*) FROM codings") == [(1,)]  # a page removes only its own transcript's codings
     removed = client.post(f"/interviews/P1/1/codings/{coding_id}/remove", json={})
     assert removed.status_code == 200, removed.text
     assert removed.json()["message"].startswith("removed 'busyness' from P1 lines")

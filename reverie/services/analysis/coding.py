@@ -225,13 +225,19 @@ def _coding_place(s, coding_id: int) -> tuple[Coding, Code, str, int]:
     return tuple(row)
 
 
-def remove_coding(study: OpenStudy, coding_id: int, why: str = "", *, action: str = "coding.remove") -> RemovedCoding:
-    """Take a coding off its words; the audit event keeps what it was, so it can be put back."""
+def remove_coding(study: OpenStudy, coding_id: int, why: str = "", *, action: str = "coding.remove",
+                  participant: str | None = None, round_no: int | None = None) -> RemovedCoding:
+    """Take a coding off its words; the audit event keeps what it was, so it can be put back.
+
+    ``participant`` and ``round_no``, when given, must be the coding's interview (a page removes
+    only codings of the transcript it shows).
+    """
     payload: dict[str, Any] = {"id": coding_id}
     with study.write(action, target=f"coding:{coding_id}", why=why, payload=payload) as s:
-        coding, code, participant, round_no = _coding_place(s, coding_id)
-        if code.study_id != study.study_id:
-            raise NotFound(f"no coding {coding_id} in this study")
+        coding, code, on, round_on = _coding_place(s, coding_id)
+        if code.study_id != study.study_id or (participant is not None and (on, round_on) != (participant, round_no)):
+            raise NotFound(f"no coding {coding_id} on this transcript")
+        participant, round_no = on, round_on
         removed = RemovedCoding(coding.id, coding.guid, code.label, participant, round_no, coding.start_offset,
                                 coding.end_offset, coding.start_line, coding.end_line, coding.note, coding.coder)
         payload.update(guid=coding.guid, code=code.label, code_guid=code.guid, participant=participant,
@@ -243,9 +249,11 @@ def remove_coding(study: OpenStudy, coding_id: int, why: str = "", *, action: st
     return removed
 
 
-def undo_apply(study: OpenStudy, coding_id: int) -> RemovedCoding:
+def undo_apply(study: OpenStudy, coding_id: int, *, participant: str | None = None,
+               round_no: int | None = None) -> RemovedCoding:
     """Undo the coding just applied: it is removed again, recorded as an undo."""
-    return remove_coding(study, coding_id, why="undo", action="coding.undo_add")
+    return remove_coding(study, coding_id, why="undo", action="coding.undo_add", participant=participant,
+                         round_no=round_no)
 
 
 def restore_coding(study: OpenStudy, removed: RemovedCoding) -> Coding:

@@ -83,7 +83,7 @@ def code_selection(study: CurrentStudy, code: str, round_no: int, body: CodingIn
 @router.post("/codings/{coding_id}/remove", name="remove_coding")
 def uncode(study: CurrentStudy, code: str, round_no: int, coding_id: int, body: RemovalIn | None = None) -> dict:
     """Take a coding off its words (recorded, with what it was, so Undo can put it back)."""
-    removed = remove_coding(study, coding_id, why=body.why if body else "")
+    removed = remove_coding(study, coding_id, why=body.why if body else "", participant=code, round_no=round_no)
     return {"message": f"removed {removed.code!r} from {removed.participant} "
                        f"{_lines(removed.start_line, removed.end_line)}",
             "lines": [removed.start_line, removed.end_line],
@@ -96,7 +96,7 @@ def undo(study: CurrentStudy, code: str, round_no: int, body: UndoIn) -> dict:
     if body.action == "apply":
         if body.id is None:
             raise InvalidInput("say which coding to undo (its id)")
-        removed = undo_apply(study, body.id)
+        removed = undo_apply(study, body.id, participant=code, round_no=round_no)
         return {"message": f"undone: {removed.code!r} is off {removed.participant} "
                            f"{_lines(removed.start_line, removed.end_line)} again",
                 "lines": [removed.start_line, removed.end_line]}
