@@ -14,7 +14,12 @@ Rows (see :func:`run`):
   service a transcription runs, against Praat pitch + intensity alone: reported;
 - diarisation speed in x real time; goal >= 60x;
 - full bench only: three transcriptions one after another in one worker process; goal: the
-  last <= 1.1x the first.
+  last <= 1.1x the first;
+- real speech (tests/data/speech, see SOURCES.md there): word error against the reference text,
+  ours (``--speakers auto``) and bare faster-whisper, on the two-person call and the 44 s reading
+  (reported); on the call, words on the right speaker (goal >= 90 %) and DER (goal <= 15 %), both
+  with a 0.25 s collar; the reading kept as one speaker (goal); and pauses of known length
+  inserted into the reading at its own silences: how many are found and the median error (reported).
 
 The audio is synthesised (tests/speech/speech_synth.py): the ~45 s interview in quick mode,
 that interview repeated 8 times (~6 min, so recognition runs in two chunks) otherwise.
@@ -267,9 +272,89 @@ def run(quick: bool) -> list[dict]:
         rows.append(_memory_row(path, model_dir))
         rows.append(_prosody_row(folder, samples, runs))
         rows.append(_diarisation_row(samples, runs))
+        rows.extend(_real_speech_rows(folder, model_dir))
         if not quick:
             rows.append(_three_in_a_row_row(folder, path, model_dir))
     return rows
+
+
+INSERTED_PAUSES = (0.6, 1.0, 1.5, 2.0, 2.5, 3.0)
+
+
+def _real_speech_rows(folder: Path, model_dir: Path) -> list[dict]:
+    """Rows on real recordings: recognition, speaker turns and pauses (see the module docstring)."""
+    import real_speech as rs
+    from faster_whisper import WhisperModel
+
+    from reverie.speech.diarise import Ge2eDiariser
+    from reverie.speech.recognise import prepare, transcribe
+
+    bare_model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=2)
+
+    def bare(path: Path) -> str:
+        segments, _ = bare_model.transcribe(str(path), language="en", word_timestamps=True, vad_filter=True)
+        return " ".join(w.word.strip() for s in segments for w in s.words)
+
+    rows = []
+    results = {}
+    for name, path, reference in (("call", rs.CALL, rs.reference_text()), ("reading", rs.READING, rs.READING_TEXT)):
+        results[name] = transcribe(path, model=model_dir, participant="P1")
+        ours = rs.word_error_rate(reference, " ".join(w.text for w in results[name].words))
+        baseline = rs.word_error_rate(reference, bare(path))
+        rows.append(_row(f"speech.real.{name}_wer", ours, baseline, "report", True,
+                         f"{path.name}: word error against the reference text, ours {ours:.1%} "
+                         f"vs bare faster-whisper {baseline:.1%} (same model)", ratio=None))
+    turns = rs.reference_turns()
+    accuracy, scored = rs.speaker_accuracy(turns, rs.word_spans(results["call"]))
+    rows.append(_row("speech.real.call_speaker_accuracy", accuracy, None, ">= 90%", accuracy >= 0.90,
+                     f"{rs.CALL.name}: share of {scored} scored words on the right speaker (midpoint, one voice "
+                     f"in the reference, {rs.COLLAR} s collar, best label mapping)"))
+    prepared = prepare(rs.CALL)
+    segments = Ge2eDiariser().diarise(prepared.audio.samples, prepared.regions, None)
+    der = rs.diarisation_error(turns, rs.segment_spans(segments))
+    rows.append(_row("speech.real.call_der", der, None, "<= 15%", der <= 0.15,
+                     f"{rs.CALL.name}: diarisation error rate, {rs.COLLAR} s collar, overlap scored, "
+                     f"speakers auto ({len({s.speaker for s in segments})} found)"))
+    voices = {turn.speaker for turn in results["reading"].turns}
+    rows.append(_row("speech.real.reading_one_speaker", len(voices), None, "1 label", voices == {"P1"},
+                     f"{rs.READING.name}: speaker labels given to a single reader: {sorted(voices)}"))
+    rows.append(_real_pause_row(folder, model_dir))
+    return rows
+
+
+def _real_pause_row(folder: Path, model_dir: Path) -> dict:
+    """Silences of known length inserted into the real reading, each in the middle of one of its
+    own pauses; a pause's true length is the original gap (as the VAD saw it) plus the insert."""
+    import numpy as np
+    import real_speech as rs
+    import speech_synth
+
+    from reverie.speech import audio as audio_io
+    from reverie.speech.pauses import speech_regions
+    from reverie.speech.recognise import transcribe
+
+    samples = audio_io.load_audio(rs.READING).samples
+    regions = speech_regions(samples, min_silence_ms=300)
+    gaps = [(a.end, b.start) for a, b in zip(regions, regions[1:], strict=False)][:len(INSERTED_PAUSES)]
+    pieces, expected, cursor, shift = [], [], 0, 0.0
+    for (start, end), insert in zip(gaps, INSERTED_PAUSES, strict=False):
+        middle = int((start + end) / 2 * 16000)
+        pieces += [samples[cursor:middle], np.zeros(int(insert * 16000), np.float32)]
+        expected.append((start + shift, end - start + insert))
+        shift += insert
+        cursor = middle
+    pieces.append(samples[cursor:])
+    path = speech_synth.write_wav(folder / "reading_with_pauses.wav", np.concatenate(pieces))
+    found = transcribe(path, model=model_dir, participant="P1").pauses
+    errors = []
+    for start, length in expected:
+        near = [p for p in found if abs(p.start - start) < 0.5]
+        if near:
+            errors.append(near[0].duration - length)
+    median = statistics.median(errors) if errors else float("nan")
+    return _row("speech.real.pause_error_s", median, None, "report", True,
+                f"{rs.READING.name} with {len(expected)} inserted silences: {len(errors)} found; median error "
+                f"{median:+.2f} s, largest {max(map(abs, errors), default=float('nan')):.2f} s", ratio=None)
 
 
 if __name__ == "__main__":
