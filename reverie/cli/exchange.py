@@ -14,7 +14,7 @@ from reverie.cli.output import err, out
 if TYPE_CHECKING:
     from reverie.services.output.refi_export import ExportSummary
 
-refi = typer.Typer(help="Exchange with NVivo, ATLAS.ti, MAXQDA, QualCoder and others (REFI-QDA).",
+refi = typer.Typer(help="Exchange with other QDA tools through REFI-QDA (tested with NVivo and ATLAS.ti files).",
                    no_args_is_help=True)
 app.add_typer(refi, name="refi")
 

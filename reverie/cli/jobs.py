@@ -1,4 +1,4 @@
-"""``reverie jobs``: see a study's jobs, and run again one that failed or was interrupted."""
+"""``reverie jobs``: see a study's jobs, run again one that failed or was interrupted, or cancel one."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from reverie.cli.app import app
 from reverie.cli.common import ListFormat, StudyDir, open_dir
 from reverie.cli.output import out, print_rows
 
-jobs_app = typer.Typer(help="Long-running work (transcription, exports): its progress, and retrying it.",
+jobs_app = typer.Typer(help="Long-running work (transcription, exports): its progress, retrying and cancelling it.",
                        no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
 
@@ -51,3 +51,15 @@ def jobs_retry(directory: StudyDir, job_id: int = typer.Argument(..., help="The 
               + (f"; {status.error}" if status.error else ""))
     if status.state != "done":
         raise typer.Exit(1)
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(directory: StudyDir,
+                job_id: int = typer.Argument(..., help="The job's id (from `reverie jobs list`).",
+                                             min=1, max=2**63 - 1),
+                why: str = typer.Option("", "--why", help="Why it is cancelled (recorded in the audit log).")):
+    """Cancel a queued or running job: parts not started never run, a running part stops at its next step."""
+    from reverie.services.system.jobs import cancel_job
+
+    status = cancel_job(open_dir(directory), job_id, why=why)
+    out.print(f"job {job_id} ({status.kind}): {status.state}")

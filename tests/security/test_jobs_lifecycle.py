@@ -132,6 +132,26 @@ def test_reverie_jobs_retry_finishes_an_interrupted_job(study_dir):
     assert listed[0]["state"] == "done" and listed[0]["chunks_done"] == 16
 
 
+def test_reverie_jobs_cancel_stops_a_running_job_and_refuses_a_finished_one(study_dir):
+    runner = subprocess.Popen([sys.executable, "-c", RUNNER, str(study_dir)], stdout=subprocess.PIPE, text=True)
+    try:
+        job_id = int(runner.stdout.readline())
+        watcher = open_study(study_dir, read_only=True)
+        try:
+            wait_for(lambda: jobs.job_status(watcher, job_id).chunks_done >= 1, "a chunk to finish")
+        finally:
+            watcher.close()
+        result = reverie("jobs", "cancel", study_dir, job_id, "--why", "wrong recording")
+        assert result.returncode == 0, result.stderr
+        assert f"job {job_id} (count): cancelled" in result.stdout
+    finally:
+        killed(runner)  # the runner sleeps on after its job: it is not waited for
+    listed = json.loads(reverie("jobs", "list", study_dir, "--format", "json").stdout)
+    assert listed[0]["state"] == "cancelled" and listed[0]["chunks_done"] < 16
+    again = reverie("jobs", "cancel", study_dir, job_id)
+    assert again.returncode == 1 and "only a queued or running job can be cancelled" in again.stderr
+
+
 def test_only_a_silent_or_gone_owner_interrupts_a_job(study_dir):
     study = open_study(study_dir)
     try:
