@@ -18,9 +18,11 @@ from reverie.web.routes import (
     retrieval,
     schedule,
     search,
+    themes,
     transcripts,
 )
 
 ROUTERS = (overview.router, participants.router, interviews.router, schedule.router, imports.router, jobs.router,
            transcripts.router, corrections.router, search.router, codebook.router, retrieval.router, codings.router,
-           extracts.router, memos.router, reflexivity.router, consultations.router, reports.router, affect.router)
+           extracts.router, themes.router, memos.router, reflexivity.router, consultations.router, reports.router,
+           affect.router)

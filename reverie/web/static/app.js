@@ -18,11 +18,13 @@ import { setupForms } from "./forms.js";
 import { memo } from "./memo.js";
 import { reader } from "./reader.js";
 import { selectionMenu } from "./selection.js";
+import { themes } from "./themes.js";
 import { uploads } from "./upload.js";
 
 carryCsrfToken();
 uploads();
 setupForms();
+themes();
 if (document.querySelector("[data-codebook]")) codebook();
 const memoForm = document.querySelector("form[data-memo]");
 if (memoForm) memo(memoForm);

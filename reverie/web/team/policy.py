@@ -50,6 +50,7 @@ POLICY: dict[str, Rule] = {
     "codings": Rule(read=ANALYSIS, write=(LEAD, ANALYST)),
     # The codebook and each code's retrieved passages (exports are reads of the analysis).
     "codebook": Rule(read=ANALYSIS, write=(LEAD, ANALYST)),
+    # Extracts and themes (the themes board, placing extracts, editing an extract): analysts edit, auditors read.
     "extracts": Rule(read=ANALYSIS, write=(LEAD, ANALYST)),
     "memos": Rule(read=ANALYSIS, write=(LEAD, ANALYST)),
     "reflexivity": Rule(read=ANALYSIS, write=(LEAD, ANALYST)),
