@@ -15,6 +15,7 @@ from reverie.cli import serve as _serve  # noqa: F401
 from reverie.cli import speech as _speech  # noqa: F401
 from reverie.cli import study as _study  # noqa: F401  (registers commands)
 from reverie.cli import team as _team  # noqa: F401
+from reverie.cli import themes as _themes  # noqa: F401
 from reverie.cli import transcripts as _transcripts  # noqa: F401
 from reverie.cli.app import app
 
