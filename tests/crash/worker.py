@@ -57,7 +57,8 @@ def _op_coding(study, key: int, workdir: Path) -> str:
 
     if not any(code.label == "milk" for code in coding.list_codes(study)):
         coding.add_code(study, "milk", kind="discursive_object")
-    applied = coding.apply_code(study, "milk", "P0", lines=(1 + key % 50, 2 + key % 50))
+    # A different run of lines for each key: the same coder on the same words twice is refused.
+    applied = coding.apply_code(study, "milk", "P0", lines=(1 + key % 50, 2 + key % 50 + key // 50))
     return str(applied.id)
 
 

@@ -108,8 +108,15 @@ def test_the_same_code_on_the_same_words_twice_is_refused(client):
     assert client.post("/interviews/P1/1/codings", json=body).status_code == 200
     twice = client.post("/interviews/P1/1/codings", headers=HEADERS, json=body)
     assert twice.status_code == 409
-    assert "'humility' is already applied to exactly these words" in twice.json()["error"]
+    assert "'humility' is already applied to exactly these words by you" in twice.json()["error"]
     assert rows(study, "SELECT COUNT(*) FROM codings") == [(1,)]
+    # A second coder on the same words is how agreement between coders is read: allowed.
+    study.actor = "AB"
+    try:
+        assert client.post("/interviews/P1/1/codings", json=body).status_code == 200
+    finally:
+        study.actor = "TR"
+    assert rows(study, "SELECT coder FROM codings ORDER BY id") == [("TR",), ("AB",)]
 
 
 def test_a_reading_view_selection_across_hidden_notation_codes_the_stored_words(client, tmp_path):

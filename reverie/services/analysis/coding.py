@@ -177,13 +177,14 @@ def _insert_coding(s, study: OpenStudy, code: str, participant: str, round_no: i
         raise Conflict(f"code {code!r} is {record.status}; apply the code it was merged into")
     version = locked_version(s, study, participant, round_no)
     target = resolve_target(study, s, version.id, lines, span)
+    # The same coder twice on the same words is a slip; another coder on them is how agreement is read.
     twin = s.execute(select(Coding.id).where(Coding.version_id == version.id, Coding.code_id == record.id,
-                                             Coding.start_offset == target.start,
-                                             Coding.end_offset == target.end)).first()
+                                             Coding.start_offset == target.start, Coding.end_offset == target.end,
+                                             Coding.coder == study.actor)).first()
     if twin:
         where = (f"line {target.first_line}" if target.first_line == target.last_line
                  else f"lines {target.first_line}-{target.last_line}")
-        raise Conflict(f"{record.label!r} is already applied to exactly these words ({participant} {where}); "
+        raise Conflict(f"{record.label!r} is already applied to exactly these words by you ({participant} {where}); "
                        "select other words or choose another code")
     coding = Coding(guid=guid or str(uuid.uuid4()), code_id=record.id, version_id=version.id,
                     start_offset=target.start, end_offset=target.end, start_line=target.first_line,
