@@ -355,8 +355,11 @@ def lines_touching(study: OpenStudy, version_id: int, start: int, end: int) -> l
     """The lines around a text span (enough to number it), read by index rather than all of them."""
     with study.read() as s:
         def number_at(offset: int):
-            return s.execute(select(func.max(TranscriptLine.number)).where(
-                TranscriptLine.version_id == version_id, TranscriptLine.start_offset <= offset)).scalar()
+            # The last line starting at or before the offset: one probe of the (version, offset) index
+            # (MAX(number) over the lines before it read every one of them: 9 ms at line 20,000).
+            return s.execute(select(TranscriptLine.number).where(
+                TranscriptLine.version_id == version_id, TranscriptLine.start_offset <= offset)
+                .order_by(TranscriptLine.start_offset.desc()).limit(1)).scalar()
 
         first = number_at(start)
         last = number_at(end)
