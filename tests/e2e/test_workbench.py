@@ -85,9 +85,11 @@ def test_overview_to_coded_extract_memo_and_provenance(page: Page):
     card.get_by_role("button", name="Move E1").click()
     expect(page.locator("#col-shortlisted")).to_contain_text("(1)")
 
-    # The memo saves itself.
+    # The memo keeps a draft as it is typed; Save makes a version.
     page.get_by_label("Memo on E1").click()
-    page.locator("textarea[name='willig.action_orientation']").press_sequentially("contrasts care with treatment")
+    page.get_by_label("Action orientation").press_sequentially("contrasts care with treatment")
+    expect(page.locator("#memo-status")).to_contain_text("Draft kept")
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#memo-status")).to_contain_text("Saved version 1")
 
     # A PPI session is shown E1 with its memo and responds.

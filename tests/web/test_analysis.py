@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reverie.services.analysis import coding, extracts, memos
+from reverie.services.analysis import coding, extracts
 from reverie.services.transcripts import versions as transcripts
 from reverie.store.models import Coding
-from reverie.web.routes.memos import as_text
 
 EMOJI = "\U0001F95B"
 
@@ -110,52 +109,6 @@ def test_a_reflexive_note_can_flag_a_candidate_extract(client):
     assert answer.status_code == 200 and "E1" in answer.json()["message"]
     assert "a lump in my throat" in client.get("/log").text
     assert "a lump in my throat" in client.get("/extracts/E1").text
-
-
-def test_memo_autosaves_versions_with_history_and_diffs(client):
-    study = client.app.state.study
-    client.post("/interviews/P1/1/extracts", json={**select_lines(study, "silly"), "why": "resonant"})
-    editor = client.get("/extracts/E1/memo").text
-    assert 'hx-trigger="keyup changed delay:1s' in editor and "willig.action_orientation" in editor
-    assert "Not saved yet" in editor
-    first = client.post("/extracts/E1/memo", data={"willig.action_orientation": "contrast with tablets"},
-                        headers={"HX-Request": "true"})
-    assert first.status_code == 200 and "Saved version 1" in first.text
-    unreasoned = client.post("/extracts/E1/memo", data={"willig.action_orientation": "contrast, and elevation"},
-                             headers={"HX-Request": "true"})
-    assert unreasoned.status_code == 422 and "needs a reason" in unreasoned.text
-    second = client.post("/extracts/E1/memo", data={"willig.action_orientation": "contrast, and elevation",
-                                                    "psychosocial.anxieties": "seeming silly",
-                                                    "why": "PPI group read it so"},
-                         headers={"HX-Request": "true"})
-    assert "Saved version 2" in second.text
-    shown = memos.show_memo(study, "E1")
-    assert {f.path: f.value for f in shown.fields}["psychosocial.anxieties"] == "seeming silly"
-    diff = client.get("/extracts/E1/memo/diff", params={"old": 1, "new": 2}).text
-    assert "+contrast, and elevation" in diff and "-contrast with tablets" in diff
-    cleared = client.post("/extracts/E1/memo", data={"willig.action_orientation": "contrast, and elevation",
-                                                     "psychosocial.anxieties": "", "why": "on reflection, not anxiety"},
-                          headers={"HX-Request": "true"})
-    assert "Saved version 3" in cleared.text
-    assert {f.path: f.value for f in memos.show_memo(study, "E1").fields}["psychosocial.anxieties"] == ""
-    bad = client.post("/extracts/E1/memo", data={"positioning": "[{", "why": "x"}, headers={"HX-Request": "true"})
-    assert bad.status_code == 422 and "JSON" in bad.text
-
-
-def test_memo_autosave_keeps_structured_fields_it_did_not_change(client):
-    study = client.app.state.study
-    client.post("/interviews/P1/1/extracts", json={**select_lines(study, "silly"), "why": "resonant"})
-    constructions = [{"label": "milk", "line_range": [6, 7]}, "the little things"]
-    memos.save_memo(study, "E1", willig={"constructions": constructions, "discourses": ["care", "biomedical"]})
-    editor = client.get("/extracts/E1/memo").text
-    assert "&#34;label&#34;: &#34;milk&#34;" in editor
-    form = {path: as_text(value) for path, value in
-            ((f.path, f.value) for f in memos.show_memo(study, "E1").fields)}
-    form.update({"willig.subjectivity": "held in mind", "why": "added subjectivity"})
-    assert "Saved version 2" in client.post("/extracts/E1/memo", data=form, headers={"HX-Request": "true"}).text
-    saved = {f.path: f.value for f in memos.show_memo(study, "E1").fields}
-    assert saved["willig.constructions"] == constructions and saved["willig.discourses"] == ["care", "biomedical"]
-    assert saved["willig.subjectivity"] == "held in mind"
 
 
 def test_affect_timeline_draws_feelings_and_extracts_along_the_lines(client):

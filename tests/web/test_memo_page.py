@@ -59,7 +59,8 @@ def test_no_memo_page_of_the_demo_renders_json_into_a_field(demo_dir):
     app = create_app(demo_dir, LocalAccess(PREFIX))
     with TestClient(app, base_url=f"http://testserver{PREFIX}/") as client:
         client.get(f"/?once={app.state.access.issue_code()}")
-        handles = [h for (h,) in rows(demo_dir, "SELECT 'E' || e.handle_no FROM extracts e JOIN memos m ON m.extract_id = e.id")]
+        handles = [h for (h,) in rows(demo_dir, "SELECT 'E' || e.handle_no FROM extracts e "
+                                                "JOIN memos m ON m.extract_id = e.id")]
         assert handles, "the demo has memos"
         for handle in handles:
             page = client.get(f"/extracts/{handle}/memo")

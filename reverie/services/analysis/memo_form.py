@@ -130,6 +130,8 @@ def record_words(record: dict) -> str:
     parts = []
     for key, value in record.items():
         text = lines_text(value) if key == "line_range" else _item_text(value)
+        if key in POSITIONING_CHOICES:
+            text = text.replace("_", " ")  # "taken up", as the page offers it
         if text:
             parts.append(f"{names.get('lines' if key == 'line_range' else key, key.replace('_', ' ').capitalize())}: "
                          f"{text}")

@@ -216,7 +216,9 @@ export function memo(form) {
     holder.innerHTML = await response.text();
     const saved = holder.querySelector("[data-saved-version]");
     version = Number(saved?.dataset.savedVersion || version + 1);
-    document.getElementById("memo-history").replaceChildren(...holder.querySelectorAll("section"));
+    const history = document.getElementById("memo-history");
+    history.replaceChildren(...holder.querySelectorAll("section"));
+    window.htmx?.process(history);  // its "changes" links load the diff in place
     const warnings = [...holder.querySelectorAll("[data-warning]")].map((p) => p.textContent.trim());
     savedFields = fieldsOnly(valuesOf(form));
     dirty = false;
