@@ -136,14 +136,21 @@ def transcript_export(
     directory: StudyDir,
     participant: str = typer.Argument(..., help="Participant code."),
     round_no: int = typer.Option(1, "--round", help="Interview round."),
-    fmt: str = typer.Option(..., "--format", help="docx, txt or html."),
+    fmt: str = typer.Option(..., "--format",
+                            help="docx, txt or html (numbered lines); vtt, srt or json (timed, for subtitle "
+                                 "editors, ELAN and noScribe; vtt and srt need a transcript with times)."),
     output: Path = typer.Option(..., "-o", "--output", help="The file to write."),
     view: str = typer.Option("analysis", "--view", help="reading or analysis."),
     codings: bool = typer.Option(False, "--codings",
                                  help="Mark codings: coded words shaded in the code's colour, codes in the margin "
                                       "(Word comments; a column in HTML)."),
 ):
-    """Export a transcript with its line numbers as real text (Word, plain text or HTML)."""
+    """Export a transcript: numbered lines (Word, plain text, HTML) or timed cues and words (WebVTT, SRT, JSON).
+
+    WebVTT cues carry the speaker as a <v P1> voice span, SRT cues a "P1:" prefix; JSON is one
+    object {"lines": [{number, speaker, start, end, text}], "words": [{text, start, end, speaker}]}
+    with times in seconds.
+    """
     from reverie.services.transcripts.versions import export_transcript
 
     export_transcript(open_dir(directory), participant, round_no, fmt, output, view=view, codings=codings)

@@ -250,3 +250,16 @@ def render_pause(seconds: float, profile: str | NotationProfile = DEFAULT_PROFIL
     if seconds < 0.2:
         return "(.)"
     return f"({seconds:.1f})"
+
+
+def merged_pause_seconds(pauses: list[dict]) -> float:
+    """How long measured pauses at one place in the text last together, for one mark.
+
+    A click or a breath inside a silence splits it in two; written "(0.5) (2.2)" it would read as
+    two pauses. Together they run from the first one's start to the last one's end (the click
+    included) when their times are known, else their lengths are added.
+    """
+    timed = [p for p in pauses if p.get("start") is not None and p.get("end") is not None]
+    if len(pauses) > 1 and len(timed) == len(pauses):
+        return max(float(p["end"]) for p in timed) - min(float(p["start"]) for p in timed)
+    return sum(float(p.get("seconds", 0)) for p in pauses)

@@ -1,16 +1,23 @@
-"""Line-numbered transcripts for reading, sharing and citing outside Reverie (DOCX, TXT, HTML).
+"""Line-numbered transcripts for reading, sharing and citing outside Reverie (DOCX, TXT, HTML),
+and timed ones for other tools (WebVTT, SRT, JSON).
 
 The line numbers are written as real text at the start of every line, never as Word's automatic
 line numbering: automatic numbers vanish when text is copied, and the numbers are exactly what a
 citation such as "Lines 978-81" points at. A monospace font keeps the lines as the layout drew
 them, as conversation analysts recommend.
+
+The timed formats are what subtitle editors, ELAN and noScribe users open: WebVTT cues carry the
+speaker as a ``<v P1>`` voice span, SRT cues a ``P1:`` prefix (both read back by Reverie's caption
+import), and JSON holds the lines and the words with their times in seconds.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import json
 from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 import docx
@@ -21,6 +28,8 @@ from reverie.core.errors import InvalidInput
 from reverie.formats.transcripts.word_writer import MarkedCoding, line_spans, numbered_docx, tint
 
 ExportFormat = Literal["docx", "txt", "html"]
+TimedFormat = Literal["vtt", "srt", "json"]
+TIMED_FORMATS = ("vtt", "srt", "json")
 NumberedLine = tuple[int, str | None, str]
 
 _FONT = "Courier New"
@@ -157,3 +166,86 @@ def render_lines(lines: Iterable[NumberedLine], fmt: ExportFormat, title: str, *
         if "\n" in text or "\r" in text:
             raise InvalidInput(f"line {number} contains a line break; a line must be one line")
     return writer(lines, title, list(codings))
+
+
+# --- timed formats -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimedLine:
+    """One transcript line with its speaker and times in seconds (None when it has no times)."""
+
+    number: int
+    speaker: str
+    start: float | None
+    end: float | None
+    text: str
+
+
+@dataclass(frozen=True)
+class TimedWord:
+    """One recognised word with its times in seconds and the speaker of its line."""
+
+    text: str
+    start: float
+    end: float
+    speaker: str
+
+
+def _clock(seconds: float, separator: str) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _vtt(lines: list[TimedLine]) -> bytes:
+    cues = [f"{line.number}\n{_clock(line.start, '.')} --> {_clock(line.end, '.')}\n"
+            f"<v {_vtt_escape(line.speaker)}>{_vtt_escape(line.text)}</v>" for line in lines]
+    return ("WEBVTT\n\n" + "\n\n".join(cues) + "\n").encode()
+
+
+def _srt(lines: list[TimedLine]) -> bytes:
+    cues = [f"{index}\n{_clock(line.start, ',')} --> {_clock(line.end, ',')}\n"
+            + (f"{line.speaker}: " if line.speaker else "") + line.text
+            for index, line in enumerate(lines, 1)]
+    return ("\n\n".join(cues) + "\n").encode()
+
+
+def render_timed(lines: Iterable[TimedLine], words: Iterable[TimedWord], fmt: TimedFormat, *,
+                 name: str = "the export") -> bytes:
+    """The bytes of a WebVTT, SRT or JSON file of a transcript's timed lines (one cue per line).
+
+    JSON is one object, ``{"lines": [{number, speaker, start, end, text}], "words": [{text, start,
+    end, speaker}]}``, times in seconds (null for a line without times). Captions need every
+    line's times: a transcript typed or imported without them is refused with the reason.
+    """
+    if fmt not in TIMED_FORMATS:
+        raise InvalidInput(f"cannot export a transcript as {fmt!r}; choose one of {', '.join(TIMED_FORMATS)}")
+    lines = list(lines)
+    if not lines:
+        raise InvalidInput(f"{name}: there are no lines to export")
+    for line in lines:
+        if "\n" in line.text or "\r" in line.text:
+            raise InvalidInput(f"line {line.number} contains a line break; a line must be one line")
+    if fmt == "json":
+        document = {"lines": [asdict(line) for line in lines], "words": [asdict(word) for word in words]}
+        return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
+    label = "WebVTT" if fmt == "vtt" else "SRT"
+    untimed = [line.number for line in lines if line.start is None or line.end is None]
+    if len(untimed) == len(lines):
+        raise InvalidInput(
+            f"{name}: the transcript has no times (it was typed or imported without them), so it cannot be "
+            f"written as {label} captions; export it as json, docx, txt or html, or transcribe the recording"
+        )
+    if untimed:
+        shown = ", ".join(map(str, untimed[:8])) + (" …" if len(untimed) > 8 else "")
+        raise InvalidInput(
+            f"{name}: {len(untimed)} line(s) have no times (line {shown}), so they cannot be {label} cues; "
+            "export as json (their times are null there) or correct the transcript from a timed source"
+        )
+    return _vtt(lines) if fmt == "vtt" else _srt(lines)

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from reverie.core.errors import InvalidInput
 from reverie.core.layout import line_range_for_span
-from reverie.core.notation import render_pause
+from reverie.core.notation import merged_pause_seconds, render_pause
 from reverie.core.shown import ShownText, identity, reading, with_pauses
 from reverie.core.vocab import ANNOTATION_KINDS, NONVERBAL_KINDS
 from reverie.services.analysis.coding import (
@@ -289,10 +289,13 @@ def shown_lines(study: OpenStudy, version_id: int, profile: str, first: int, las
     marks: dict[int, list[tuple[int, str]]] = {}
     if pauses:
         starts = [row.start_offset for row in rows]
+        at_offset: dict[int, list[dict]] = {}
         for offset, data in pauses:
+            at_offset.setdefault(offset, []).append(data or {})
+        for offset, together in at_offset.items():  # pauses at one place are one silence: one mark
             row = rows[max(bisect_right(starts, offset) - 1, 0)]
             marks.setdefault(row.number, []).append((offset - row.start_offset,
-                                                     render_pause(float((data or {}).get("seconds", 0)), profile)))
+                                                     render_pause(merged_pause_seconds(together), profile)))
     out = []
     for row in rows:
         if view == "reading":

@@ -410,7 +410,7 @@ def show_lines(study: OpenStudy, code: str, round_no: int, *, first: int | None 
 
 def _pause_marks(session, version_id: int, profile: str) -> dict[int, list[tuple[int, str]]]:
     """Measured pauses (from the speech engine) rendered in the chosen notation, by line."""
-    from reverie.core.notation import render_pause
+    from reverie.core.notation import merged_pause_seconds, render_pause
     from reverie.store.models import Annotation
 
     rows = session.execute(select(Annotation.start_offset, Annotation.data).where(
@@ -422,12 +422,16 @@ def _pause_marks(session, version_id: int, profile: str) -> dict[int, list[tuple
     from bisect import bisect_right
 
     starts = [line.start_offset for line in lines]
-    marks: dict[int, list[tuple[int, str]]] = {}
+    # Pauses at one place are one silence (a click inside it split it in two): one mark.
+    at_offset: dict[int, list[dict]] = {}
     for offset, data in rows:
+        at_offset.setdefault(offset, []).append(data)
+    marks: dict[int, list[tuple[int, str]]] = {}
+    for offset, pauses in at_offset.items():
         index = max(bisect_right(starts, offset) - 1, 0)
         line = lines[index]
         marks.setdefault(line.number, []).append((offset - line.start_offset,
-                                                  render_pause(float(data.get("seconds", 0)), profile)))
+                                                  render_pause(merged_pause_seconds(pauses), profile)))
     return marks
 
 
@@ -512,22 +516,55 @@ def cite(study: OpenStudy, code: str, first: int, last: int, *, round_no: int | 
 def export_transcript(study: OpenStudy, code: str, round_no: int, fmt: str, path: Path | str, *,
                       view: str = "analysis", codings: bool = False) -> Path:
     """Write a transcript with its line numbers as real text (docx, txt or html); with ``codings``,
-    the coded words are shaded in their code's colour and the codes named in the margin."""
-    from reverie.formats.transcripts.export import render_lines
+    the coded words are shaded in their code's colour and the codes named in the margin.
+
+    ``vtt``, ``srt`` and ``json`` write the timed lines (one cue per line, the speaker on each)
+    for subtitle editors, ELAN and noScribe; json adds every word with its times.
+    """
+    from reverie.formats.transcripts.export import TIMED_FORMATS, render_lines, render_timed
 
     path = Path(path)
     shown = show_lines(study, code, round_no, view=view)
     info = version_info(study, code, round_no)
     marks = []
-    if codings:
-        from reverie.services.transcripts.marks import marked_codings
+    if fmt in TIMED_FORMATS:
+        if codings:
+            raise InvalidInput(f"--codings marks Word and HTML exports; {fmt} has no way to show them")
+        lines, words = _timed(study, info.id, shown)
+        data = render_timed(lines, words, fmt, name=f"{code} round {round_no}")
+    else:
+        if codings:
+            from reverie.services.transcripts.marks import marked_codings
 
-        marks = marked_codings(study, info.id, shown)
-    title = f"{code}, round {round_no} (transcript version {info.number}, {info.status})"
-    data = render_lines(((line.number, line.speaker, line.text) for line in shown), fmt, title, name=path.name,
-                        codings=marks)
+            marks = marked_codings(study, info.id, shown)
+        title = f"{code}, round {round_no} (transcript version {info.number}, {info.status})"
+        data = render_lines(((line.number, line.speaker, line.text) for line in shown), fmt, title,
+                            name=path.name, codings=marks)
     with stage_file(path, data) as staged, study.write(
             "transcript.export", target=f"interview:{code}/{round_no}",
             payload={"format": fmt, "file": path.name, "version": info.number, "codings": len(marks)}) as s:
         staged.commit_with(s)
     return path
+
+
+def _timed(study: OpenStudy, version_id: int, shown: list[ShownLine]):
+    """The shown lines with a speaker on every line, and the version's words with times and speakers."""
+    from bisect import bisect_right
+
+    from reverie.formats.transcripts.export import TimedLine, TimedWord
+
+    with study.read() as s:
+        rows = s.execute(select(TranscriptLine.number, TranscriptLine.start_offset, TranscriptLine.speaker)
+                         .where(TranscriptLine.version_id == version_id)
+                         .order_by(TranscriptLine.start_offset)).all()
+        words = s.execute(select(Word.start_offset, Word.end_offset, Word.time_start, Word.time_end)
+                          .where(Word.version_id == version_id).order_by(Word.seq)).all()
+        text = s.get(TranscriptVersion, version_id).text if words else ""
+    speakers = {row.number: row.speaker or "" for row in rows}
+    lines = [TimedLine(line.number, speakers.get(line.number, line.speaker or ""), line.time_start, line.time_end,
+                       line.text) for line in shown]
+    starts = [row.start_offset for row in rows]
+    timed_words = [TimedWord(text[w.start_offset:w.end_offset], w.time_start, w.time_end,
+                             rows[max(bisect_right(starts, w.start_offset) - 1, 0)].speaker or "")
+                   for w in words]
+    return lines, timed_words
