@@ -60,6 +60,8 @@ def transcribe_command(
                                       replace=replace, prosody=not no_prosody,
                                       progress=lambda fraction: bar.update(task, completed=fraction))
     if status.state != "done":
+        if not status.chunks:  # it failed before any chunk was planned: the recording, not the run
+            fail(f"transcription failed: {status.error or status.message}")
         fail(f"transcription failed: {status.error or status.message} "
              f"({status.chunks_done} of {status.chunks} chunks done; run again with --replace to retry)")
     result = status.result

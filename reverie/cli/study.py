@@ -235,6 +235,29 @@ def interviews_attach(
     out.print(f"attached {recording.name}")
 
 
+@interviews_app.command("detach")
+def interviews_detach(
+    directory: StudyDir,
+    participant: str = typer.Argument(..., help="Participant code, e.g. P1."),
+    round_no: int = typer.Option(..., "--round", help="Interview round."),
+    why: str = typer.Option(..., "--why", help="Why it is detached (recorded in the audit log)."),
+    name: str = typer.Option(None, "--recording",
+                             help="The file name it was attached under, when the interview has several "
+                                  "(default: the latest)."),
+):
+    """Detach a recording attached by mistake; the one attached before it is used again.
+
+    The media file stays in the study while another interview still uses it.
+    """
+    from reverie.services.study.interviews import detach_recording, find_recording
+
+    study = open_dir(directory)
+    detached = detach_recording(study, participant, round_no, why=why, name=name)
+    now = find_recording(study, participant, round_no)
+    out.print(f"detached {detached.original_name} from {participant} round {round_no}; "
+              + (f"its recording is now {now.original_name}" if now else "it has no recording now"))
+
+
 @schedule_app.command("add")
 def schedule_add(
     directory: StudyDir,

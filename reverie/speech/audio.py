@@ -68,7 +68,7 @@ def _probe(path: Path) -> tuple[int, float | None]:
         raise InvalidInput(f"{path}: not a readable audio file ({error}).") from error
 
 
-def _wav_shortfall(path: Path) -> tuple[int, int] | None:
+def wav_shortfall(path: Path) -> tuple[int, int] | None:
     """For a RIFF/WAVE file, the data bytes its header declares and the bytes really there.
 
     Why: FFmpeg's WAV reader takes the length from the file size, so a cut-off copy of a
@@ -104,7 +104,7 @@ def load_audio(path: str | Path) -> Audio:
     if path.stat().st_size == 0:
         raise InvalidInput(f"{path}: the file is empty.")
     n_channels, declared = _probe(path)
-    shortfall = _wav_shortfall(path)
+    shortfall = wav_shortfall(path)
     if shortfall and shortfall[1] < shortfall[0] * TRUNCATION_TOLERANCE:
         raise InvalidInput(
             f"{path}: the file is truncated or corrupt (its header declares {shortfall[0]} bytes of "

@@ -29,6 +29,7 @@ from reverie.store.models import (
     ScheduleItem,
     Transcript,
     TranscriptVersion,
+    utcnow,
 )
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".mp4", ".webm", ".mov", ".wma"}
@@ -132,6 +133,21 @@ def _check_recording_file(path: Path) -> None:
     if path.stat().st_size == 0:
         raise InvalidInput(f"{path}: the recording is empty")
     check_recording_decodes(path)
+    _check_wav_length(path)
+
+
+def _check_wav_length(path: Path) -> None:
+    """Refuse a WAV file cut short: its header still says how much audio it should hold.
+
+    Why here: FFmpeg decodes a cut-off WAV without complaint, so the file would pass the decode
+    check, be attached, and only fail when transcribed, long after the good copy is gone.
+    """
+    from reverie.speech.audio import TRUNCATION_TOLERANCE, wav_shortfall
+
+    shortfall = wav_shortfall(path)
+    if shortfall and shortfall[1] < shortfall[0] * TRUNCATION_TOLERANCE:
+        raise InvalidInput(f"{path.name}: not a complete recording (its header declares {shortfall[0]:,} bytes of "
+                           f"audio; {shortfall[1]:,} are there): the file was cut short, so attach a complete copy")
 
 
 def check_recording_decodes(path: Path) -> None:
@@ -147,7 +163,7 @@ def check_recording_decodes(path: Path) -> None:
         with av.open(str(path)) as container:
             audio = next((s for s in container.streams if s.type == "audio"), None)
             if audio is None:
-                raise InvalidInput(f"{path}: not a recording (the file has no audio stream)")
+                raise InvalidInput(f"{path.name}: not a recording (the file has no audio stream)")
             rate = audio.codec_context.sample_rate or audio.rate or 1
             for frame in container.decode(audio):
                 decoded += frame.samples
@@ -156,10 +172,12 @@ def check_recording_decodes(path: Path) -> None:
     except InvalidInput:
         raise
     except Exception as exc:  # PyAV's FFmpegError family, and codecs it cannot describe (AttributeError)
-        raise InvalidInput(f"{path}: not a recording Reverie can play (its audio does not decode: "
-                           f"{' '.join(str(exc).split())[:200] or type(exc).__name__})") from None
+        # FFmpeg quotes the path it opened; the researcher knows the file by its name.
+        reason = " ".join(str(exc).replace(str(path), path.name).split())[:200] or type(exc).__name__
+        raise InvalidInput(f"{path.name}: not a recording Reverie can play (its audio does not decode: "
+                           f"{reason})") from None
     if decoded == 0:
-        raise InvalidInput(f"{path}: not a recording Reverie can play (no audio decodes from its start; "
+        raise InvalidInput(f"{path.name}: not a recording Reverie can play (no audio decodes from its start; "
                            "is the file cut short?)")
 
 
@@ -188,6 +206,42 @@ def attach_recording(study: OpenStudy, code: str, round_no: int, path: Path | st
         staged.discard()
         raise
     return recording
+
+
+def detach_recording(study: OpenStudy, code: str, round_no: int, *, why: str,
+                     name: str | None = None) -> Recording:
+    """Take a recording attached by mistake off an interview; the one attached before it is used again.
+
+    ``name`` (the file name it was attached under) picks one of several; without it the latest,
+    the one transcription would use, is detached. The detaching is audited with its reason. The
+    media file stays while another interview (or this one, attached twice) still uses it, and is
+    removed once none does.
+    """
+    if not why.strip():
+        raise InvalidInput("say why the recording is detached (--why); the reason goes into the audit trail")
+    with study.read() as s:
+        interview = find_interview(s, study, code, round_no)
+        live = s.execute(select(Recording).where(Recording.interview_id == interview.id,
+                                                 Recording.deleted_at.is_(None))
+                         .order_by(Recording.id.desc())).scalars().all()
+    if not live:
+        raise NotFound(f"{code} round {round_no} has no recording to detach")
+    chosen = live[0] if name is None else next((r for r in live if r.original_name == name), None)
+    if chosen is None:
+        names = ", ".join(r.original_name for r in live)
+        raise NotFound(f"{code} round {round_no} has no recording named {name!r}; its recordings: {names}")
+    payload = {"recording": chosen.id, "name": chosen.original_name, "sha256": chosen.sha256}
+    with study.write("recording.detach", target=f"interview:{code}/{round_no}", why=why, payload=payload) as s:
+        row = s.get(Recording, chosen.id)
+        if row is None or row.deleted_at is not None:
+            raise Conflict(f"{chosen.original_name} was detached from {code} round {round_no} meanwhile")
+        row.deleted_at = utcnow()
+    with study.read() as s:
+        still_used = s.execute(select(Recording.id).where(Recording.sha256 == chosen.sha256,
+                                                          Recording.deleted_at.is_(None))).first()
+    if not still_used:
+        study.media.remove(chosen.sha256)  # as the retention sweep does for deleted recordings
+    return chosen
 
 
 def recording_for(study: OpenStudy, code: str, round_no: int) -> Recording:

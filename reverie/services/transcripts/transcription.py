@@ -55,6 +55,7 @@ def start_transcription(study: OpenStudy, code: str, round_no: int, *, model: st
 
 
 def _prepare(study: OpenStudy, params: dict) -> Prepared:
+    from reverie.core.errors import InvalidInput
     from reverie.speech.recognise import prepare
 
     key = (params["sha256"], float(params["chunk_seconds"]))
@@ -62,7 +63,16 @@ def _prepare(study: OpenStudy, params: dict) -> Prepared:
         cached = _prepared.get(key)
         if cached is None:
             with study.media.plain_file(params["sha256"]) as audio:
-                cached = prepare(audio, key[1])
+                try:
+                    cached = prepare(audio, key[1])
+                except InvalidInput as error:
+                    # Name the researcher's file, not its copy in media/, and say what helps.
+                    name = params.get("source_name") or "the recording"
+                    reason = str(error).replace(f"{audio}: ", "").replace(str(audio), name)
+                    raise InvalidInput(
+                        f"{name} ({params['code']} round {params['round']}) cannot be transcribed: {reason} "
+                        f"Detach it with `reverie interviews detach <study> {params['code']} --round "
+                        f"{params['round']} --why ...` and attach a good copy.") from None
             _prepared.clear()
             _prepared[key] = cached
         return cached
