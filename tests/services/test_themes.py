@@ -166,10 +166,16 @@ def test_an_extract_across_speakers_keeps_their_labels(populated):
     view = add_extract(populated, "P1", 5, 7, why="the pause and the humbling")
     assert view.display_text == ("P1: important though, and none of us had thought of it.\nI: Mm.\n"
                                  "P1: As a professional it was kind of i-i-it (laughs)")
+    with pytest.raises(InvalidInput, match="runs several speakers' words together.*\\('P1:', 'I:'\\)"):
+        set_display_text(populated, "E1", "P1: […] none of us had thought of it. Mm. As a professional")
+    with pytest.raises(InvalidInput, match="without the label 'I:'"):
+        set_display_text(populated, "E1", "P1: […] none of us had thought of it. […] Mm. […] P1: As a professional")
     with pytest.raises(InvalidInput, match="without the label 'P1:'"):
-        set_display_text(populated, "E1", "P1: […] none of us had thought of it. […] As a professional")
-    set_display_text(populated, "E1", "P1: […] none of us had thought of it. […] P1: As a professional it was kind of")
-    assert get_extract(populated, "E1").display_text.endswith("P1: As a professional it was kind of")
+        set_display_text(populated, "E1", "P1: […] none of us had thought of it. I: Mm. […] As a professional")
+    set_display_text(populated, "E1", "P1: […] none of us had thought of it. I: Mm. P1: As a professional it was")
+    assert get_extract(populated, "E1").display_text.endswith("I: Mm. P1: As a professional it was")
+    # With the interviewer's words elided, one voice is left and needs no label.
+    set_display_text(populated, "E1", "[…] none of us had thought of it. […] As a professional it was kind of")
     # Emptied, the display text is the cited lines again, labelled.
     assert set_display_text(populated, "E1", "").display_text.startswith("P1: important though")
     single = add_extract(populated, "P1", 3, 4, why="one speaker")

@@ -155,8 +155,8 @@ def check_quoted_display(turns: list[tuple[str, str]], display: str) -> None:
     """Check display text against the cited turns; across speakers, each quoted turn keeps its label.
 
     An extract in one speaker's words is checked as :func:`check_display_text` does. One that
-    crosses speakers ("P1: … I: …") is checked against the labelled text, and a speaker whose
-    words are quoted must keep the label that says who spoke them.
+    crosses speakers ("P1: … I: …") is checked against the labelled text, and when it quotes more
+    than one speaker, each quoted turn must keep the label that says who spoke it.
     """
     if not _across_speakers(turns):
         check_display_text("\n".join(words for _, words in turns), display)
@@ -168,11 +168,23 @@ def check_quoted_display(turns: list[tuple[str, str]], display: str) -> None:
         places.append((speaker, (at, at + len(label)), (at + len(label) + 1, at + len(part))))
         parts.append(part)
         at += len(part) + 1
-    matched = _matched(" ".join(parts), display)
-    for speaker, (label_start, label_end), (body_start, body_end) in places:
-        quoted = any(start < body_end and end > body_start for start, end in matched)
-        labelled = any(start <= label_start and end >= label_end for start, end in matched)
-        if quoted and not labelled:
+    try:
+        matched = _matched(" ".join(parts), display)
+    except InvalidInput:
+        # Right words but no labels between them: say what is missing, not that the words are wrong.
+        speakers = list(dict.fromkeys(speaker for speaker, _ in turns))
+        unlabelled = re.sub(r"(?:^|(?<=\s))(?:" + "|".join(re.escape(sp) for sp in speakers) + r"):", " ", display)
+        _matched(_squash(" ".join(words for _, words in turns)), unlabelled)
+        labels = ", ".join(f"'{speaker}:'" for speaker in speakers)
+        raise InvalidInput(f"the display text runs several speakers' words together; an extract across speakers "
+                           f"keeps each speaker's label ({labels}) before their words") from None
+    quoted = [(speaker, any(start <= label_start and end >= label_end for start, end in matched))
+              for speaker, (label_start, label_end), (body_start, body_end) in places
+              if any(start < body_end and end > body_start for start, end in matched)]
+    if len({speaker for speaker, _ in quoted}) < 2:
+        return  # the other speakers' words are all elided: one voice, nobody to tell apart
+    for speaker, labelled in quoted:
+        if not labelled:
             raise InvalidInput(f"the display text quotes {speaker}'s words without the label '{speaker}:'; an "
                                "extract across speakers keeps each speaker's label before their words")
 

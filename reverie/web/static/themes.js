@@ -75,7 +75,8 @@ function finalAsksForTheme() {
     const form = event.target instanceof Element ? event.target.closest("form[data-status-form]") : null;
     if (form && event.target.name === "to_status") syncFinalTheme(form);
   });
-  document.addEventListener("htmx:afterSettle", (event) => syncAll(event.detail.elt || document));
+  // A swapped board (an outerHTML swap) is a new element: look at the whole page again.
+  document.addEventListener("htmx:afterSettle", () => syncAll(document));
   syncAll(document);
 }
 
