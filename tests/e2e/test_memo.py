@@ -5,6 +5,7 @@ in the rows the server stored."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -65,6 +66,11 @@ def field(page: Page, name: str):
     return page.get_by_label(name, exact=True)
 
 
+def log_entry(page: Page, group: str):
+    """Log entry 1's box in a picker (researcher affect, or the evidence for a reason)."""
+    return page.get_by_role("group", name=group, exact=True).get_by_role("checkbox", name=re.compile(r"Log entry 1 · "))
+
+
 def check_everything_is_there(page: Page, summary: str) -> None:
     for name, text in {**TEXT_FIELDS, "Summary": summary}.items():
         expect(field(page, name)).to_have_value(text)
@@ -75,7 +81,7 @@ def check_everything_is_there(page: Page, summary: str) -> None:
         for part, text in act.items():
             expect(field(page, f"{part}, positioning act {number}")).to_have_value(text)
     expect(field(page, "Uptake, positioning act 1")).to_have_value("taken_up")
-    expect(field(page, "Researcher affect (log entries)")).to_have_value("1")
+    expect(log_entry(page, "Researcher affect (log entries)")).to_be_checked()
     expect(field(page, "Fits the whole case")).to_have_value("yes")
 
 
@@ -98,7 +104,7 @@ def test_a_memo_is_written_kept_refused_revised_and_compared(page: Page, tmp_pat
             field(page, f"{part}, positioning act {number}").fill(text)
     page.get_by_text("More about positioning act 1").click()
     field(page, "Uptake, positioning act 1").select_option("taken_up")
-    field(page, "Researcher affect (log entries)").fill("1")
+    log_entry(page, "Researcher affect (log entries)").check()
     field(page, "Fits the whole case").select_option("yes")
     expect(page.locator("#memo-status")).to_contain_text("Draft kept")
     assert rows(tmp_path, "SELECT count(*) FROM memo_versions") == [(0,)]
@@ -121,12 +127,24 @@ def test_a_memo_is_written_kept_refused_revised_and_compared(page: Page, tmp_pat
     assert rows(tmp_path, "SELECT count(*) FROM memo_versions") == [(1,)]
     expect(page.locator("#memo-status")).not_to_contain_text("Saved")
 
+    # With the connection lost the text stays in the page and the draft is retried until it is back.
+    page.context.set_offline(True)
+    field(page, "Investments").press_sequentially(" Offline words.", delay=10)
+    expect(page.locator("#memo-status")).to_contain_text("Connection lost")
+    page.context.set_offline(False)
+    expect(page.locator("#memo-status")).to_contain_text("Draft kept", timeout=15_000)
+    [(draft,)] = rows(tmp_path, "SELECT fields FROM memo_drafts")
+    assert "Offline words." in draft and "being held in mind" in draft
+    field(page, "Investments").fill(TEXT_FIELDS["Investments"])
+
     # A revision without a reason is refused beside the reason; one on lines that are no lines, beside the acts.
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#memo-why-error")).to_contain_text("needs a reason")
     expect(page.get_by_label("Reason for revising version 1 (required)")).to_have_attribute("aria-invalid", "true")
     field(page, "Lines, positioning act 2").fill("the end")
     page.get_by_label("Reason for revising version 1 (required)").fill("P1 re-read it in round 2")
+    page.get_by_text("Evidence for the reason (optional)").click()
+    log_entry(page, "Evidence for the reason").check()
     page.get_by_role("button", name="Save", exact=True).click()
     error = page.locator("#memo-positioning-error")
     expect(error).to_contain_text("positioning act 2: lines must be a line number")
@@ -147,8 +165,10 @@ def test_a_memo_is_written_kept_refused_revised_and_compared(page: Page, tmp_pat
     expect(page.locator("#memo-status")).to_contain_text("Saved version 2")
     expect(lines).not_to_have_attribute("aria-invalid", "true")
     assert rows(tmp_path, "SELECT version FROM memo_versions ORDER BY version") == [(1,), (2,)]
-    assert rows(tmp_path, "SELECT type FROM decisions WHERE rationale = 'P1 re-read it in round 2'") == [
-        ("revise_interpretation",)]
+    assert rows(tmp_path, "SELECT type, evidence_refs FROM decisions WHERE rationale = ?",
+                "P1 re-read it in round 2") == [("revise_interpretation", '[{"kind": "log_entry", "id": 1}]')]
+    [(psychosocial,)] = rows(tmp_path, "SELECT psychosocial FROM memo_versions WHERE version = 2")
+    assert '"researcher_affect": [1]' in psychosocial
     assert rows(tmp_path, "SELECT count(*) FROM memo_drafts") == [(0,)]
     [(summary_stored, positioning)] = rows(tmp_path, "SELECT summary, positioning FROM memo_versions "
                                                      "WHERE version = 2")

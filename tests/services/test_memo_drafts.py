@@ -119,7 +119,7 @@ def test_stored_values_read_as_words_and_come_back_unchanged():
     shown = [v for values_ in form.values() for v in values_]
     assert not any(v.lstrip().startswith(("[", "{")) or '{"' in v for v in shown)
     assert form["willig.constructions.lines"] == ["6–7", ""] and form["positioning.lines"] == ["3–5"]
-    assert form["psychosocial.researcher_affect"] == ["3, 7"] and form["psychosocial.whole_case_check"] == ["yes"]
+    assert form["psychosocial.researcher_affect"] == ["3", "7"] and form["psychosocial.whole_case_check"] == ["yes"]
     assert facets_from_form(form, values) == {}
     assert "Uptake: taken up" in words("positioning", [ACT])
 

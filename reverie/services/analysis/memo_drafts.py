@@ -113,7 +113,8 @@ def drop_draft(study: OpenStudy, extract: str, *, object_code: str | None = None
 
 def _evidence(form: Form) -> list[dict]:
     try:
-        return [parse_evidence_ref(ref) for ref in text_for(form, "evidence").replace(",", " ").split()]
+        refs = " ".join(form.get("evidence") or []).replace(",", " ").split()
+        return [parse_evidence_ref(ref) for ref in dict.fromkeys(refs)]
     except InvalidInput as exc:
         raise MemoFieldError("evidence", str(exc)) from None
 

@@ -184,7 +184,7 @@ def form_of(values: dict[str, Any]) -> Form:
         elif kind == ROWS:
             form[path] = _field_rows(path, value)
         elif kind == ENTRIES:
-            form[path] = [", ".join(str(v) for v in value) if isinstance(value, list) else _item_text(value)]
+            form[path] = [str(v) for v in value] if isinstance(value, list) else [_item_text(value)] if value else []
         else:
             form[path] = [words(path, value)]
     return form
@@ -217,7 +217,14 @@ def _filled(form: Form, path: str) -> list:
         return [row for row in rows if any(row.values())]
     if kind_of(path) == ROWS:
         return [text.strip() for text in rows_for(form, path) if text.strip()]
+    if kind_of(path) == ENTRIES:
+        return sorted(entry_numbers(form, path), key=lambda part: (len(part), part))
     return [text_for(form, path).strip()]
+
+
+def entry_numbers(form: Form, path: str = "psychosocial.researcher_affect") -> list[str]:
+    """The log entries a field cites, as posted: ticked boxes, or numbers typed as ``3, 7``."""
+    return [part for value in form.get(path) or [] for part in re.split(r"[\s,;]+", value) if part]
 
 
 def _lines(path: str, text: str, number: int) -> list[int]:
@@ -260,10 +267,10 @@ def _value(path: str, rows: list, stored: Any) -> Any:
             raise MemoFieldError(path, f"{LABELS[path]} takes yes or no, not {rows[0]!r}")
         return None if not answer else answer == "yes"
     if kind == ENTRIES:
-        parts = [part for part in re.split(r"[\s,;]+", rows[0]) if part]
-        if not all(part.isdigit() for part in parts):
-            raise MemoFieldError(path, f"{LABELS[path]} takes log entry numbers, e.g. 3, 7; not {rows[0]!r}")
-        return [int(part) for part in parts]
+        if not all(part.isdigit() for part in rows):
+            raise MemoFieldError(path, f"{LABELS[path]} takes log entry numbers, e.g. 3, 7; not "
+                                       f"{' '.join(rows)!r}")
+        return list(dict.fromkeys(int(part) for part in rows))
     items = stored if isinstance(stored, list) else []
     kept = {}
     for item in items:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -420,12 +419,11 @@ def memo_history(study: OpenStudy, extract: str, *, object_code: str | None = No
         return _versions(s, study, extract, object_code)[1]
 
 
-def _as_text(value: Any) -> list[str]:
-    if value in (None, "", [], {}):
-        return []
-    if isinstance(value, str):
-        return value.splitlines()
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True).splitlines()
+def _as_text(path: str, value: Any) -> list[str]:
+    """A field's value as lines of words (records as "Positioner: P1 · …", never JSON)."""
+    from reverie.services.analysis.memo_form import words  # it builds on this module
+
+    return words(path, value).splitlines()
 
 
 def diff_contents(old: dict, new: dict, old_name: str = "before", new_name: str = "after") -> dict[str, str]:
@@ -433,8 +431,8 @@ def diff_contents(old: dict, new: dict, old_name: str = "before", new_name: str 
     diffs = {}
     for (path, before), (_, after) in zip(_flatten(old), _flatten(new)):
         if before != after:
-            diffs[path] = "\n".join(difflib.unified_diff(_as_text(before), _as_text(after), f"{old_name}/{path}",
-                                                         f"{new_name}/{path}", lineterm=""))
+            diffs[path] = "\n".join(difflib.unified_diff(_as_text(path, before), _as_text(path, after),
+                                                         f"{old_name}/{path}", f"{new_name}/{path}", lineterm=""))
     return diffs
 
 

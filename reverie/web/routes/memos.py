@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import JSONResponse
 
 from reverie.core.errors import NotFound
+from reverie.services.analysis.evidence import evidence_choices
 from reverie.services.analysis.extracts import get_extract
 from reverie.services.analysis.memo_drafts import find_draft, keep_draft, save_from_form
 from reverie.services.analysis.memo_form import (
@@ -28,6 +29,7 @@ from reverie.services.analysis.memo_form import (
     TEXT,
     Form,
     columns_of,
+    entry_numbers,
     form_of,
     kind_of,
     memo_changes,
@@ -76,9 +78,9 @@ def _fields(form: Form) -> dict[str, list[FieldView]]:
     for path, prompt in prompts.items():
         columns = columns_of(path)
         main = columns[:MAIN_POSITIONING_COLUMNS] if kind_of(path) == POSITIONING else columns
+        rows = entry_numbers(form, path) if kind_of(path) == ENTRIES else rows_for(form, path)
         view = FieldView(path, LABELS[path], prompt, kind_of(path), "memo-" + path.replace(".", "-").replace("_", "-"),
-                         text_for(form, path), rows_for(form, path), ROW_NOUNS.get(path, ""), main,
-                         columns[len(main):])
+                         text_for(form, path), rows, ROW_NOUNS.get(path, ""), main, columns[len(main):])
         by_facet[path.split(".")[0]].append(view)
     return by_facet
 
@@ -114,10 +116,13 @@ def editor(request: Request, study: CurrentStudy, handle: str, object: str | Non
     form = draft.form if draft else form_of(stored)
     history = _history(study, handle, object)
     latest = history[-1].version if history else None
+    evidence = evidence_choices(study)
     return render(request, "memo.html", extract=get_extract(study, handle), handle=handle, object=object,
                   facets=FACETS, fields=_fields(form), form=form, draft=draft, history=history, version=version,
                   shown=shown, latest=latest, editable=editable, choices=POSITIONING_CHOICES,
-                  kinds={"text": TEXT, "check": CHECK, "entries": ENTRIES, "positioning": POSITIONING})
+                  kinds={"text": TEXT, "check": CHECK, "entries": ENTRIES, "positioning": POSITIONING},
+                  evidence=evidence, log_entries=[c for c in evidence if c.kind == "log_entry"],
+                  ticked=" ".join(form.get("evidence") or []).replace(",", " ").split())
 
 
 @router.post("", name="save_memo")

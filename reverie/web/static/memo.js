@@ -82,6 +82,10 @@ function fill(form, values) {
   }
   const seen = {};
   for (const control of form.querySelectorAll("[name]")) {
+    if (control.type === "checkbox") {
+      control.checked = (values[control.name] || []).includes(control.value);
+      continue;
+    }
     const list = values[control.name];
     if (!list) continue;
     const index = seen[control.name] = (seen[control.name] ?? -1) + 1;
@@ -165,7 +169,11 @@ export function memo(form) {
         : where?.querySelector(".field-error");
     let controls = [];
     if (answer.field === "why") controls = [document.getElementById("memo-why")];
-    else if (answer.field === "evidence") controls = [document.getElementById("memo-evidence")];
+    else if (answer.field === "evidence") {
+      const picker = document.getElementById("memo-evidence");
+      picker.closest("details")?.setAttribute("open", "");
+      controls = [picker];
+    }
     else if (where) {
       const rows = where.querySelectorAll("[data-row]");
       const scope = answer.row && rows[answer.row - 1] ? rows[answer.row - 1] : where;
@@ -176,7 +184,8 @@ export function memo(form) {
       slot.setAttribute("role", "alert");
       if (where) where.closest("details")?.setAttribute("open", "");
       for (const control of controls) control.setAttribute("aria-invalid", "true");
-      controls[0]?.focus();
+      const first = controls[0]?.matches("fieldset") ? controls[0].querySelector("input") : controls[0];
+      first?.focus();
       show(`Not saved: ${answer.error} (see beside the field). Your text is kept as your draft.`, "error");
     } else {
       show(`Not saved: ${answer.error}. Your text is kept as your draft.`, "error");
@@ -225,7 +234,7 @@ export function memo(form) {
     pending = false;
     const why = document.getElementById("memo-why");
     why.value = "";
-    document.getElementById("memo-evidence").value = "";
+    document.querySelectorAll('#memo-evidence input[type="checkbox"]').forEach((box) => { box.checked = false; });
     why.setAttribute("aria-required", "true");
     why.dataset.revises = String(version);
     const label = form.querySelector('label[for="memo-why"]');
