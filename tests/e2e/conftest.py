@@ -140,3 +140,36 @@ def page(browser, server):
     yield page
     context.close()
     assert not errors, "the page's scripts failed:\n" + "\n".join(errors)
+
+
+# --- tests/e2e/test_whole_study.py: the files a researcher brings, made here so the test calls no service ---
+
+WHOLE_P1 = [
+    ("I", "Can you tell me about the first time you worked alongside a peer support worker?"),
+    ("P1", "It was on the ward, and honestly I did not know what to expect from her at all."),
+    ("I", "What happened?"),
+    ("P1", "She asked him whether he had milk at home and I thought that is such a little thing, "
+           "such a silly thing, but it was really important to him."),
+    ("I", "Why was it important?"),
+    ("P1", "Because nobody else had asked. We were all busy with the risk forms and the medication."),
+]
+WHOLE_P2 = """I: Tell me about your team.
+P2: We are a community team of eight, and we have had a peer worker for a year now.
+I: What has changed?
+P2: People talk about home more. The peer worker asks about milk and bills and the dog.
+"""
+
+
+@pytest.fixture
+def researcher_files(tmp_path: Path) -> dict[str, Path]:
+    """P1's interview as Word (one paragraph a turn, as a transcription service sends it) and P2's as text."""
+    from docx import Document
+
+    folder = tmp_path / "from the transcriber"
+    folder.mkdir()
+    document = Document()
+    for speaker, words in WHOLE_P1:
+        document.add_paragraph(f"{speaker}: {words}")
+    document.save(folder / "P1 interview.docx")
+    (folder / "P2 interview.txt").write_text(WHOLE_P2, encoding="utf-8")
+    return {"P1": folder / "P1 interview.docx", "P2": folder / "P2 interview.txt"}
