@@ -74,3 +74,34 @@ def test_scoring_counts_what_it_should():
     assert rs.diarisation_error(turns, [(0.0, 4.0, "y"), (4.0, 8.0, "x")]) == pytest.approx(0.5 / 7.0, abs=0.01)
     assert rs.diarisation_error(turns, [(0.0, 8.0, "x")]) > 0.4
     assert rs.word_error_rate("It was the best of times", "it was the best of time") == pytest.approx(1 / 6)
+
+
+def test_transcribe_command_labels_a_lone_reader_with_the_participant_code(tmp_path):
+    need_speech_stack()
+    from typer.testing import CliRunner
+
+    from reverie.cli.app import app
+    from reverie.core.errors import InvalidInput
+    from reverie.services.study import interviews, participants, studies
+    from reverie.services.system.jobs import job_status
+    from reverie.services.transcripts.transcription import start_transcription
+    from reverie.services.transcripts.versions import show_lines
+
+    root = tmp_path / "study"
+    study = studies.init_study(root, title="real", identity=studies.Identity("T", "TM"))
+    participants.add_participant(study, "P2")
+    interviews.add_interview(study, "P2", 1, recording=rs.SHORT_READING)
+
+    refused = CliRunner().invoke(app, ["transcribe", str(root), "P2", "--speakers", "two"])
+    assert refused.exit_code != 0
+    assert "speakers must be a whole number of 1 or more, or 'auto'; got 'two'" in refused.output
+    with pytest.raises(InvalidInput, match="got 0"):
+        start_transcription(study, "P2", 1, speakers=0)
+
+    done = CliRunner().invoke(app, ["transcribe", str(root), "P2", "--no-prosody"])  # --speakers auto by default
+    assert done.exit_code == 0, done.output
+    assert "stored draft version 1" in done.output and "warning" not in done.output
+    shown = show_lines(study, "P2", 1, view="reading")
+    assert {line.speaker for line in shown if line.speaker} == {"P2"}
+    assert "fail better" in " ".join(line.text for line in shown).lower()
+    assert job_status(study, 1).params["speakers"] == "auto"

@@ -115,3 +115,59 @@ def test_one_speaker_per_channel_skips_diarisation(interview, tmp_path, monkeypa
     monkeypatch.setattr(diarise.Ge2eDiariser, "diarise", no_diarisation)
     result = transcribe(stereo, participant="P4")
     assert word_accuracy(recording, result) >= 0.95
+
+
+def test_three_voices_are_told_apart_when_left_to_decide(hibari_voice):
+    import speech_synth
+    from scipy.signal import resample_poly
+
+    from tests.conftest import require_tool
+
+    require_tool("espeak-ng", "apt-get install espeak-ng")
+
+    def deeper(text):  # the same voice slower and four semitones lower: a third speaker
+        return resample_poly(hibari_voice(text), 5, 4).astype(np.float32)
+
+    script = list(speech_synth.INTERVIEW) + [
+        ("S", "I was there too, and I remember the Friday meetings very well.", 1.0),
+        ("S", "They were long, but nobody wanted to miss them.", 0.8),
+        ("I", "Thank you both. Is there anything else you would like to add?", 1.0),
+        ("S", "Only that the staff deserved more support than they got.", 1.0),
+        ("P", "Yes, I agree with that completely.", 0.5),
+    ]
+    recording = speech_synth.build(script, {"I": speech_synth.espeak, "P": hibari_voice, "S": deeper})
+    segments = Ge2eDiariser().diarise(recording.samples, speech_regions(recording.samples), None)
+    heard = {}
+    for piece in recording.pieces:
+        middle = (piece.start + piece.end) / 2
+        heard.setdefault(piece.speaker, set()).add(speaker_of(Word("x", middle - 0.1, middle + 0.1), segments))
+    assert heard == {"I": {0}, "P": {1}, "S": {2}}
+
+
+def test_labels_for_one_two_and_more_voices(interview, interview_result):
+    _, path = interview
+
+    class ThreeVoices:
+        def diarise(self, samples, regions, speakers):
+            return [SpeakerSegment(r.start, r.end, index % 3) for index, r in enumerate(regions)]
+
+    result = build_result(prepare(path), interview_result.chunks, "tiny.en", participant="P4", diariser=ThreeVoices())
+    assert {turn.speaker for turn in result.turns} == {"I", "P4", "S3"}
+    assert result.turns[0].speaker == "I"
+    mono = build_result(prepare(path), interview_result.chunks, "tiny.en", participant="P4", speakers=1)
+    assert {turn.speaker for turn in mono.turns} == {"P4"}
+
+
+def test_speakers_is_a_count_or_auto():
+    import pytest
+
+    from reverie.core.errors import InvalidInput
+    from reverie.speech.diarise import parse_speakers, speaker_labels
+
+    assert parse_speakers("auto") is None and parse_speakers(None) is None and parse_speakers("AUTO") is None
+    assert parse_speakers(3) == 3 and parse_speakers("2") == 2
+    for bad in ("two", "0", "-1", "1.5", 0):
+        with pytest.raises(InvalidInput, match="speakers must be a whole number of 1 or more, or 'auto'"):
+            parse_speakers(bad)
+    assert speaker_labels(1, "P4") == ["P4"]
+    assert speaker_labels(4, "P4") == ["I", "P4", "S3", "S4"]
