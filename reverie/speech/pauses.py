@@ -71,3 +71,54 @@ def detect_pauses(audio: np.ndarray, sr: int = 16000, min_pause: float = 0.2) ->
     # long pause starts or ends, so its length stays as measured with the tuned 300 ms.
     min_silence_ms = min(MIN_SILENCE_MS, int(min_pause * 1000))
     return pauses_between(speech_regions(audio, sr, min_silence_ms=min_silence_ms), min_pause)
+
+
+SOFT_ONSET_S = 0.3  # a word may start this much before the VAD's region without a second look
+_FRAME_S = 0.02
+_ONSET_DB = 12.0  # a soft word is this far above the silence before it
+_SUSTAIN_DB = 6.0  # and stays above the silence (by this much) for most of the way to the region
+_SUSTAIN_SHARE = 0.5
+
+
+def recover_soft_onsets(audio: np.ndarray, regions: list[SpeechRegion], word_starts: list[float],
+                        sr: int = 16000) -> list[SpeechRegion]:
+    """Move a region's start back to a soft first word the VAD missed.
+
+    Why: Silero misses quiet onsets ("hello" said softly after a long silence), so the region and
+    the pause before it end up to a second late, and the pause mark reads "(5.2) Hello." over a
+    4.1 s silence. When the recogniser puts a word's start more than 0.3 s before a region, the
+    audio between is checked: if it holds sound clearly above the silence before it, and not only
+    a click, the region starts where that sound starts. Whisper's own start is not trusted alone,
+    because Whisper also stretches words back over real silences.
+    """
+    import bisect
+
+    import numpy as np
+
+    if not regions or not word_starts:
+        return list(regions)
+    hop = int(sr * _FRAME_S)
+    out = list(regions)
+    starts = sorted(word_starts)
+    for index, region in enumerate(regions):
+        gap_start = regions[index - 1].end if index else 0.0
+        first = bisect.bisect_left(starts, gap_start)
+        if first >= len(starts) or starts[first] > region.start - SOFT_ONSET_S:
+            continue  # no word starts well inside the silence before this region
+        candidate = max(starts[first] - 0.1, gap_start)
+        a, b = int(gap_start * sr), int(region.start * sr)
+        n = (b - a) // hop
+        if n < 3:
+            continue
+        frames = audio[a:a + n * hop].astype(np.float64).reshape(n, hop)
+        db = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
+        floor = float(np.percentile(db, 10))
+        from_frame = int((candidate - gap_start) / _FRAME_S)
+        loud = np.nonzero(db[from_frame:] > floor + _ONSET_DB)[0]
+        if not len(loud):
+            continue
+        onset = from_frame + int(loud[0])
+        if np.mean(db[onset:] > floor + _SUSTAIN_DB) < _SUSTAIN_SHARE:
+            continue  # a click or a breath, then silence again: the VAD was right
+        out[index] = SpeechRegion(round(gap_start + onset * _FRAME_S, 3), region.end)
+    return out

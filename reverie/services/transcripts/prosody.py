@@ -33,12 +33,18 @@ def store_pauses(session, version_id: int, pauses: list[tuple[float, float]], ac
         return 0
     text = session.get(TranscriptVersion, version_id).text
     starts = [w.time_start for w in words]
-    rows = []
+    # Silences before the same word are one pause: a click or a breath inside a silence splits
+    # the VAD's silence in two, and "(0.5) (2.2)" would misreport a 2.8 s pause.
+    before_word: dict[int, tuple[float, float]] = {}
     for start, end in pauses:
-        seconds = end - start
         index = bisect_left(starts, end - 0.05)
-        if seconds < MIN_PAUSE_S or index == 0 or index >= len(words):
+        if end - start < MIN_PAUSE_S or index == 0 or index >= len(words):
             continue  # a pause before the first or after the last word is not in the talk
+        earlier = before_word.get(index)
+        before_word[index] = (min(start, earlier[0]), max(end, earlier[1])) if earlier else (start, end)
+    rows = []
+    for index, (start, end) in sorted(before_word.items()):
+        seconds = end - start
         offset = words[index].start_offset
         rows.append({"version_id": version_id, "kind": "pause", "start_offset": offset, "end_offset": offset,
                      "selector": asdict(make_selector(text, offset, offset)), "note": "",
