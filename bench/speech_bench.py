@@ -254,7 +254,7 @@ def _diarisation_row(samples, runs: int) -> dict:
     duration = len(samples) / 16000
     speed = duration / statistics.median(times)
     return _row("speech.diarisation_x_realtime", speed, None, ">= 60x", speed >= 60,
-                f"GE2E numpy + AHC, median of {runs}; VAD regions given; {duration / statistics.median(cpu):.0f}x "
+                f"GE2E numpy + spectral clustering, median of {runs}; VAD regions given; {duration / statistics.median(cpu):.0f}x "
                 f"audio per CPU-second (wall time suffers when other processes share the 2 cores)", ratio=None)
 
 
