@@ -254,8 +254,9 @@ def _diarisation_row(samples, runs: int) -> dict:
     duration = len(samples) / 16000
     speed = duration / statistics.median(times)
     return _row("speech.diarisation_x_realtime", speed, None, ">= 60x", speed >= 60,
-                f"GE2E numpy + spectral clustering, median of {runs}; VAD regions given; {duration / statistics.median(cpu):.0f}x "
-                f"audio per CPU-second (wall time suffers when other processes share the 2 cores)", ratio=None)
+                f"GE2E numpy + spectral clustering, median of {runs}; VAD regions given; "
+                f"{duration / statistics.median(cpu):.0f}x audio per CPU-second (wall time suffers when other "
+                f"processes share the 2 cores)", ratio=None)
 
 
 def run(quick: bool) -> list[dict]:
