@@ -216,7 +216,9 @@ export function memo(form) {
     if (!response.ok) {
       let answer = { error: `the workbench answered ${response.status}` };
       try { answer = await response.json(); } catch (_) { /* keep the status */ }
-      pending = false;  // a refused save keeps the form as the server-side draft
+      // A refusal (the study's rules) keeps the form as the server-side draft; anything else, keep trying the draft.
+      if ([404, 409, 422].includes(response.status)) pending = false;
+      else timer = setTimeout(sendDraft, RETRY_MS);
       remember();
       showError(answer);
       return;
