@@ -117,7 +117,7 @@ def test_stored_values_read_as_words_and_come_back_unchanged():
               "psychosocial.whole_case_check": True, "willig.action_orientation": "contrast"}
     form = form_of(values)
     shown = [v for values_ in form.values() for v in values_]
-    assert not any(v.lstrip().startswith(("[", "{")) or '{"' in v for v in shown)
+    assert not any(v.lstrip().startswith(("[", "{")) or '{"' in v or "[{" in v for v in shown)
     assert form["willig.constructions.lines"] == ["6–7", ""] and form["positioning.lines"] == ["3–5"]
     assert form["psychosocial.researcher_affect"] == ["3", "7"] and form["psychosocial.whole_case_check"] == ["yes"]
     assert facets_from_form(form, values) == {}
