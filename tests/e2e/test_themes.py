@@ -101,8 +101,17 @@ def test_themes_are_made_filled_by_choice_and_by_drag_ordered_and_an_extract_bec
     assert rows(tmp_path, "SELECT rationale FROM decisions WHERE type = 'rename_theme'") == [
         ("the participants' own words",)]
 
+    # The extracts board's status form asks for a theme only when a themeless extract is to become final.
+    page.get_by_role("link", name="Extracts", exact=True).click()
+    board_card = page.locator("article.card", has=page.get_by_role("link", name="E1", exact=True))
+    board_choice = board_card.get_by_label("Theme for E1 when it becomes final")
+    expect(board_choice).to_be_hidden()
+    board_card.get_by_label("New status for E1").select_option("final")
+    expect(board_choice).to_be_visible()
+    expect(board_card).to_contain_text("E1 has no theme yet: a final extract belongs to a theme")
+
     # The extract's page: title, display text (a refusal beside the control first), evidence from the picker.
-    card(page, "E1").get_by_role("link", name="E1").click()
+    board_card.get_by_role("link", name="E1", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("^E1"))).to_be_visible()
     page.get_by_label("Title of E1", exact=True).fill("Milk at home")
     page.get_by_role("button", name="Save the title of E1").click()
