@@ -374,7 +374,7 @@ def _final_problems(session, extract: Extract) -> list[str]:
     has_memo = session.execute(select(MemoVersion.id).join(Memo, Memo.id == MemoVersion.memo_id)
                                .where(Memo.extract_id == extract.id).limit(1)).first()
     if not has_memo:
-        problems.append("it has no analysis memo (`reverie memo edit`)")
+        problems.append("it has no analysis memo (write one on its memo page, or `reverie memo edit`)")
     if extract.theme_id is None:
         problems.append("it belongs to no theme (choose its theme)")
     return problems
