@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from reverie.core.errors import InvalidInput
 from reverie.core.transcript import ParsedTranscript, Turn, Word
 from reverie.speech import audio as audio_io
-from reverie.speech.chunks import Chunk, ChunkPlan, ChunkResult
+from reverie.speech.chunks import Chunk, ChunkPlan, ChunkResult, merge_words
 from reverie.speech.diarise import (
     AUTO,
     Diariser,
@@ -32,7 +32,7 @@ from reverie.speech.diarise import (
 )
 from reverie.speech.models import DEFAULT_MODEL, resolve_model
 from reverie.speech.offline import keep_offline, let_idle_threads_sleep, load_onnxruntime
-from reverie.speech.pauses import Pause, SpeechRegion, pauses_between, speech_regions
+from reverie.speech.pauses import Pause, SpeechRegion, pauses_between, recover_soft_onsets, speech_regions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -130,21 +130,66 @@ class Recogniser:
 
 def recognise_chunk(recogniser: Recogniser, samples: np.ndarray, chunk: Chunk,
                     progress: Progress | None = None, total: float | None = None) -> ChunkResult:
-    """Recognise one chunk of the recording; word times come back relative to the whole file."""
+    """Recognise one chunk of the recording; word times come back relative to the whole file.
+
+    The chunk is heard with some seconds of the recording either side (:meth:`Chunk.window`), so
+    a phrase at its edge has context; :func:`build_result` keeps each word once.
+    """
     began = time.perf_counter()
-    first, last = int(chunk.start * audio_io.SAMPLE_RATE), int(chunk.end * audio_io.SAMPLE_RATE)
+    window_start, window_end = chunk.window(len(samples) / audio_io.SAMPLE_RATE)
+    first, last = int(window_start * audio_io.SAMPLE_RATE), int(window_end * audio_io.SAMPLE_RATE)
     segments, info = recogniser.segments(samples[first:last])
     words: list[Word] = []
     for segment in segments:
         for word in segment.words or ():
             text = word.word.strip()
             if text:
-                words.append(Word(text, round(chunk.start + word.start, 3), round(chunk.start + word.end, 3),
+                words.append(Word(text, round(window_start + word.start, 3), round(window_start + word.end, 3),
                                   round(word.probability, 4)))
         if progress is not None:
-            progress(min(chunk.start + segment.end, chunk.end), total or chunk.end)
+            progress(max(chunk.start, min(window_start + segment.end, chunk.end)), total or chunk.end)
+    words += _missed_words(recogniser, samples, chunk, window_start, samples[first:last], words)
+    words.sort(key=lambda word: (word.start, word.end))
     return ChunkResult(chunk.index, chunk.start, chunk.end, words, info.language,
                        round(time.perf_counter() - began, 3))
+
+
+MISSED_SPEECH_S = 2.0  # this much speech with no word on it is recognised again on its own
+
+
+def _missed_words(recogniser: Recogniser, samples: np.ndarray, chunk: Chunk, window_start: float,
+                  window: np.ndarray, words: list[Word]) -> list[Word]:
+    """Words of speech Whisper skipped in the chunk's own stretch, recognised again stretch by stretch.
+
+    Why: Whisper now and then jumps over a sentence or more (its 30 s windows seek past a
+    segment it decoded as one timestamp), on repeated phrases especially; the voice detector
+    still hears speech there. Each such stretch is decoded again on its own.
+    """
+    sr = audio_io.SAMPLE_RATE
+    missed: list[list[float]] = []
+    for region in speech_regions(window, sr):
+        start, end = window_start + region.start, window_start + region.end
+        if not chunk.start <= (start + end) / 2 < chunk.end:
+            continue
+        if any(word.start < end and word.end > start for word in words):
+            continue
+        if missed and start - missed[-1][1] < 1.0:
+            missed[-1][1] = end
+        else:
+            missed.append([start, end])
+    found: list[Word] = []
+    for start, end in missed:
+        if end - start < MISSED_SPEECH_S:
+            continue
+        a, b = max(0.0, start - 0.3), min(len(samples) / sr, end + 0.3)
+        segments, _ = recogniser.segments(samples[int(a * sr):int(b * sr)])
+        for segment in segments:
+            for word in segment.words or ():
+                text = word.word.strip()
+                if text:
+                    found.append(Word(text, round(a + word.start, 3), round(a + word.end, 3),
+                                      round(word.probability, 4)))
+    return found
 
 
 @dataclass
@@ -228,9 +273,11 @@ def build_result(prepared: Prepared, chunk_results: list[ChunkResult], model_nam
     (default: the built-in one).
     """
     speakers = parse_speakers(speakers)
-    decoded, regions = prepared.audio, prepared.regions
+    decoded = prepared.audio
     ordered = sorted(chunk_results, key=lambda result: result.index)
-    words = clip_to_regions([word for result in ordered for word in result.words], regions)
+    recognised = merge_words(ordered)
+    regions = recover_soft_onsets(decoded.samples, prepared.regions, [word.start for word in recognised])
+    words = clip_to_regions(recognised, regions)
     if not words:
         raise InvalidInput(f"{decoded.path}: no speech found in the recording.")
     labels = speaker_labels(2, participant)
