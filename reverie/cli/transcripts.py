@@ -147,7 +147,7 @@ def transcript_export(
 ):
     """Export a transcript: numbered lines (Word, plain text, HTML) or timed cues and words (WebVTT, SRT, JSON).
 
-    WebVTT cues carry the speaker as a <v P1> voice span, SRT cues a "P1:" prefix; JSON is one
+    WebVTT cues carry the speaker as a `<v P1>` voice span, SRT cues a `P1:` prefix; JSON is one
     object {"lines": [{number, speaker, start, end, text}], "words": [{text, start, end, speaker}]}
     with times in seconds.
     """
