@@ -164,6 +164,8 @@ class RoundFacts:
     durations: tuple[float, ...] = ()
     transcribed: int = 0
     months_after_previous: tuple[int, int] | None = None
+    # How each interview was recorded ("audio", "video", "notes"; "" when nobody recorded it).
+    recorded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ class StudyFacts:
     title: str = ""
     report_title: str = ""
     research_question: str = ""
+    design: str = ""
     approaches: tuple[str, ...] = ()
     paradigm: str = ""
     setting: str = ""
@@ -208,6 +211,7 @@ class StudyFacts:
     withdrawn: int = 0
     non_participation_reasons: tuple[str, ...] = ()
     prior_relationships: tuple[str, ...] = ()
+    prior_relationship_statement: str = ""
     recruitment_channels: tuple[str, ...] = ()
     recruitment_info: tuple[str, ...] = ()
     interviews_per_participant: tuple[int, ...] = ()
@@ -218,6 +222,9 @@ class StudyFacts:
     transcripts: int = 0
     transcripts_returned: int = 0
     transcribers: tuple[str, ...] = ()
+    transcribed_by: str = ""
+    transcripts_returned_statement: str = ""
+    themes_derivation: str = ""
     notation_profiles: tuple[str, ...] = ()
     redactions: int = 0
     log_entries_by_stage: Mapping[str, int] = field(default_factory=dict)
@@ -325,13 +332,42 @@ def _repeat(f: StudyFacts) -> Fill:
 
 
 def _returned(f: StudyFacts) -> Fill:
+    # A transcript not marked as returned may simply not have been marked: "no" must be said by someone.
+    if f.transcripts_returned:
+        if f.transcripts_returned == f.transcripts:
+            return _filled("yes")
+        return _filled(f"{f.transcripts_returned} of {f.transcripts}")
+    if f.transcripts_returned_statement:
+        return _filled(f.transcripts_returned_statement)
     if not f.transcripts:
         return _missing("no transcripts recorded")
-    if f.transcripts_returned == 0:
-        return _filled("no")
-    if f.transcripts_returned == f.transcripts:
-        return _filled("yes")
-    return _filled(f"{f.transcripts_returned} of {f.transcripts}")
+    return _missing("whether transcripts were returned to participants is not recorded (study facts)")
+
+
+def _relationship(f: StudyFacts) -> Fill:
+    recorded = _distinct(f.prior_relationships)
+    statement = f.prior_relationship_statement.strip()
+    if not recorded:
+        if statement:
+            return _filled(statement)
+        if not f.prior_relationships and not f.participants:
+            return _missing("no participants recorded")
+        return _missing("no relationship before the study recorded, for the study or any participant")
+    per = _counted(f.prior_relationships)
+    unrecorded = sum(1 for value in f.prior_relationships if not value.strip())
+    text = f"{statement} (per participant: {per})" if statement and statement != per else per
+    return (text, CONFIRM) if unrecorded else _filled(text)
+
+
+def _derivation(f: StudyFacts) -> Fill:
+    if f.themes_derivation:
+        return _confirm(f.themes_derivation)
+    if not f.themes:
+        return _missing("no themes recorded")
+    # Every theme starts as "from data"; only a theme marked otherwise says something on its own.
+    if any(origin != "from_data" for _, _, origin in f.themes):
+        return _confirm(_counted(_plain(origin).replace("from data", "from the data") for _, _, origin in f.themes))
+    return _missing("how the themes were derived is not recorded (study facts)")
 
 
 def _field_notes(f: StudyFacts) -> Fill:
@@ -354,12 +390,6 @@ def _coding_tree(f: StudyFacts) -> Fill:
     if not by_kind:
         return _missing("no codes recorded")
     return _confirm("; ".join(f"{_plain(kind)}s: {', '.join(labels)}" for kind, labels in by_kind.items()))
-
-
-def _themes_origin(f: StudyFacts) -> Fill:
-    if not f.themes:
-        return _missing("no themes recorded")
-    return _confirm(_counted(_plain(origin).replace("from data", "from the data") for _, _, origin in f.themes))
 
 
 def _consistency(f: StudyFacts) -> Fill:
@@ -392,10 +422,11 @@ def _schedule(f: StudyFacts) -> Fill:
 
 
 def _approaches(f: StudyFacts) -> Fill:
-    if not f.approaches and not f.paradigm:
-        return _missing("no approaches or paradigm recorded for the study")
-    text = "; ".join(f.approaches)
-    return _confirm(f"{text}; paradigm: {f.paradigm}" if f.paradigm else text)
+    if not f.approaches and not f.paradigm and not f.design:
+        return _missing("no design, approaches or paradigm recorded for the study")
+    parts = [f"design: {f.design}" if f.design else "", "; ".join(f.approaches),
+             f"paradigm: {f.paradigm}" if f.paradigm else ""]
+    return _confirm("; ".join(part for part in parts if part))
 
 
 def _non_participation(f: StudyFacts) -> Fill:
@@ -440,8 +471,10 @@ def _instruments(f: StudyFacts) -> Fill:
 def _processing(f: StudyFacts) -> Fill:
     if not f.transcripts:
         return _missing("no transcripts recorded")
-    return _filled(f"{f.transcripts} transcript(s) by {', '.join(f.transcribers) or 'an unrecorded transcriber'}; "
-                   f"notation: {', '.join(_plain(p) for p in f.notation_profiles)}; {f.redactions} redaction(s) logged")
+    who = f.transcribed_by or ", ".join(f.transcribers)
+    text = (f"{f.transcripts} transcript(s) by {who or 'MISSING: who transcribed is not recorded'}; "
+            f"notation: {', '.join(_plain(p) for p in f.notation_profiles)}; {f.redactions} redaction(s) logged")
+    return _filled(text) if who else (text, MISSING)
 
 
 def _trustworthiness(f: StudyFacts) -> Fill:
@@ -524,8 +557,7 @@ RULES: dict[tuple[str, int], Callable[[StudyFacts], Fill]] = {
     ("coreq", 3): lambda f: _researcher_field(f, "occupation", "occupation"),
     ("coreq", 4): lambda f: _researcher_field(f, "gender", "gender"),
     ("coreq", 5): lambda f: _researcher_field(f, "experience_training", "experience or training"),
-    ("coreq", 6): lambda f: _filled(_counted(f.prior_relationships)) if f.prior_relationships
-    else _missing("no participants recorded"),
+    ("coreq", 6): _relationship,
     ("coreq", 7): lambda f: _confirm("; ".join(_distinct(f.recruitment_info))) if _distinct(f.recruitment_info)
     else _missing("no information given at recruitment recorded"),
     ("coreq", 8): lambda f: _confirm("; ".join(
@@ -553,7 +585,7 @@ RULES: dict[tuple[str, int], Callable[[StudyFacts], Fill]] = {
     ("coreq", 23): _returned,
     ("coreq", 24): lambda f: _count_or_missing(len(f.coders), "no codings or memos recorded"),
     ("coreq", 25): _coding_tree,
-    ("coreq", 26): _themes_origin,
+    ("coreq", 26): _derivation,
     ("coreq", 27): lambda f: _filled(f.software),
     ("coreq", 28): _checking,
     ("coreq", 29): lambda f: _filled(f"yes: participant code, {_plain(f.descriptor_field)} and line numbers")

@@ -64,6 +64,10 @@ class ReportData:
     checklists: tuple[ChecklistFill, ...]
     warnings: tuple[str, ...]
     omissions: tuple[str, ...]
+    author: str = ""
+    page_size: str = "A4"
+    # (report number, E-handle, where from): the appendix that maps the paper's numbers to the records.
+    extract_handles: tuple[tuple[int, str, str], ...] = ()
 
     @property
     def citations(self) -> list[str]:
@@ -122,6 +126,56 @@ NOTATION_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+# Editing marks a researcher adds to a displayed extract, whatever the transcript's notation.
+ELISION = ("[…]", "words left out of the extract")
+
+# How each symbol of a key shows in text; a key lists only the symbols the quoted extracts use.
+_CLARIFICATION = r"\[(?!…\]|\.\.\.\]|inaudible)[^\]\n]+\]"
+_MARKS: dict[str, dict[str, str]] = {
+    "verbatim_health": {
+        "…": r"(?<!\[)(…|\.\.\.)(?!\])",
+        "i-i-it, wa-": r"\b(\w+)-\1|\w-(?=[\s,.…]|$)",
+        "um, umm": r"(?i)\b(um+|uh+|erm+|er)\b",
+        "[word]": _CLARIFICATION,
+        "(laughs)": r"\([a-z][^)\n]*\)",
+        "[inaudible 00:16:05]": r"\[inaudible[^\]]*\]",
+        '"…"': r'["“”]',
+    },
+    "jefferson_lite": {
+        "(0.5)": r"\(\d+(\.\d+)?\)",
+        "(.)": r"\(\.\)",
+        "[ ]": r"\[(?!…\])[^\]\n]*\]",
+        "=": r"=",
+        "wo:rd": r"\w:+",
+        "wor-": r"\w-(?=[\s,.]|$)",
+        "WORD": r"\b(?!I\b)[A-Z]{2,}\b",
+        "°word°": r"°",
+        ">word< <word>": r">[^<\n]+<|<[^>\n]+>",
+        ".hh hh": r"(?<!\w)\.?hh+\b",
+        "((coughs))": r"\(\([^)]+\)\)",
+    },
+}
+_ELIDED = re.compile(r"\[(…|\.\.\.)\]")
+
+
+def notation_key_for(quoted: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The key to the marks the quoted extracts actually use: ``quoted`` is (notation profile, text) pairs.
+
+    A mark that no printed extract holds is left out, so the key under a paper explains its quotes
+    and nothing else; an elision ("[…]") is keyed whatever the profile.
+    """
+    seen: dict[str, str] = {}
+    quoted = list(quoted)
+    if any(_ELIDED.search(text) for _, text in quoted):
+        seen[ELISION[0]] = ELISION[1]
+    for profile, text in quoted:
+        meanings = dict(NOTATION_KEYS.get(profile, ()))
+        for symbol, pattern in _MARKS.get(profile, {}).items():
+            if symbol in meanings and re.search(pattern, _ELIDED.sub(" ", text)):
+                seen.setdefault(symbol, meanings[symbol])
+    return tuple(seen.items())
+
+
 def notation_key(profiles: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """The symbols used by the transcripts a report quotes, once each."""
     seen: dict[str, str] = {}
@@ -133,31 +187,71 @@ def notation_key(profiles: Iterable[str]) -> tuple[tuple[str, str], ...]:
 
 # --- methods paragraph -------------------------------------------------------------------------
 
+MISSING_MARK = "MISSING"
+
+
 def _span(low: float, high: float) -> str:
     return f"{low:g}" if low == high else f"{low:g}–{high:g}"
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _recorded(kinds: Sequence[str], transcribed: int) -> str:
+    """How a round's untranscribed interviews were kept, as the records say: audio, video or notes."""
+    counts = Counter(kinds)
+    said = {"audio": "audio recorded", "video": "video recorded", "notes": "recorded in notes"}
+    parts = [f"{said[kind]}" if len(counts) == 1 else f"{n} {said[kind]}"
+             for kind, n in counts.most_common() if kind in said]
+    if counts.get(""):
+        parts.append(f"how {'they were' if len(counts) == 1 else str(counts['']) + ' were'} recorded: "
+                     f"{MISSING_MARK}")
+    return (", ".join(parts) + ", not transcribed") if transcribed == 0 else ", ".join(parts)
+
+
 def methods_paragraph(facts: StudyFacts) -> tuple[str, ...]:
-    """Sentences stating the design as the records show it, so the methods section matches the data."""
+    """Sentences stating the design as the records show it; a fact nobody recorded says MISSING."""
     interviews = sum(facts.interviews_per_participant)
-    sentences = [f"{facts.participants} participants took part in {interviews} interviews"
-                 f" over {len(facts.rounds)} round(s)."]
+    sentences = []
+    design = facts.design or MISSING_MARK
+    sentences.append(f"Design: {design}" + (f"; approach: {'; '.join(facts.approaches)}." if facts.approaches
+                                             else "."))
+    sampling = facts.sampling_strategy or MISSING_MARK
+    criteria = f"; inclusion criteria: {'; '.join(facts.inclusion_criteria)}" if facts.inclusion_criteria else ""
+    sentences.append(f"Sampling: {sampling}{criteria}.")
+    setting = "; ".join(part for part in (facts.setting, *facts.sites) if part) or MISSING_MARK
+    sentences.append(f"Setting: {setting}.")
+    sentences.append(f"Ethics approval: {'; '.join(facts.ethics) or MISSING_MARK}.")
+    sentences.append(f"{_count(facts.participants, 'participant')} took part in "
+                     f"{_count(interviews, 'interview')} over {_count(len(facts.rounds), 'round')}.")
     for r in facts.rounds:
-        text = f"Round {r.round}: {r.interviews} interviews"
+        text = f"Round {r.round}: {_count(r.interviews, 'interview')}"
         if r.durations:
             text += f" lasting {_span(min(r.durations), max(r.durations))} minutes"
         if r.months_after_previous:
-            text += f", held {_span(*r.months_after_previous)} months after round {r.round - 1}"
+            low, high = r.months_after_previous
+            text += f", held {_span(low, high)} {'month' if high == 1 else 'months'} after round {r.round - 1}"
         if r.transcribed == 0:
-            text += "; audio recorded, not transcribed"
+            text += "; " + _recorded(r.recorded, 0)
         sentences.append(text + ".")
-    if facts.transcribers:
-        sentences.append(f"Interviews were transcribed by {', '.join(facts.transcribers)}.")
+    if facts.transcripts:
+        who = facts.transcribed_by or ", ".join(facts.transcribers) or MISSING_MARK
+        sentences.append(f"Interviews were transcribed by {who}.")
+        returned = ("yes" if facts.transcripts_returned == facts.transcripts else
+                    f"{facts.transcripts_returned} of {facts.transcripts}") if facts.transcripts_returned \
+            else facts.transcripts_returned_statement or MISSING_MARK
+        sentences.append(f"Transcripts returned to participants: {returned}.")
+    relationship = facts.prior_relationship_statement or (
+        "; ".join(dict.fromkeys(v for v in facts.prior_relationships if v.strip())) or MISSING_MARK)
+    sentences.append(f"Relationship with participants before the study: {relationship}.")
+    sentences.append(f"Data saturation: {facts.saturation_statement or MISSING_MARK}"
+                     + ("" if facts.saturation_statement.endswith(".") else "."))
     for group in facts.ppi_groups:
         stages = ", ".join(group.stages) or "no stages recorded"
         about = f" ({group.composition})" if group.composition else ""
         sentences.append(f"Public involvement group {group.label}{about} was consulted at: {stages}"
-                         f" ({len(group.consultations)} session(s)).")
+                         f" ({_count(len(group.consultations), 'session')}).")
     return tuple(sentences)
 
 
@@ -180,6 +274,29 @@ def identifiability_warnings(descriptor_field: str, descriptors: Mapping[str, st
             how = "is quoted under it" if code in quoted else "is described by it in Table 1"
             warnings.append(f"identifiability: {code} is the only participant whose {field} is "
                             f"{value!r} and {how}; consider a coarser descriptor")
+    return tuple(warnings)
+
+
+def table_identifiability_warnings(table: Table, descriptor_column: str, descriptor_field: str,
+                                   quoted: Iterable[str]) -> tuple[str, ...]:
+    """Warn for every Table 1 column whose value singles out one participant, not only the citation's.
+
+    The first column holds the participant codes; ``descriptor_column`` (the column printed
+    beside quotes) is worded as :func:`identifiability_warnings` words it.
+    """
+    quoted = set(quoted)
+    warnings: list[str] = []
+    for index, column in enumerate(table.columns[1:], 1):
+        values = {row[0]: row[index] for row in table.rows}
+        if column == descriptor_column:
+            warnings += identifiability_warnings(descriptor_field, values, quoted)
+            continue
+        counts = Counter(value.strip().lower() for value in values.values() if value.strip())
+        for code, value in values.items():
+            if value.strip() and counts[value.strip().lower()] == 1:
+                how = "is described by it in Table 1" + (" and quoted in the report" if code in quoted else "")
+                warnings.append(f"identifiability: {code} is the only participant whose {column.lower()} is "
+                                f"{value!r} and {how}; consider a coarser band or leaving it out of Table 1")
     return tuple(warnings)
 
 

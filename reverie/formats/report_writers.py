@@ -168,8 +168,18 @@ def _md_quote(text: str, citation: str) -> list[str]:
     return [*body, ">", f"> {_md(citation)}", ""]
 
 
+APPENDIX_NUMBERS = "Appendix: extract numbers and their records"
+APPENDIX_CHECKS = "Appendix: checks before publication (remove before submission)"
+NUMBER_COLUMNS = ("Extract", "Record", "Source")
+
+
+def _number_rows(data: ReportData) -> tuple[tuple[str, ...], ...]:
+    return tuple((str(number), handle, where) for number, handle, where in data.extract_handles)
+
+
 def _report_markdown(data: ReportData) -> str:
-    out = [f"# {_md(data.title)}", "", "## Participants", "", "Table 1. Participants", "",
+    byline = [f"*{_md(data.author)}*", ""] if data.author else []
+    out = [f"# {_md(data.title)}", "", *byline, "## Participants", "", "Table 1. Participants", "",
            _md_table(data.table1.columns, data.table1.rows), "## Method", "", _md(" ".join(data.methods)), ""]
     if data.notation_key:
         key_lines = [f"- {_md(symbol)}: {_md(meaning)}" for symbol, meaning in data.notation_key]
@@ -184,23 +194,26 @@ def _report_markdown(data: ReportData) -> str:
             out += [_md(theme.description), ""]
         for extract in theme.extracts:
             out += _md_quote(extract.display_text, extract.citation)
-        out += [f"*{_md(note)}*\n" for note in theme.omissions]
     if data.inline_quotes:
         out += ["## Quotations in the text", ""]
         out += [f"- '{_md(q.quote)}' {_md(q.citation)}" for q in data.inline_quotes] + [""]
-    out += _notes_markdown(data)
+    if data.extract_handles:
+        out += [f"## {APPENDIX_NUMBERS}", "", _md_table(NUMBER_COLUMNS, _number_rows(data))]
     if data.checklists:
         for name, fills in _by_checklist(data.checklists):
             out += [f"## {CHECKLIST_TITLES[name]} checklist", "", render_checklist(fills, "md")]
+    out += _notes_markdown(data)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 def _notes_markdown(data: ReportData) -> list[str]:
-    out = []
+    if not (data.omissions or data.warnings):
+        return []
+    out = [f"## {APPENDIX_CHECKS}", ""]
     if data.omissions:
-        out += ["## Left out", ""] + [f"- {_md(note)}" for note in data.omissions] + [""]
+        out += ["### Left out", ""] + [f"- {_md(note)}" for note in data.omissions] + [""]
     if data.warnings:
-        out += ["## Checks before publication", ""] + [f"- {_md(w)}" for w in data.warnings] + [""]
+        out += ["### To check", ""] + [f"- {_md(w)}" for w in data.warnings] + [""]
     return out
 
 
@@ -235,13 +248,25 @@ def _html_quote(text: str, citation: str) -> str:
     return f"<blockquote><p>{lines}{cite}</p></blockquote>"
 
 
-def _html_page(title: str, body: list[str]) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
-            f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+def _html_page(title: str, body: list[str], *, author: str = "", page_size: str = "") -> str:
+    meta = f'<meta name="author" content="{_e(author)}">' if author else ""
+    page = f"@page{{size:{page_size}}}" if page_size else ""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">{meta}<title>{_e(title)}</title>'
+            f"<style>{page}{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
 def _report_html(data: ReportData) -> str:
-    body = [f"<h1>{_e(data.title)}</h1>", "<h2>Participants</h2>", _html_table(data.table1, "Table 1. Participants"),
+    return _html_page(data.title, report_body_html(data), author=data.author, page_size=_PAGE_CSS[data.page_size])
+
+
+_PAGE_CSS = {"A4": "A4", "Letter": "letter"}
+
+
+def report_body_html(data: ReportData) -> list[str]:
+    """The report's HTML body, element by element: what the .html file holds and the page previews."""
+    byline = [f'<p class="author">{_e(data.author)}</p>'] if data.author else []
+    body = [f"<h1>{_e(data.title)}</h1>", *byline, "<h2>Participants</h2>",
+            _html_table(data.table1, "Table 1. Participants"),
             "<h2>Method</h2>", f"<p>{_e(' '.join(data.methods))}</p>"]
     if data.notation_key:
         body.append("<p>Transcription key:</p><ul>" + "".join(
@@ -254,17 +279,20 @@ def _report_html(data: ReportData) -> str:
         if theme.description:
             body.append(f"<p>{_e(theme.description)}</p>")
         body += [_html_quote(extract.display_text, extract.citation) for extract in theme.extracts]
-        body += [f'<p class="note">{_e(note)}</p>' for note in theme.omissions]
     if data.inline_quotes:
         body.append("<h2>Quotations in the text</h2><ul>" + "".join(
             f"<li>&lsquo;{_e(q.quote)}&rsquo; {_e(q.citation)}</li>" for q in data.inline_quotes) + "</ul>")
-    for heading, notes in (("Left out", data.omissions), ("Checks before publication", data.warnings)):
-        if notes:
-            body.append(f"<h2>{heading}</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
+    if data.extract_handles:
+        body += [f"<h2>{_e(APPENDIX_NUMBERS)}</h2>", _html_table(Table(NUMBER_COLUMNS, _number_rows(data)))]
     for name, fills in _by_checklist(data.checklists):
         table = Table(CHECKLIST_COLUMNS, tuple(_checklist_row(f) for f in fills))
         body += [f"<h2>{_e(CHECKLIST_TITLES[name])} checklist</h2>", _html_table(table)]
-    return _html_page(data.title, body)
+    if data.omissions or data.warnings:
+        body.append(f'<h2 class="checks">{_e(APPENDIX_CHECKS)}</h2>')
+    for heading, notes in (("Left out", data.omissions), ("To check", data.warnings)):
+        if notes:
+            body.append(f"<h3>{heading}</h3><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
+    return body
 
 
 def _packet_html(packet: Packet) -> str:
@@ -321,17 +349,38 @@ def _docx_quote(document, text: str, citation: str) -> None:
         paragraph.add_run(citation)
 
 
-def _docx_notes(document, heading: str, notes: Iterable[str]) -> None:
+def _docx_notes(document, heading: str, notes: Iterable[str], level: int = 1) -> None:
     notes = list(notes)
     if notes:
-        document.add_heading(heading, level=1)
+        document.add_heading(heading, level=level)
         for note in notes:
             document.add_paragraph(note, style="List Bullet")
 
 
+# Width and height in millimetres.
+PAGE_SIZES_MM = {"A4": (210, 297), "Letter": (215.9, 279.4)}
+
+
+def _page_setup(document, page_size: str, title: str, author: str) -> None:
+    from docx.shared import Mm
+
+    width, height = PAGE_SIZES_MM.get(page_size, PAGE_SIZES_MM["A4"])
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(width), Mm(height)
+    properties = document.core_properties
+    # python-docx's template names itself the author; a report names the researcher or no one.
+    properties.author = author
+    properties.last_modified_by = author
+    properties.title = title
+    properties.comments = ""
+
+
 def _report_docx(data: ReportData) -> bytes:
     document = _document()
+    _page_setup(document, data.page_size, data.title, data.author)
     document.add_heading(data.title, level=0)
+    if data.author:
+        document.add_paragraph(data.author)
     document.add_heading("Participants", level=1)
     document.add_paragraph("Table 1. Participants")
     _docx_table(document, data.table1)
@@ -350,17 +399,20 @@ def _report_docx(data: ReportData) -> bytes:
             document.add_paragraph(theme.description)
         for extract in theme.extracts:
             _docx_quote(document, extract.display_text, extract.citation)
-        for note in theme.omissions:
-            document.add_paragraph().add_run(note).italic = True
     if data.inline_quotes:
         document.add_heading("Quotations in the text", level=1)
         for quote in data.inline_quotes:
             document.add_paragraph(f"‘{quote.quote}’ {quote.citation}", style="List Bullet")
-    _docx_notes(document, "Left out", data.omissions)
-    _docx_notes(document, "Checks before publication", data.warnings)
+    if data.extract_handles:
+        document.add_heading(APPENDIX_NUMBERS, level=1)
+        _docx_table(document, Table(NUMBER_COLUMNS, _number_rows(data)))
     for name, fills in _by_checklist(data.checklists):
         document.add_heading(f"{CHECKLIST_TITLES[name]} checklist", level=1)
         _docx_table(document, Table(CHECKLIST_COLUMNS, tuple(_checklist_row(f) for f in fills)))
+    if data.omissions or data.warnings:
+        document.add_heading(APPENDIX_CHECKS, level=1)
+        _docx_notes(document, "Left out", data.omissions, level=2)
+        _docx_notes(document, "To check", data.warnings, level=2)
     return _docx_bytes(document)
 
 

@@ -34,8 +34,8 @@ REFERENCE = StudyFacts(
     prior_relationships=("none",) * 5, recruitment_channels=("email",) * 5,
     interviews_per_participant=(2,) * 5, location_types=("workplace",) * 10, recording_kinds=("audio",),
     rounds=(RoundFacts(1, 5, ("narrative",), (45, 60, 80, 55, 70), 5),
-            RoundFacts(2, 5, ("member_reflection",), (25, 30, 45, 35, 40), 0, (3, 5))),
-    transcripts=5, member_reflections=5,
+            RoundFacts(2, 5, ("member_reflection",), (25, 30, 45, 35, 40), 0, (3, 5), ("audio",) * 5)),
+    transcripts=5, transcripts_returned_statement="no", member_reflections=5,
     ppi_groups=(PPIGroupFacts("PPI-A", "service users", ("design", "analysis"),
                               (ConsultationFacts("ppi_design", date(2018, 4, 1), 1),
                                ConsultationFacts("ppi_analysis", date(2019, 4, 1), 3, ("incorporated",), 1))),
@@ -105,10 +105,10 @@ def test_checklist_names_are_forgiving_and_unknown_ones_refused():
 
 def test_methods_paragraph_states_rounds_gap_and_groups():
     text = " ".join(methods_paragraph(REFERENCE))
-    assert "5 participants took part in 10 interviews over 2 round(s)." in text
+    assert "5 participants took part in 10 interviews over 2 rounds." in text
     assert ("Round 2: 5 interviews lasting 25–45 minutes, held 3–5 months after round 1; "
             "audio recorded, not transcribed.") in text
-    assert "PPI-A (service users) was consulted at: design, analysis (2 session(s))" in text
+    assert "PPI-A (service users) was consulted at: design, analysis (2 sessions)" in text
 
 
 def test_forbidden_terms_match_whole_words_in_any_case_and_report_positions_only():

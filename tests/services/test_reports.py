@@ -119,7 +119,7 @@ def test_the_identifiability_warning_fires_for_unique_professions(reference):
 def test_methods_paragraph_is_computed_from_the_records(reference):
     methods = " ".join(collect_report(reference).methods)
 
-    assert "5 participants took part in 10 interviews over 2 round(s)." in methods
+    assert "5 participants took part in 10 interviews over 2 rounds." in methods
     assert "Round 1: 5 interviews lasting 45–80 minutes." in methods
     assert ("Round 2: 5 interviews lasting 25–45 minutes, held 4 months after round 1; "
             "audio recorded, not transcribed.") in methods
@@ -174,7 +174,7 @@ def test_a_participant_who_withdrew_but_kept_their_data_is_counted_the_same_ever
     table1 = [row[0] for row in data.table1.rows]
     assert table1 == ["P1", "P2", "P3", "P4", "P5"]
     assert [row[0] for row in participants.participant_table(fresh).rows] == table1
-    assert "5 participants took part in 10 interviews over 2 round(s)." in " ".join(data.methods)
+    assert "5 participants took part in 10 interviews over 2 rounds." in " ".join(data.methods)
     coreq = {fill.item_no: fill for fill in data.checklists if fill.checklist == "coreq"}
     assert coreq[12].value == 5
     assert coreq[13].value == "0 declined, 1 withdrew"
@@ -230,7 +230,7 @@ def test_word_report_has_a_real_table_and_indented_quotes(reference, tmp_path):
     table1 = document.tables[0]
     assert [c.text for c in table1.rows[0].cells][:3] == ["Participant", "Gender", "Profession"]
     assert len(table1.rows) == 6
-    assert len(document.tables) == 4  # Table 1 and three checklists
+    assert len(document.tables) == 5  # Table 1, the extract-number appendix and three checklists
     quote = next(p for p in document.paragraphs if p.text.startswith("I remember once a… peer support worker"))
     assert quote.paragraph_format.left_indent.cm == pytest.approx(1.25, abs=0.01)
     assert quote.text.endswith("(Extract 1. P1, Occupational Therapist. Lines 978-81)")

@@ -48,9 +48,9 @@ from reverie.core.reportmodel import (
     Table,
     ThemeSection,
     forbidden_hits,
-    identifiability_warnings,
     methods_paragraph,
-    notation_key,
+    notation_key_for,
+    table_identifiability_warnings,
 )
 from reverie.formats.report_writers import rendered_text, report_format
 from reverie.services.analysis.extracts import display_text_problems
@@ -189,31 +189,51 @@ def _collect(study: OpenStudy, *, title: str | None) -> tuple[ReportData, StudyF
         used = [p for p in people if _uses_data(p, consents[p.id])]
         table = Table(tuple(t for t, _ in TABLE_COLUMNS),
                       tuple(tuple(str(getattr(p, attr) or "") for _, attr in TABLE_COLUMNS) for p in used))
-        themes, omissions, numbering, warnings, profiles = _themes(s, study, style, {p.id: p for p in people},
-                                                                   consents)
+        themes, omissions, numbering, warnings, shown = _themes(s, study, style, {p.id: p for p in people},
+                                                               consents)
         inline, inline_notes, inline_warnings = _inline_quotes(s, record.settings or {}, style, people, consents)
         quoted = {e.participant for t in themes for e in t.extracts} | {q.participant for q in inline}
-        warnings = [*identifiability_warnings(style.descriptor_field,
-                                              {p.code: _descriptor(p, style.descriptor_field) for p in used},
-                                              quoted), *warnings, *inline_warnings,
-                    *display_text_problems(study, status="final")]
+        descriptor_column = next((t for t, attr in TABLE_COLUMNS if attr == style.descriptor_field), "")
+        if not descriptor_column:  # a descriptor Table 1 does not show is still printed beside every quote
+            table_warnings = table_identifiability_warnings(
+                Table(("Participant", style.descriptor_field), tuple(
+                    (p.code, _descriptor(p, style.descriptor_field)) for p in used)),
+                style.descriptor_field, style.descriptor_field, quoted) + table_identifiability_warnings(
+                    table, "", style.descriptor_field, quoted)
+        else:
+            table_warnings = table_identifiability_warnings(table, descriptor_column, style.descriptor_field, quoted)
+        warnings = [*table_warnings, *warnings, *inline_warnings, *display_text_problems(study, status="final")]
         facts = _gather_facts(s, study, record, people, consents, used)
+        author = _author(s, study, record)
     title = title or record.title
     facts = replace(facts, report_title=title, citations=sum(len(t.extracts) for t in themes) + len(inline),
                     descriptor_field=style.descriptor_field, table_columns=table.columns)
+    settings_facts = (record.settings or {}).get("facts", {})
     data = ReportData(
-        title=title, table1=table, notation_key=notation_key(sorted(profiles)), methods=methods_paragraph(facts),
+        title=title, table1=table, notation_key=notation_key_for((profile, text) for profile, text, _ in shown),
+        methods=methods_paragraph(facts),
         themes=tuple(themes), inline_quotes=tuple(inline), checklists=tuple(fill_checklists(facts)),
-        warnings=tuple(warnings), omissions=tuple(omissions + inline_notes),
+        warnings=tuple(warnings), omissions=tuple(omissions + inline_notes), author=author,
+        page_size=settings_facts.get("page_size") or "A4",
+        extract_handles=tuple((numbering[handle], handle, where) for _, _, (handle, where) in shown),
     )
     return data, facts, numbering
+
+
+def _author(s, study: OpenStudy, record: Study) -> str:
+    """Who wrote the report: the researcher profile of the study's identity, else its first named researcher."""
+    identity = (record.settings or {}).get("identity", {})
+    profiles = s.execute(select(ResearcherProfile).where(ResearcherProfile.study_id == study.study_id)
+                         .order_by(ResearcherProfile.id)).scalars().all()
+    own = next((p.name for p in profiles if p.label == identity.get("initials") and p.name.strip()), "")
+    return own or next((p.name for p in profiles if p.name.strip()), "") or str(identity.get("name", ""))
 
 
 def _themes(s, study: OpenStudy, style: CitationStyle, by_id, consents):
     """Themes in order, final extracts numbered by first appearance, left-out extracts noted in place."""
     themes, omissions, warnings = [], [], []
     numbering: dict[str, int] = {}
-    profiles: set[str] = set()
+    shown: list[tuple[str, str, tuple[str, str]]] = []  # (notation profile, text shown, (E-handle, where from))
     theme_rows = s.execute(select(Theme).where(Theme.study_id == study.study_id)
                            .order_by(Theme.position, Theme.id)).scalars().all()
     for theme in theme_rows:
@@ -233,14 +253,16 @@ def _themes(s, study: OpenStudy, style: CitationStyle, by_id, consents):
             numbering[f"E{extract.handle_no}"] = number
             citation = cite_block(number, participant.code, _descriptor(participant, style.descriptor_field),
                                   extract.start_line, extract.end_line, style)
-            quoted.append(QuotedExtract(number, citation, extract.display_text or extract.text_snapshot,
-                                        participant.code))
-            profiles.add(_profile_of(s, extract.version_id))
+            text = extract.display_text or extract.text_snapshot
+            quoted.append(QuotedExtract(number, citation, text, participant.code))
+            lines = format_range(extract.start_line, extract.end_line, style.range_style, style.dash)
+            shown.append((_profile_of(s, extract.version_id), text,
+                          (f"E{extract.handle_no}", f"{participant.code}, lines {lines}")))
         themes.append(ThemeSection(theme.label, theme.dimension, theme.description, tuple(quoted), tuple(notes)))
     stray = s.execute(select(Extract.handle_no).where(Extract.study_id == study.study_id, Extract.status == "final",
                                                       Extract.theme_id.is_(None))).scalars().all()
     warnings += [f"E{handle} is final but under no theme, so the report leaves it out" for handle in stray]
-    return themes, omissions, numbering, warnings, profiles
+    return themes, omissions, numbering, warnings, shown
 
 
 def _profile_of(s, version_id: int) -> str:
@@ -358,7 +380,8 @@ def _months_between(earlier: date, later: date) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month - (1 if later.day < earlier.day else 0)
 
 
-def _rounds(interviews: list[Interview], transcribed: set[int]) -> tuple[RoundFacts, ...]:
+def _rounds(interviews: list[Interview], transcribed: set[int],
+            recorded: dict[int, str] | None = None) -> tuple[RoundFacts, ...]:
     dates: dict[tuple[int, int], date] = {(i.participant_id, i.round): i.held_on for i in interviews if i.held_on}
     rounds = []
     for number in sorted({i.round for i in interviews}):
@@ -370,8 +393,22 @@ def _rounds(interviews: list[Interview], transcribed: set[int]) -> tuple[RoundFa
             durations=tuple(i.duration_min for i in these if i.duration_min is not None),
             transcribed=sum(1 for i in these if i.id in transcribed),
             months_after_previous=(min(gaps), max(gaps)) if gaps else None,
+            recorded=tuple((recorded or {}).get(i.id, "") for i in these),
         ))
     return tuple(rounds)
+
+
+def _how_recorded(s, interviews: list[Interview], consultations: list[Consultation]) -> dict[int, str]:
+    """How each interview was kept: a recording's kind, else the member reflection's stated mode; absent if unknown."""
+    kinds: dict[int, str] = {}
+    for interview_id, kind in s.execute(select(Recording.interview_id, Recording.kind).where(
+            Recording.interview_id.in_([i.id for i in interviews])).order_by(Recording.id)):
+        kinds.setdefault(interview_id, kind)
+    for consultation in consultations:
+        if consultation.interview_id is not None and consultation.interview_id not in kinds:
+            mode = consultation.recording
+            kinds[consultation.interview_id] = "notes" if mode == "notes_only" else mode
+    return kinds
 
 
 def _ppi_groups(s, study: OpenStudy, consultations: list[Consultation], evidence: Counter) -> tuple[PPIGroupFacts, ...]:
@@ -423,6 +460,7 @@ def _gather_facts(s, study: OpenStudy, record: Study, people: list[Participant],
         select(Participant.id).where(Participant.study_id == study.study_id)))).scalars().all()
     member = [c for c in consultations if c.kind == "member_reflection"]
     plan = record.ppi_plan or {}
+    told = (record.settings or {}).get("facts", {})  # facts recorded on the study facts page
     return StudyFacts(
         title=record.title, research_question=record.research_question, approaches=tuple(record.approaches or ()),
         paradigm=record.paradigm, setting=record.setting, sites=tuple(record.sites or ()),
@@ -446,9 +484,15 @@ def _gather_facts(s, study: OpenStudy, record: Study, people: list[Participant],
         others_present=tuple(i.others_present or "" for i in interviews),
         recording_kinds=tuple(s.execute(select(Recording.kind).where(Recording.interview_id.in_(
             [i.id for i in interviews])).distinct().order_by(Recording.kind)).scalars()),
-        rounds=_rounds(interviews, {t.interview_id for t in transcripts if t.current_version_id}),
+        rounds=_rounds(interviews, {t.interview_id for t in transcripts if t.current_version_id},
+                       _how_recorded(s, interviews, consultations)),
         transcripts=len(versions), transcripts_returned=sum(1 for t in transcripts if t.returned_to_participant),
         transcribers=tuple(sorted({v.transcriber for v in versions if v.transcriber})),
+        transcribed_by=str(told.get("transcribed_by", "")),
+        transcripts_returned_statement=str(told.get("transcripts_returned", "")),
+        themes_derivation=str(told.get("themes_derivation", "")),
+        design=str(told.get("design", "")),
+        prior_relationship_statement=str(told.get("prior_relationship", "")),
         notation_profiles=tuple(sorted({t.notation_profile for t in transcripts})),
         redactions=s.execute(select(func.count(Redaction.id)).where(Redaction.version_id.in_(
             [v.id for v in versions]))).scalar() or 0,

@@ -41,6 +41,14 @@ STUDY_FIELDS = (
     "sampling_strategy", "inclusion_criteria", "rounds_planned", "saturation_statement", "notation_profile",
     "ppi_plan", "retention",
 )
+# Study facts with no column of their own, kept in ``Study.settings["facts"]``: a fact absent there
+# was never recorded, and the report says MISSING rather than guess.
+FACT_FIELDS = ("design", "prior_relationship", "transcribed_by", "transcripts_returned", "themes_derivation",
+               "page_size")
+PAGE_SIZES = ("A4", "Letter")
+TRANSCRIPTS_RETURNED = ("yes", "no")
+THEMES_DERIVATION = ("derived from the data", "identified in advance", "both: identified in advance and derived "
+                     "from the data")
 
 
 @dataclass(frozen=True)
@@ -224,15 +232,50 @@ def get_study(study: OpenStudy) -> Study:
 
 
 def update_study(study: OpenStudy, *, why: str = "", **fields: Any) -> Study:
-    """Change study details (title, research question, approaches, …)."""
-    unknown = set(fields) - set(STUDY_FIELDS)
+    """Change study details (title, research question, approaches, …) and study facts.
+
+    Besides the columns in ``STUDY_FIELDS`` it takes the facts in ``FACT_FIELDS`` (a blank value
+    clears one: not recorded) and ``range_style``, the citation style's line-range style.
+    """
+    unknown = set(fields) - {*STUDY_FIELDS, *FACT_FIELDS, "range_style"}
     if unknown:
         raise InvalidInput(f"unknown study field(s): {', '.join(sorted(unknown))}")
+    _check_facts(fields)
     with study.write("study.update", target=f"study:{study.study_id}", why=why, payload={"fields": fields}) as s:
         record = s.get(Study, study.study_id)
+        facts = dict((record.settings or {}).get("facts", {}))
         for key, value in fields.items():
-            setattr(record, key, value)
+            if key in FACT_FIELDS:
+                text = str(value or "").strip()
+                if text:
+                    facts[key] = text
+                else:
+                    facts.pop(key, None)
+            elif key == "range_style":
+                style = CitationStyle(**{**(record.citation_style or {}), "range_style": value})
+                record.citation_style = asdict(style)
+            else:
+                setattr(record, key, value)
+        if set(fields) & set(FACT_FIELDS):
+            record.settings = {**(record.settings or {}), "facts": facts}
     return get_study(study)
+
+
+def _check_facts(fields: dict[str, Any]) -> None:
+    choices = {"page_size": PAGE_SIZES, "transcripts_returned": TRANSCRIPTS_RETURNED,
+               "themes_derivation": THEMES_DERIVATION}
+    for key, allowed in choices.items():
+        value = str(fields.get(key) or "").strip()
+        if value and value not in allowed:
+            what = key.replace("_", " ")
+            raise InvalidInput(f"{what} {value!r} is not one of: {', '.join(allowed)}")
+    if "range_style" in fields:
+        CitationStyle(range_style=fields["range_style"])  # refuses an unknown range style, naming the choices
+
+
+def study_fact_values(study: OpenStudy) -> dict[str, str]:
+    """The recorded facts of ``FACT_FIELDS``; a fact nobody recorded is absent, never a default."""
+    return dict((get_study(study).settings or {}).get("facts", {}))
 
 
 def set_citation_style(study: OpenStudy, style: CitationStyle) -> None:

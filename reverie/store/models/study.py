@@ -95,7 +95,7 @@ class Participant(Created, Base):
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     recruitment_channel: Mapped[str] = mapped_column(String(120), default="")
     reason_for_participating: Mapped[str] = mapped_column(Text, default="")
-    prior_relationship: Mapped[str] = mapped_column(String(200), default="none")
+    prior_relationship: Mapped[str] = mapped_column(String(200), default="")  # "" = not recorded
     status: Mapped[str] = mapped_column(String(20), default="consented")
 
     consents: Mapped[list[ConsentRecord]] = relationship(back_populates="participant", order_by="ConsentRecord.id")

@@ -91,7 +91,6 @@ async def new_participant(request: Request, study: CurrentStudy) -> Response:
         if single.get("status") == "withdrawn":
             raise InvalidInput(f"status: {WITHDRAW_INSTEAD}")
         fields = {name: single.get(name, "").strip() for name in _TEXT_FIELDS}
-        fields["prior_relationship"] = fields["prior_relationship"] or "none"
         add_participant(study, code, why=single.get("why", "").strip(), status=single.get("status", "consented"),
                         attributes=attributes_from([k for k, _ in rows], [v for _, v in rows]), **fields)
     except ReverieError as exc:
@@ -119,7 +118,6 @@ async def edit_participant(request: Request, study: CurrentStudy, code: str) -> 
     try:
         current = get_participant(study, code)
         wanted: dict[str, Any] = {name: single.get(name, "").strip() for name in _TEXT_FIELDS}
-        wanted["prior_relationship"] = wanted["prior_relationship"] or "none"
         wanted["status"] = single.get("status", current.status)
         if wanted["status"] == "withdrawn" and current.status != "withdrawn":
             raise InvalidInput(f"status: {WITHDRAW_INSTEAD}")
