@@ -19,6 +19,14 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-b
 # (file name, path, what to wait for before the picture)
 PAGES = (
     ("overview", "/", "#jobs"),
+    ("participants", "/participants", "main"),
+    ("participant", "/participants/P1", "main"),
+    ("interviews", "/interviews", "main"),
+    ("schedule", "/schedule", "main"),
+    ("import", "/import", "main"),
+    ("codebook", "/codebook", "main"),
+    ("code-passages", "/codes/1", "main"),
+    ("coding-stripes", "/interviews/P1/1/transcript", "#L1"),
     ("transcript", "/interviews/P1/1/transcript#L40", "#L40"),
     ("affect-timeline", "/interviews/P4/1/affect", "svg.affect"),
     ("recorded-transcript", "/interviews/P4/1/transcript#L2", "#L2"),
@@ -52,16 +60,38 @@ def main() -> int:
                 page = browser.new_page(viewport={"width": 1360, "height": 900})
                 page.goto(url)
                 for name, path, ready in PAGES:
+                    # The reader remembers the coding stripes switch; only their own picture has them on.
+                    stripes = "on" if name == "coding-stripes" else "off"
+                    page.evaluate(f"localStorage.setItem('reverie.stripes', '{stripes}')")
                     page.goto(base + path)
                     page.wait_for_selector(ready)
+                    if name == "coding-stripes":  # the first coded words, with their stripes beside them
+                        page.locator(".hl").first.scroll_into_view_if_needed()
                     page.screenshot(path=out / f"{name}.png",
-                                    full_page=name not in ("transcript", "recorded-transcript"))
+                                    full_page=name not in ("transcript", "recorded-transcript", "coding-stripes"))
                     print(out / f"{name}.png")
+                new_study_page(browser, Path(tmp) / "empty", out)
                 browser.close()
         finally:
             server.terminate()
             server.wait(timeout=10)
     return 0
+
+
+def new_study_page(browser, folder: Path, out: Path) -> None:
+    """The page `reverie serve` opens on a folder that holds no study yet."""
+    folder.mkdir()
+    server = subprocess.Popen([str(REVERIE), "serve", str(folder), "--no-browser"], stdout=subprocess.PIPE, text=True)
+    try:
+        page = browser.new_page(viewport={"width": 1360, "height": 900})
+        page.goto(server.stdout.readline().strip())
+        page.wait_for_selector("main form")
+        page.screenshot(path=out / "new-study.png", full_page=True)
+        print(out / "new-study.png")
+        page.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 if __name__ == "__main__":
