@@ -20,13 +20,11 @@ from reverie.services.analysis.evidence import evidence_choices
 from reverie.services.analysis.extracts import get_extract
 from reverie.services.analysis.memo_drafts import find_draft, keep_draft, save_from_form
 from reverie.services.analysis.memo_form import (
-    CHECK,
     ENTRIES,
     LABELS,
     MAIN_POSITIONING_COLUMNS,
     POSITIONING,
     ROW_NOUNS,
-    TEXT,
     Form,
     columns_of,
     entry_numbers,
@@ -120,7 +118,6 @@ def editor(request: Request, study: CurrentStudy, handle: str, object: str | Non
     return render(request, "memo.html", extract=get_extract(study, handle), handle=handle, object=object,
                   facets=FACETS, fields=_fields(form), form=form, draft=draft, history=history, version=version,
                   shown=shown, latest=latest, editable=editable, choices=POSITIONING_CHOICES,
-                  kinds={"text": TEXT, "check": CHECK, "entries": ENTRIES, "positioning": POSITIONING},
                   evidence=evidence, log_entries=[c for c in evidence if c.kind == "log_entry"],
                   ticked=" ".join(form.get("evidence") or []).replace(",", " ").split())
 
