@@ -52,7 +52,7 @@ from reverie.core.reportmodel import (
     notation_key_for,
     table_identifiability_warnings,
 )
-from reverie.formats.report_writers import rendered_text, report_format
+from reverie.formats.report_writers import rendered_text, report_body_html, report_format
 from reverie.services.analysis.extracts import display_text_problems
 from reverie.services.study.context import OpenStudy
 from reverie.services.study.participants import (
@@ -293,6 +293,12 @@ def _inline_quotes(s, settings: dict, style: CitationStyle, people, consents):
             warnings.append(f"'{entry['quote']}' is not found in {code} lines {first}-{last}; check the citation")
         quotes.append(InlineQuote(entry["quote"], cite_inline(code, first, last, style), code))
     return quotes, notes, warnings
+
+
+def report_preview(study: OpenStudy) -> tuple[ReportData, str]:
+    """The report as the page previews it: its data, and the HTML body the .html file holds (escaped)."""
+    data = collect_report(study, checklists=False)
+    return data, "\n".join(report_body_html(data))
 
 
 def study_facts(study: OpenStudy) -> StudyFacts:

@@ -18,6 +18,7 @@ from reverie.web.routes import (
     retrieval,
     schedule,
     search,
+    study_facts,
     themes,
     transcripts,
 )
@@ -25,4 +26,4 @@ from reverie.web.routes import (
 ROUTERS = (overview.router, participants.router, interviews.router, schedule.router, imports.router, jobs.router,
            transcripts.router, corrections.router, search.router, codebook.router, retrieval.router, codings.router,
            extracts.router, themes.router, memos.router, reflexivity.router, consultations.router, reports.router,
-           affect.router)
+           affect.router, study_facts.router)
