@@ -219,13 +219,14 @@ def upload_recording(request: Request, study: CurrentStudy, interview: str = For
 
 
 @router.post("/import/transcribe", name="transcribe")
-def transcribe(request: Request, study: CurrentStudy, interview: str = Form(""), speakers: str = Form("2"),
+def transcribe(request: Request, study: CurrentStudy, interview: str = Form(""), speakers: str = Form(""),
                replace: bool = Form(False)):
     """Queue the transcription of the interview's recording; the answer is its progress bar, polled."""
     try:
         code, round_no = _interview(interview)
         voices = _whole(speakers, "the number of speakers")
-        job_id = start_transcription(study, code, round_no, speakers=voices or 2, replace=replace)
+        # Left empty, diarisation decides: one voice, or two or more.
+        job_id = start_transcription(study, code, round_no, speakers=voices or "auto", replace=replace)
     except ReverieError as exc:
         return _refused(request, study, "transcribe", exc, interview)
     return _answer(request, study, {"form": "transcribe", "kind": "job", "job": job_status(study, job_id)},
