@@ -303,7 +303,8 @@ def _plain(word: str) -> str:
 
 
 def _researcher_field(facts: StudyFacts, attribute: str, what: str) -> Fill:
-    people = [r for r in facts.researchers if not facts.interviewers or r.label in facts.interviewers]
+    interviewers = {label for label in facts.interviewers if label}
+    people = [r for r in facts.researchers if not interviewers or r.label in interviewers]
     answers = [f"{r.label}: {getattr(r, attribute)}" for r in people if getattr(r, attribute).strip()]
     if not answers:
         return _missing(f"no {what} recorded in the interviewers' researcher profiles")
@@ -315,12 +316,13 @@ def _durations(facts: StudyFacts) -> dict[str, str]:
 
 
 def _interviewer(f: StudyFacts) -> Fill:
-    if not f.interviewers:
+    if not any(f.interviewers):
         return _missing("no interviewer recorded on any interview")
-    counts = Counter(f.interviewers)
+    counts = Counter(label or "not recorded" for label in f.interviewers)
     if len(counts) == 1:
         return _filled(f"{f.interviewers[0]} (all {len(f.interviewers)} interviews)")
-    return _filled(", ".join(f"{label} ({n})" for label, n in counts.most_common()))
+    text = ", ".join(f"{label} ({n})" for label, n in counts.most_common())
+    return (text, CONFIRM) if "not recorded" in counts else _filled(text)
 
 
 def _repeat(f: StudyFacts) -> Fill:
