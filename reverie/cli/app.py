@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+import importlib
+from collections.abc import Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import click
 import typer
+import typer.main
 from typer.core import TyperGroup
 
-from reverie.cli.output import err
+from reverie.cli.index import COMMANDS
 from reverie.core.errors import InvalidInput, ReverieError
+
+if TYPE_CHECKING:
+    import click
 
 
 class ReverieGroup(TyperGroup):
@@ -18,7 +23,33 @@ class ReverieGroup(TyperGroup):
     A domain error becomes one line on stderr and exit status 1, never a traceback; Ctrl-C becomes
     "error: interrupted" and 130. Catching here (not in ``main``) covers the installed ``reverie``
     script, ``python -m reverie.cli`` and tests that call ``app`` through Typer's CliRunner alike.
+
+    Its commands load lazily: names and short help come from :data:`reverie.cli.index.COMMANDS`,
+    and a command's module is imported when that command is looked up to run (or to show its own
+    help), so each run pays only for the command it runs.
     """
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = LazyCommands(self.commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+    def format_commands(self, ctx: click.Context, formatter: Any) -> None:
+        """The commands and their short help, as Typer lists them, without importing a command module."""
+        from typer._click.utils import make_default_short_help
+
+        rows = []
+        for name in self.list_commands(ctx):
+            command = None if name in COMMANDS else self.get_command(ctx, name)
+            if name in COMMANDS or (command is not None and not command.hidden):
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, make_default_short_help(COMMANDS[name][1], limit) if command is None
+                                     else command.get_short_help_str(limit)) for name, command in rows])
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -35,8 +66,76 @@ class ReverieGroup(TyperGroup):
             raise typer.Exit(130) from None
 
 
+class LazyCommands(MutableMapping):
+    """The root group's commands by name, in :data:`COMMANDS` order; each is built on first use.
+
+    Looking a command up imports its module (which registers it on :data:`app`) and builds it as
+    Typer would have at start-up. Names only (``in``, iteration, the typo suggestions) import
+    nothing. A command registered but missing from the table still runs, after every command
+    module is imported; the start-up test asks for it to be added to the table.
+    """
+
+    def __init__(self, built: dict[str, Any]) -> None:
+        # Typer built what was registered when the group was made: command modules imported by then
+        # (a test's), and the sub-groups declared below, still empty. Table entries are rebuilt.
+        self._built = {name: command for name, command in built.items() if name not in COMMANDS}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name in COMMANDS:
+                importlib.import_module(f"reverie.cli.{COMMANDS[name][0]}")
+            command = _build(name)
+            if command is None:
+                _import_every_module()
+                command = _build(name)
+            if command is None:
+                raise KeyError(name)
+            self._built[name] = command
+        return self._built[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS or name in self._built
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (name for name in self._built if name not in COMMANDS)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+
+def _build(name: str) -> Any:
+    """The click command Typer makes for ``name`` from what is registered on :data:`app`, or None."""
+    options = {"pretty_exceptions_short": app.pretty_exceptions_short, "rich_markup_mode": app.rich_markup_mode}
+    for info in app.registered_commands:
+        if (info.name or typer.main.get_command_name(info.callback.__name__)) == name:
+            return typer.main.get_command_from_info(info, **options)
+    for info in app.registered_groups:
+        if info.name == name:
+            return typer.main.get_group_from_info(info, suggest_commands=app.suggest_commands, **options)
+    return None
+
+
+def _import_every_module() -> None:
+    import pkgutil
+
+    import reverie.cli
+
+    for module in pkgutil.iter_modules(reverie.cli.__path__):
+        if module.name not in ("__main__", "app", "common", "index", "output"):
+            importlib.import_module(f"reverie.cli.{module.name}")
+
+
 def report_error(message: str) -> None:
     """One line on stderr: ``error: <message>`` (line breaks in the message folded into it)."""
+    from reverie.cli.output import err
+
     err.print(f"error: {' '.join(message.split())}")
 
 

@@ -1,0 +1,128 @@
+"""`reverie` starts fast: --help and every command load only what they use, and say what they said before.
+
+The root group lists commands from a static table (reverie/cli/index.py) and imports a command's
+module only when that command runs; these tests hold the table to the commands the modules
+really register, and check what each start-up imports.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import typer.core
+import typer.main
+from typer import _click
+from typer.testing import CliRunner
+
+from reverie.cli import app
+from reverie.cli.index import COMMANDS
+
+# Every module that defines commands, imported in the order the package used to import them all.
+REGISTERED = """
+import json, pkgutil, typer.main
+import reverie.cli
+from reverie.cli.app import app
+helpers = {"__main__", "app", "common", "index", "output"}
+for name in sorted(m.name for m in pkgutil.iter_modules(reverie.cli.__path__) if m.name not in helpers):
+    __import__(f"reverie.cli.{name}")
+rows = []
+for info in app.registered_commands:
+    name = info.name or typer.main.get_command_name(info.callback.__name__)
+    rows.append([name, [info.callback.__module__], info.help or info.callback.__doc__ or ""])
+for info in app.registered_groups:
+    modules = sorted({c.callback.__module__ for c in info.typer_instance.registered_commands})
+    rows.append([info.name, modules, info.typer_instance.info.help])
+print(json.dumps(rows))
+"""
+
+# What a start-up imported: the command modules, and the libraries the commands bring in.
+IMPORTED = """
+import json, sys
+sys.argv = ["reverie", *json.loads(sys.argv[1])]
+from reverie.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(name for name in sys.modules
+                        if name.startswith(("reverie.", "sqlalchemy", "rich", "pydantic")))))
+"""
+
+
+def _imported(*args: str) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", IMPORTED, json.dumps(args)], capture_output=True, text=True,
+                            check=True)
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+def _first_paragraph(text: str) -> str:
+    return " ".join(typer.main.inspect.cleandoc(text).split("\n\n")[0].split())
+
+
+def _table_source(rows) -> str:
+    """The COMMANDS table for reverie/cli/index.py, as it should read."""
+    lines = []
+    for name, modules, text in rows:
+        entry = f"    {json.dumps(name)}: ({json.dumps(modules[0] if modules else '?')}, "
+        words, chunks = _first_paragraph(text).split(" "), [""]
+        for word in words:
+            if len(entry) + 8 + len(chunks[-1]) + len(word) > 118:
+                chunks.append("")
+            chunks[-1] += ("" if not chunks[-1] else " ") + word
+        quoted = [json.dumps(c + (" " if i < len(chunks) - 1 else "")) for i, c in enumerate(chunks)]
+        lines.append(entry + f"\n{' ' * (len(entry))}".join(quoted) + "),")
+    return "\n".join(lines)
+
+
+def test_the_table_names_every_command_its_module_and_help_in_order():
+    output = subprocess.run([sys.executable, "-c", REGISTERED], capture_output=True, text=True, check=True).stdout
+    rows = json.loads(output)
+    expected = {name: (modules[0].rpartition(".")[2] if len(modules) == 1 else modules, _first_paragraph(text))
+                for name, modules, text in rows}
+    paste = _table_source([[name, [m.rpartition(".")[2] for m in modules], text] for name, modules, text in rows])
+    assert list(COMMANDS) == list(expected), f"reverie/cli/index.py COMMANDS should read:\n{paste}"
+    assert COMMANDS == expected, f"reverie/cli/index.py COMMANDS should read:\n{paste}"
+
+
+@pytest.mark.parametrize("width", [50, 80, 200])
+def test_help_lists_the_commands_as_typer_lists_the_loaded_commands(width):
+    group = typer.main.get_command(app)
+    lazy, loaded = (_click.Context(group, info_name="reverie", terminal_width=width) for _ in range(2))
+    lazy_text, loaded_text = lazy.make_formatter(), loaded.make_formatter()
+    group.format_commands(lazy, lazy_text)
+    typer.core.TyperGroup.format_commands(group, loaded, loaded_text)  # builds every command
+    assert lazy_text.getvalue() == loaded_text.getvalue()
+    assert "participants  Participants and Table 1." in lazy_text.getvalue()
+    for name in COMMANDS:
+        command = group.commands[name]
+        assert not command.hidden and not command.deprecated and not command.short_help, name
+
+
+def test_help_imports_no_command_and_no_database_library():
+    imported = _imported("--help")
+    assert "reverie.cli.app" in imported
+    assert not {f"reverie.cli.{module}" for module, _ in COMMANDS.values()} & imported
+    assert not [name for name in imported if name.startswith(("sqlalchemy", "rich", "pydantic", "reverie.store"))]
+
+
+def test_a_command_imports_its_own_module_only():
+    imported = _imported("cite", "--help")
+    assert "reverie.cli.transcripts" in imported
+    assert not {f"reverie.cli.{module}" for module, _ in COMMANDS.values() if module != "transcripts"} & imported
+
+
+def test_a_mistyped_command_is_refused_with_the_nearest_names():
+    result = CliRunner().invoke(app, ["particpants", "table"])
+    assert result.exit_code == 2
+    assert "No such command 'particpants'. Did you mean 'participants'?" in result.output
+
+
+def test_every_command_in_the_table_runs_its_own_help():
+    runner = CliRunner()
+    for name in COMMANDS:
+        result = runner.invoke(app, [name, "--help"], prog_name="reverie")
+        assert result.exit_code == 0, (name, result.output)
+        assert f"Usage: reverie {name} " in result.output
