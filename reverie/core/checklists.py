@@ -298,6 +298,11 @@ def _span(low: float, high: float, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def _n(count: int, word: str, plural: str = "") -> str:
+    """A count with its noun in the right number: "1 theme", "2 themes", "0 reflexive log entries"."""
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
 def _plain(word: str) -> str:
     return word.replace("_", " ")
 
@@ -396,7 +401,8 @@ def _coding_tree(f: StudyFacts) -> Fill:
 
 def _consistency(f: StudyFacts) -> Fill:
     if f.themes_without_extracts:
-        check = f"check: no extract cites theme(s) {', '.join(f.themes_without_extracts)}"
+        which = "theme" if len(f.themes_without_extracts) == 1 else "themes"
+        check = f"check: no extract cites {which} {', '.join(f.themes_without_extracts)}"
     else:
         check = "check: every theme cites at least one extract"
     return check, NEEDS_TEXT
@@ -404,14 +410,14 @@ def _consistency(f: StudyFacts) -> Fill:
 
 def _major(f: StudyFacts) -> Fill:
     major = [label for label, kind, _ in f.themes if kind == "major"]
-    check = (f"{f.final_extracts_without_theme} final extract(s) under no theme"
+    check = (f"{_n(f.final_extracts_without_theme, 'final extract')} under no theme"
              if f.final_extracts_without_theme else "every final extract is under a theme")
-    return f"{len(major)} major theme(s): {', '.join(major) or 'none'}; check: {check}", NEEDS_TEXT
+    return f"{_n(len(major), 'major theme')}: {', '.join(major) or 'none'}; check: {check}", NEEDS_TEXT
 
 
 def _minor(f: StudyFacts) -> Fill:
     minor = [label for label, kind, _ in f.themes if kind == "minor"]
-    return (f"{len(minor)} minor theme(s){': ' + ', '.join(minor) if minor else ''}; describe diverse cases",
+    return (f"{_n(len(minor), 'minor theme')}{': ' + ', '.join(minor) if minor else ''}; describe diverse cases",
             NEEDS_TEXT)
 
 
@@ -419,8 +425,9 @@ def _schedule(f: StudyFacts) -> Fill:
     if not f.schedule_versions:
         return _missing("no interview schedule recorded")
     pilot = "pilot tested" if f.schedule_pilot_tested else "not pilot tested"
-    consulted = f", shaped by {f.schedule_consultations} PPI design consultation(s)" if f.schedule_consultations else ""
-    return _confirm(f"{f.schedule_versions} schedule version(s), {pilot}{consulted}")
+    consulted = (f", shaped by {_n(f.schedule_consultations, 'PPI design consultation')}"
+                 if f.schedule_consultations else "")
+    return _confirm(f"{_n(f.schedule_versions, 'schedule version')}, {pilot}{consulted}")
 
 
 def _approaches(f: StudyFacts) -> Fill:
@@ -448,7 +455,7 @@ def _optional_column(values, what: str) -> Fill:
 def _rounds_text(f: StudyFacts) -> str:
     parts = []
     for r in f.rounds:
-        text = f"round {r.round}: {r.interviews} interview(s)"
+        text = f"round {r.round}: {_n(r.interviews, 'interview')}"
         if r.durations:
             text += f", {_span(min(r.durations), max(r.durations), 'min')}"
         if r.months_after_previous:
@@ -462,7 +469,7 @@ def _rounds_text(f: StudyFacts) -> str:
 def _instruments(f: StudyFacts) -> Fill:
     parts = []
     if f.schedule_versions:
-        parts.append(f"interview schedule ({f.schedule_versions} version(s))")
+        parts.append(f"interview schedule ({_n(f.schedule_versions, 'version')})")
     if f.recording_kinds:
         parts.append(f"{', '.join(f.recording_kinds)} recording")
     if f.notation_profiles:
@@ -474,15 +481,16 @@ def _processing(f: StudyFacts) -> Fill:
     if not f.transcripts:
         return _missing("no transcripts recorded")
     who = f.transcribed_by or ", ".join(f.transcribers)
-    text = (f"{f.transcripts} transcript(s) by {who or 'MISSING: who transcribed is not recorded'}; "
-            f"notation: {', '.join(_plain(p) for p in f.notation_profiles)}; {f.redactions} redaction(s) logged")
+    text = (f"{_n(f.transcripts, 'transcript')} by {who or 'MISSING: who transcribed is not recorded'}; "
+            f"notation: {', '.join(_plain(p) for p in f.notation_profiles)}; {_n(f.redactions, 'redaction')} logged")
     return _filled(text) if who else (text, MISSING)
 
 
 def _trustworthiness(f: StudyFacts) -> Fill:
     ppi = sum(len(g.consultations) for g in f.ppi_groups)
-    parts = [f"{f.member_reflections} member reflection(s)", f"{ppi} PPI consultation(s)",
-             f"{sum(f.log_entries_by_stage.values())} reflexive log entries", f"{f.decisions} recorded decision(s)"]
+    parts = [_n(f.member_reflections, "member reflection"), _n(ppi, "PPI consultation"),
+             _n(sum(f.log_entries_by_stage.values()), "reflexive log entry", "reflexive log entries"),
+             _n(f.decisions, "recorded decision")]
     if not (f.member_reflections or ppi or f.log_entries_by_stage or f.decisions):
         return _missing("no member reflections, consultations, log entries or decisions recorded")
     return _confirm("; ".join(parts))
@@ -512,7 +520,7 @@ def _gripp_methods(f: StudyFacts) -> Fill:
     groups = []
     for g in f.ppi_groups:
         sessions = ", ".join(
-            f"{_plain(c.kind.removeprefix('ppi_'))} {c.held_on or 'undated'} ({c.materials} item(s) shown)"
+            f"{_plain(c.kind.removeprefix('ppi_'))} {c.held_on or 'undated'} ({_n(c.materials, 'item')} shown)"
             for c in g.consultations) or "no consultations recorded"
         about = f" ({g.composition})" if g.composition else ""
         groups.append(f"{g.label}{about}: {sessions}")
@@ -541,7 +549,8 @@ def _gripp_influence(f: StudyFacts) -> Fill:
     for g in f.ppi_groups:
         by_stage = ", ".join(f"{_plain(c.kind.removeprefix('ppi_'))} {c.decisions}" for c in g.consultations)
         total = sum(c.decisions for c in g.consultations)
-        groups.append(f"{g.label}: {total} decision(s) evidenced by its responses ({by_stage or 'no consultations'})")
+        groups.append(f"{g.label}: {_n(total, 'decision')} evidenced by its responses "
+                      f"({by_stage or 'no consultations'})")
     return _confirm("; ".join(groups))
 
 
@@ -609,10 +618,10 @@ RULES: dict[tuple[str, int], Callable[[StudyFacts], Fill]] = {
     ("srqr", 7): lambda f: _confirm("; ".join([f.setting, *f.sites]).strip("; ")) if f.setting or f.sites
     else _missing("no setting or sites recorded for the study"),
     ("srqr", 8): lambda f: _confirm(f"{f.sampling_strategy}; "
-                                    f"inclusion: {'; '.join(f.inclusion_criteria) or 'not recorded'}; "
+                                    f"inclusion: {'; '.join(f.inclusion_criteria) or 'MISSING'}; "
                                     f"n = {f.participants}") if f.sampling_strategy
     else _missing("no sampling strategy recorded for the study"),
-    ("srqr", 9): lambda f: _confirm(f"{'; '.join(f.ethics)}; {f.consent_records} consent record(s), "
+    ("srqr", 9): lambda f: _confirm(f"{'; '.join(f.ethics)}; {_n(f.consent_records, 'consent record')}, "
                                     f"{f.quotes_refused} refusing quotation") if f.ethics
     else _missing("no ethics approvals recorded"),
     ("srqr", 10): lambda f: _confirm(_rounds_text(f)) if f.rounds else _missing("no interviews recorded"),
@@ -620,13 +629,14 @@ RULES: dict[tuple[str, int], Callable[[StudyFacts], Fill]] = {
     ("srqr", 12): lambda f: _filled(f"{f.participants} participants; Table 1: {', '.join(f.table_columns)}")
     if f.participants else _missing("no participants recorded"),
     ("srqr", 13): _processing,
-    ("srqr", 14): lambda f: _confirm(f"{'; '.join(f.approaches) or 'approaches not recorded'}; {f.memos} analysis "
-                                     f"memo(s); {len(f.coders)} coder(s)") if f.memos or f.coders
+    ("srqr", 14): lambda f: _confirm(f"{'; '.join(f.approaches) or 'approaches not recorded'}; "
+                                     f"{_n(f.memos, 'analysis memo')}; {_n(len(f.coders), 'coder')}")
+    if f.memos or f.coders
     else _missing("no memos or codings recorded"),
     ("srqr", 15): _trustworthiness,
     ("srqr", 16): lambda f: _needs_text("Interpret the themes: "
                                         f"{', '.join(t[0] for t in f.themes) or 'none recorded'}"),
-    ("srqr", 17): lambda f: _filled(f"{f.citations} cited quotation(s)") if f.citations
+    ("srqr", 17): lambda f: _filled(f"{_n(f.citations, 'cited quotation')}") if f.citations
     else _missing("the report quotes no extracts"),
     ("srqr", 18): lambda f: _needs_text("Relate the findings to earlier work and say how far they transfer"),
     ("srqr", 19): _limitations,

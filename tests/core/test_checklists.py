@@ -84,7 +84,7 @@ def test_gripp2_methods_results_and_influence_name_both_groups_and_their_session
         assert "design" in gripp[number].text and "analysis" in gripp[number].text
     assert "2019-04-01" in gripp[2].text
     assert "1 incorporated" in gripp[3].text
-    assert "PPI-A: 1 decision(s)" in gripp[4].text
+    assert "PPI-A: 1 decision evidenced" in gripp[4].text
 
 
 def test_uneven_counts_and_partly_returned_transcripts_are_said_plainly():

@@ -103,9 +103,9 @@ def test_gripp2_items_2_to_4_list_both_groups_and_their_consultations(reference)
         assert "PPI-A" in gripp[number] and "PPI-B" in gripp[number]
         assert "design" in gripp[number] and "analysis" in gripp[number]
     assert "PPI-A (service users; members of a forum informing MH service developments): design 2018-06-01 " \
-           "(1 item(s) shown), analysis 2019-04-02 (5 item(s) shown)" in gripp[2]
+           "(1 item shown), analysis 2019-04-02 (5 items shown)" in gripp[2]
     assert "PPI-A: design: no responses recorded; analysis: 1 incorporated" in gripp[3]
-    assert re.search(r"PPI-B: [1-9]\d* decision\(s\) evidenced by its responses", gripp[4])
+    assert re.search(r"PPI-B: [1-9]\d* decisions? evidenced by its responses", gripp[4])
 
 
 def test_the_identifiability_warning_fires_for_unique_professions(reference):
