@@ -53,7 +53,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX = Path(__file__).with_name("sandbox.py")
-DEMO_CLIP = ROOT / "reverie" / "services" / "demo" / "data" / "p4-round1-excerpt.ogg"
+DEMO_CLIP = ROOT / "reverie" / "services" / "demo" / "data" / "p1-member-reflection.ogg"
 CLIP_SECONDS = 15
 REDIS_PORT = 6379  # free: the namespace has a loopback of its own
 # onnxruntime's uploader first sends about 9 s after the library is loaded; a worker lives on

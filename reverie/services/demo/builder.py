@@ -6,9 +6,10 @@ transcripts, analysis, consultations, audit chain) can be made with the public A
 
 from __future__ import annotations
 
-import tempfile
+import json
 from pathlib import Path
 
+from reverie.core.errors import InvalidInput
 from reverie.services.demo import content
 from reverie.services.study import interviews, participants, studies
 from reverie.services.study.context import MANIFEST, OpenStudy
@@ -34,6 +35,7 @@ def build_demo(directory: Path | str) -> OpenStudy:
     _study_details(study)
     _participants_and_interviews(study)
     _transcripts(study)
+    _recorded_interview(study)
     _analysis(study)
     return study
 
@@ -51,6 +53,18 @@ def _study_details(study: OpenStudy) -> None:
         rounds_planned=2,
         ppi_plan={"aim": "To shape the interview schedule and the analysis with service users and professionals.",
                   "approach": "consultation", "guidance": "INVOLVE"},
+        notation_profile="verbatim_health",
+        design="Qualitative interview study: free-association narrative interviews, then member-reflection "
+               "interviews, analysed with Foucauldian discourse analysis, positioning theory and a "
+               "psychosocial reading",
+        prior_relationship="None: no participant knew the researcher before the study",
+        transcribed_by="TM, the interviewer, typed the round-1 interviews from their audio recordings; P1's "
+                       "member reflection was drafted by speech recognition and corrected by TM",
+        transcripts_returned="no",
+        themes_derivation="derived from the data",
+        saturation_statement="Not sought: the aim was depth in a few accounts, not saturation across many.",
+        page_size="A4",
+        range_style="minimal",
     )
     interviews.save_researcher(
         study, "TM", occupation="Counselling Psychologist, NHS", credentials="DPsych",
@@ -67,65 +81,62 @@ def _participants_and_interviews(study: OpenStudy) -> None:
     for code, gender, profession, setting, years in content.PARTICIPANTS:
         participants.add_participant(study, code, gender=gender, profession=profession, setting=setting,
                                      years_band=years, recruitment_channel="email", prior_relationship="none")
-        participants.record_consent(study, code, consented_on="2019-01-15", archiving=code != "P4")
-        month = 2 + int(code[1:]) // 3
-        interviews.add_interview(study, code, 1, held_on=f"2019-0{month}-1{code[1:]}",
-                                 duration_min=content.ROUND_ONE_MINUTES[code], location_type="workplace",
+        participants.record_consent(study, code, consented_on="2018-09-20", archiving=code != "P4")
+        held_on, minutes = content.ROUND_ONE[code]
+        interviews.add_interview(study, code, 1, held_on=held_on, duration_min=minutes, location_type="workplace",
                                  schedule_version=1)
-        interviews.add_interview(study, code, 2, held_on=f"2019-{month + 4:02d}-2{code[1:]}",
-                                 duration_min=content.ROUND_TWO_MINUTES[code], location_type="workplace",
+        held_on, minutes = content.ROUND_TWO[code]
+        interviews.add_interview(study, code, 2, held_on=held_on, duration_min=minutes, location_type="workplace",
                                  purpose="member_reflection")
 
 
 def _transcripts(study: OpenStudy) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        for code, *_ in content.PARTICIPANTS:
-            if code == RECORDED:
-                continue
-            path = Path(tmp) / f"{code}-round1.txt"
-            path.write_text(content.interview_text(code), encoding="utf-8")
-            transcripts.import_transcript(study, code, 1, path, layout="fixed-width", width=80, transcriber="TM")
-            transcripts.lock_transcript(study, code, 1, why="checked against the recording")
-    _recorded_interview(study)
-
-
-RECORDED = "P4"
-DATA = Path(__file__).parent / "data"
+    """The five round-1 interviews, typed by TM with line numbers, imported as they are and locked."""
+    for code, *_ in content.PARTICIPANTS:
+        transcripts.import_transcript(study, code, 1, content.transcript_file(code), layout="imported",
+                                      notation="verbatim_health", transcriber="TM")
+        transcripts.lock_transcript(study, code, 1, why="Checked against the recording, line by line")
+    for name, passage in content.PASSAGES.items():
+        shown = transcripts.show_lines(study, passage.code, 1, first=passage.first, last=passage.first)
+        if not shown or passage.opens not in shown[0].text:
+            raise InvalidInput(f"demo passage {name!r} does not start on {passage.code} line {passage.first}")
 
 
 def _recorded_interview(study: OpenStudy) -> None:
-    """P4's excerpt: a real recording, the speech engine's stored draft, a correction, then the lock.
+    """P1's member reflection: a recording, the speech pipeline's stored draft, a correction, then the lock.
 
-    The draft was made once by ``scripts/make-demo-recording`` with the real model; storing its
-    results here keeps the demo fast and offline on the core install.
+    The draft, pauses and prosody were made once by ``scripts/make-demo-recording`` with the real
+    pipeline; loading its stored results keeps the demo fast and offline on the core install.
     """
-    import json
-
     from reverie.core.transcript import ParsedTranscript, Turn, Word
-    from reverie.services.transcripts.corrections import (
-        correct_transcript,
-        current_turns,
-        keep_word_times,
-    )
+    from reverie.services.transcripts.corrections import correct_transcript, current_turns, keep_word_times
     from reverie.store.models import Annotation
 
-    results = json.loads((DATA / "p4-round1-excerpt.json").read_text(encoding="utf-8"))
-    interviews.attach_recording(study, RECORDED, 1, DATA / "p4-round1-excerpt.ogg", duration_s=results["duration_s"])
+    code, round_no = content.RECORDED
+    results = json.loads(content.RECORDING_RESULTS.read_text(encoding="utf-8"))
+    interviews.attach_recording(study, code, round_no, content.RECORDING, duration_s=results["duration_s"])
     turns = [Turn(t["speaker"], t["text"], t["start"], t["end"], tuple(Word(*w) for w in t["words"]))
              for t in results["turns"]]
-    stored = transcripts.store_parsed(study, RECORDED, 1, ParsedTranscript(turns, "p4-round1-excerpt.ogg"),
-                                      layout="fixed-width", width=80, notation=None,
+    layout = results["layout"]
+    speech_info = {**results["speech_info"], "stored_results": "made by scripts/make-demo-recording"}
+    stored = transcripts.store_parsed(study, code, round_no, ParsedTranscript(turns, content.RECORDING.name),
+                                      layout=layout["mode"], width=layout.get("width"), notation=None,
                                       transcriber=f"whisper:{results['model']}", origin="speech",
-                                      speech_info={"model": results["model"], "stored_results": True})
-    with study.write("transcript.speech_results", target=f"interview:{RECORDED}/1",
-                     payload={"annotations": len(results["annotations"])}) as s:
+                                      source_name=content.RECORDING.name, speech_info=speech_info)
+    with study.write("transcript.speech_results", target=f"interview:{code}/{round_no}",
+                     payload={"annotations": len(results["annotations"]), "model": results["model"]}) as s:
         for a in results["annotations"]:
             s.add(Annotation(version_id=stored.version_id, kind=a["kind"], start_offset=a["start"],
                              end_offset=a["end"], data=a["data"], note=a["note"], created_by=study.actor))
-    fixed = [(t.speaker, t.text.replace(content.MISHEARD, content.HEARD)) for t in current_turns(study, RECORDED, 1)]
-    correct_transcript(study, RECORDED, 1, keep_word_times(current_turns(study, RECORDED, 1), fixed),
-                       why="Corrected against the recording: the model mis-heard the opening question")
-    transcripts.lock_transcript(study, RECORDED, 1, why="checked against the recording")
+    draft = current_turns(study, code, round_no)
+    fixed = [[turn.speaker, turn.text] for turn in draft]
+    for fix in results.get("corrections", []):
+        fixed[fix["turn"]][1] = fixed[fix["turn"]][1].replace(fix["heard"], fix["said"], 1)
+    fixed = [(speaker, text) for speaker, text in fixed]
+    if any(text != turn.text for turn, (_, text) in zip(draft, fixed)):
+        correct_transcript(study, code, round_no, keep_word_times(draft, fixed),
+                           why="Corrected against the recording: words the speech model mis-heard")
+    transcripts.lock_transcript(study, code, round_no, why="Checked against the recording")
 
 
 def _analysis(study: OpenStudy) -> None:

@@ -197,7 +197,7 @@ def test_what_the_demo_carries_is_what_reverie_keeps(demo, tmp_path: Path) -> No
         assert tables["consent_records"][-1]["keep_data_collected"] is True
         assert len(tables["recordings"]) == 1 and len(tables["words"]) > 0
         layouts = {row["line_layout"]["mode"] for row in tables["transcript_versions"]}
-        assert layouts == {"fixed_width", "per_turn"}
+        assert layouts == {"fixed_width", "imported", "per_turn"}
         assert len(tables["recruitment_records"]) == 1 and len(tables["pen_portraits"]) == 1
     finally:
         outcome.study.close()
@@ -264,7 +264,7 @@ def rewritten(archive: Path, target: Path, member: str, change) -> Path:
     ("reverie/manifest.json", lambda data: json.dumps({**json.loads(data), "media": ["../../etc"]}).encode(),
      "not a SHA-256"),
     ("reverie/tables/codes.jsonl", lambda data: data + data.splitlines(keepends=True)[0],
-     "holds 9 rows, the manifest says 8"),
+     "holds 15 rows, the manifest says 14"),
 ])
 def test_broken_records_refuse_the_import_and_leave_nothing(demo, tmp_path: Path, member, change, message) -> None:
     export_qdpx(demo, tmp_path / "ours.qdpx")
