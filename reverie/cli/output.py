@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,10 +18,6 @@ from dataclasses import asdict, fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 # Whole escape sequences first (CSI, OSC, DCS/PM/APC strings, two-character escapes), then any
 # control character left: C0 but tab and newline, DEL, and C1.
@@ -38,24 +35,49 @@ def clean(text: str, *, one_line: bool = False) -> str:
     return _CONTROL.sub("", _SEQUENCE.sub("", text))
 
 
-class DataConsole(Console):
+def _data_console(*, wrap: bool = True, **options: Any):
     """A Rich console for data: strings are cleaned, and lines are never wrapped off a terminal
     (nor anywhere, with ``wrap=False``: an error stays one line however wide)."""
+    from rich.console import Console
 
-    def __init__(self, *, wrap: bool = True, **options: Any) -> None:
-        super().__init__(**options)
-        self.wrap = wrap
+    class DataConsole(Console):
+        def print(self, *objects: Any, soft_wrap: bool | None = None, **options: Any) -> None:
+            if soft_wrap is None:
+                # Decided per call, not at import: tests and pipes swap sys.stdout after import.
+                soft_wrap = not (wrap and self.is_terminal)
+            objects = tuple(clean(o) if isinstance(o, str) else o for o in objects)
+            super().print(*objects, soft_wrap=soft_wrap, **options)
 
-    def print(self, *objects: Any, soft_wrap: bool | None = None, **options: Any) -> None:
-        if soft_wrap is None:
-            # Decided per call, not at import: tests and pipes swap sys.stdout after import.
-            soft_wrap = not (self.wrap and self.is_terminal)
-        objects = tuple(clean(o) if isinstance(o, str) else o for o in objects)
-        super().print(*objects, soft_wrap=soft_wrap, **options)
+    return DataConsole(**options)
 
 
-out = DataConsole(markup=False, highlight=False, emoji=False)
-err = DataConsole(stderr=True, wrap=False, markup=False, highlight=False, emoji=False)
+class _Console:
+    """A console made on first use: Rich is imported only by a command that prints through it."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            self._console = _data_console(**self._options)
+        return getattr(self._console, name)
+
+    @property
+    def is_terminal(self) -> bool:
+        """Rich's answer; a stream that is no terminal, with no variable forcing one, says no without Rich."""
+        if self._console is None and not {"TTY_COMPATIBLE", "FORCE_COLOR"} & os.environ.keys():
+            isatty = getattr(sys.stderr if self._options.get("stderr") else sys.stdout, "isatty", None)
+            try:
+                if isatty is None or not isatty():
+                    return False
+            except ValueError:
+                return False
+        return self.__getattr__("is_terminal")
+
+
+out = _Console(markup=False, highlight=False, emoji=False)
+err = _Console(stderr=True, wrap=False, markup=False, highlight=False, emoji=False)
 
 
 # --- formats ---------------------------------------------------------------------------------
@@ -164,6 +186,9 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def _rich_table(heads: list[str], rows: list[list[Any]], title: str | None) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=title)
     for index, head in enumerate(heads):
         values = [cells[index] for cells in rows if cells[index] is not None]

@@ -126,3 +126,12 @@ def test_every_command_in_the_table_runs_its_own_help():
         result = runner.invoke(app, [name, "--help"], prog_name="reverie")
         assert result.exit_code == 0, (name, result.output)
         assert f"Usage: reverie {name} " in result.output
+
+
+def test_a_listing_piped_prints_without_loading_rich_and_a_message_still_goes_through_it():
+    code = ("import sys\nfrom reverie.cli.output import err, print_rows\n"
+            "print_rows([{'participant': 'P1', 'lines': 3}], 'table')\nprint('rich' in sys.modules)\n"
+            "err.print('done\\tnow')\nprint('rich' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout == "participant\tlines\nP1\t3\nFalse\nTrue\n"
+    assert result.stderr == "done    now\n"  # Rich's tab stops, as before
