@@ -146,7 +146,7 @@ def _check_wav_length(path: Path) -> None:
 
     shortfall = wav_shortfall(path)
     if shortfall and shortfall[1] < shortfall[0] * TRUNCATION_TOLERANCE:
-        raise InvalidInput(f"{path.name}: not a complete recording (its header declares {shortfall[0]:,} bytes of "
+        raise InvalidInput(f"{path}: not a complete recording (its header declares {shortfall[0]:,} bytes of "
                            f"audio; {shortfall[1]:,} are there): the file was cut short, so attach a complete copy")
 
 
@@ -163,7 +163,7 @@ def check_recording_decodes(path: Path) -> None:
         with av.open(str(path)) as container:
             audio = next((s for s in container.streams if s.type == "audio"), None)
             if audio is None:
-                raise InvalidInput(f"{path.name}: not a recording (the file has no audio stream)")
+                raise InvalidInput(f"{path}: not a recording (the file has no audio stream)")
             rate = audio.codec_context.sample_rate or audio.rate or 1
             for frame in container.decode(audio):
                 decoded += frame.samples
@@ -172,12 +172,12 @@ def check_recording_decodes(path: Path) -> None:
     except InvalidInput:
         raise
     except Exception as exc:  # PyAV's FFmpegError family, and codecs it cannot describe (AttributeError)
-        # FFmpeg quotes the path it opened; the researcher knows the file by its name.
+        # FFmpeg quotes the path it opened: once, at the start, is enough.
         reason = " ".join(str(exc).replace(str(path), path.name).split())[:200] or type(exc).__name__
-        raise InvalidInput(f"{path.name}: not a recording Reverie can play (its audio does not decode: "
+        raise InvalidInput(f"{path}: not a recording Reverie can play (its audio does not decode: "
                            f"{reason})") from None
     if decoded == 0:
-        raise InvalidInput(f"{path.name}: not a recording Reverie can play (no audio decodes from its start; "
+        raise InvalidInput(f"{path}: not a recording Reverie can play (no audio decodes from its start; "
                            "is the file cut short?)")
 
 
