@@ -126,6 +126,8 @@ def test_a_recording_that_fails_at_transcription_is_named_and_detaching_it_is_su
     status = transcribe_interview(populated, "P2", 1)
     # No chunk was planned: `reverie transcribe` then leaves out its "--replace to retry" advice.
     assert status.state == "failed" and status.chunks == 0
-    output = status.error
+    output = " ".join(status.error.split())
+    assert "p1 cut.wav (P2 round 1) cannot be transcribed: the file is truncated or corrupt" in output
+    assert "reverie interviews detach" in output and "--replace" not in output
     sha256 = interviews.recording_for(populated, "P2", 1).sha256
     assert "/media/" not in output and sha256 not in output
