@@ -102,7 +102,8 @@ def test_milk_extract_tells_the_whole_story(demo):
     assert len(affect_lines(demo)) >= 3
     # The responses changed the analysis: each disposition is recorded, and the memo was revised citing them.
     dispositions = Counter(d for (d,) in _rows(demo, "SELECT disposition FROM responses"))
-    assert dispositions["incorporated"] >= 4 and dispositions["noted_not_incorporated"] == 1
+    assert dispositions["incorporated"] >= 4 and dispositions["noted_not_incorporated"] >= 1
+    assert dispositions["partly_incorporated"] >= 1
     assert _rows(demo, "SELECT count(*) FROM decisions WHERE type = 'revise_interpretation'")[0][0] >= 2
 
 

@@ -8,6 +8,7 @@ before it is made final. Everything is quoted from the transcripts at the lines 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -31,14 +32,21 @@ from reverie.services.study.context import OpenStudy
 from reverie.services.transcripts import versions as transcripts
 
 
-def words_at(study: OpenStudy, code: str, words: str, round_no: int = 1) -> tuple[int, int]:
-    """The line range on which ``words`` stand in a participant's transcript (line breaks count as spaces)."""
-    info = transcripts.version_info(study, code, round_no)
-    text = transcripts.version_text(study, info.id)
+def words_at(study: OpenStudy, code: str, words: str, round_no: int = 1, *, cache: dict | None = None
+             ) -> tuple[int, int]:
+    """The line range on which ``words`` stand in a participant's transcript (line breaks count as spaces).
+
+    ``cache`` keeps each transcript's text and lines between calls, so coding many passages reads each once.
+    """
+    cache = {} if cache is None else cache
+    if (code, round_no) not in cache:
+        info = transcripts.version_info(study, code, round_no)
+        cache[code, round_no] = (transcripts.version_text(study, info.id), transcripts.version_lines(study, info.id))
+    text, lines = cache[code, round_no]
     found = re.search(r"\s+".join(re.escape(w) for w in words.split()), text)
     if found is None:
         raise LookupError(f"{words!r} is not in {code}'s round-{round_no} transcript")
-    return line_range_for_span(transcripts.version_lines(study, info.id), found.start(), found.end())
+    return line_range_for_span(lines, found.start(), found.end())
 
 
 def lines_of(name: str) -> tuple[int, int]:
@@ -101,8 +109,9 @@ def _codebook(study: OpenStudy) -> None:
                               ("peer support worker role", "P2", "feedback"), ("witnessing", "P2", "difference"),
                               ("peer as witness", "P3", "room"), ("biomedical", "P3", "room")):
         apply_code(study, label, code, lines=lines_of(name))
+    cache: dict = {}
     for label, code, words in CODINGS:
-        apply_code(study, label, code, lines=words_at(study, code, words))
+        apply_code(study, label, code, lines=words_at(study, code, words, cache=cache))
 
 
 def _selection(study: OpenStudy) -> dict[str, int]:
@@ -164,16 +173,22 @@ def _close_readings(study: OpenStudy, affect: dict[str, int]) -> None:
               ("Embodied affect", "emotional impact",
                "What the peer's presence does in the room, felt more than said.", ("E3", "E4")),
               ("Challenge", "organisational context",
-               "Where the organisation's hierarchy silences what the peer sees.", ("E5",)))
+               "Where the organisation's hierarchy silences what the peer sees, and counts what it can measure.",
+               ("E5",)))
     for label, dimension, description, handles in themes:
         add_theme(study, label, dimension=dimension, description=description)
         for handle in handles:
             place_extract(study, label, handle)
 
 
+@functools.cache
+def _recording_results() -> dict:
+    return json.loads(content.RECORDING_RESULTS.read_text(encoding="utf-8"))
+
+
 def _recorded_time(words: str) -> float:
     """When P1 starts saying ``words`` in her recorded member reflection (from the stored word times)."""
-    results = json.loads(content.RECORDING_RESULTS.read_text(encoding="utf-8"))
+    results = _recording_results()
     wanted = [w.strip(".,?!").lower() for w in words.split()]
     timed = [(w[0].strip(".,?!").lower(), w[1]) for t in results["turns"] for w in t["words"]]
     for index in range(len(timed) - len(wanted) + 1):
@@ -219,6 +234,24 @@ def _consultations(study: OpenStudy) -> dict[str, list]:
     add_response(study, reflections["P3"], target="extract", extract="E5", types=["affirm"], resonance=3,
                  summary="She still thinks about that meeting; she wants it in the paper so someone thinks twice.",
                  disposition="incorporated", rationale="Kept as a final extract under Challenge.")
+
+    add_response(study, reflections["P4"], target="theme", detail="Challenge", types=["extend"], resonance=3,
+                 summary="The café is not an extra: for young people it is where the work happens; the service "
+                         "counts the milligrams.", disposition="partly_incorporated",
+                 rationale="Added to the theme's description; his words stay an inline quotation, not an extract.")
+    show_extract(study, reflections["P5"], "E6")
+    add_response(study, reflections["P5"], target="extract", extract="E6", types=["clarify"], resonance=1,
+                 summary="His scepticism is about evidence, not about peers; he asked that it not read as opposition.",
+                 disposition="noted_not_incorporated",
+                 rationale="E6 was set aside before the member reflections; his clarification is kept with it.")
+    add_entry(study, {"observation": "Listening back to P1's member reflection: a long silence before \"Home "
+                                     "doesn't\", then she said it quietly.",
+                      "interpretation": "Milk stands for care that is there on the ward and gone at home.",
+                      "emotional_response": "I felt the weight of the empty fridge again, more than at the first "
+                                            "interview."},
+              stage="consultation", affect_intensity=3,
+              anchors=[Anchor(participant="P1", round=2, time_s=_recorded_time("Home doesn't"),
+                              consultation=reflections["P1"])])
 
     for label in groups:
         session = add_consultation(study, "ppi_analysis", group=label, held_on="2019-04-02",
