@@ -14,7 +14,8 @@ from reverie.speech import prosody  # noqa: E402
 
 
 @pytest.mark.parametrize("word, count", [("interview", 3), ("the", 1), ("made", 1), ("people", 2),
-                                         ("really", 2), ("actually", 4), ("In", 1), ("1813", 4), ("idea", 3), ("2,500", 6), ("(1.5)", 0), ("I", 1)])
+                                         ("really", 2), ("actually", 4), ("In", 1), ("1813", 4), ("idea", 3),
+                                         ("2,500", 6), ("(1.5)", 0), ("I", 1)])
 def test_syllables(word, count):
     assert prosody.count_syllables(word) == count
 
