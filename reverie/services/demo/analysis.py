@@ -30,6 +30,7 @@ from reverie.services.involvement.consultations import (
 from reverie.services.output.reports import set_inline_quotes
 from reverie.services.study.context import OpenStudy
 from reverie.services.transcripts import versions as transcripts
+from reverie.services.transcripts.annotations import add_nonverbal, add_reported_speech
 
 
 def words_at(study: OpenStudy, code: str, words: str, round_no: int = 1, *, cache: dict | None = None
@@ -112,6 +113,15 @@ def _codebook(study: OpenStudy) -> None:
     cache: dict = {}
     for label, code, words in CODINGS:
         apply_code(study, label, code, lines=words_at(study, code, words, cache=cache))
+    # What the transcript loses, noted beside the lines; and whose voice the quoted words are.
+    add_nonverbal(study, "P2", kind="silence", source="interviewer_notes", lines=lines_of("difference"),
+                  description="Long silences; her voice thickened and she looked at the window before going on.")
+    add_nonverbal(study, "P3", kind="tearfulness", source="interviewer_notes", lines=lines_of("room"),
+                  description="Tearful as she reached \"she just looked at me\"; she apologised and carried on.")
+    add_reported_speech(study, "P1", voiced_figure="the peer", lines=words_at(study, "P1", "\"does she have milk "
+                                                                                            "at home?\"", cache=cache))
+    add_reported_speech(study, "P3", voiced_figure="one of the doctors",
+                        lines=words_at(study, "P3", "\"that's not really our job", cache=cache))
 
 
 def _selection(study: OpenStudy) -> dict[str, int]:

@@ -82,6 +82,8 @@ def _participants_and_interviews(study: OpenStudy) -> None:
         participants.add_participant(study, code, gender=gender, profession=profession, setting=setting,
                                      years_band=years, recruitment_channel="email", prior_relationship="none")
         participants.record_consent(study, code, consented_on="2018-09-20", archiving=code != "P4")
+        participants.add_recruitment(study, code, invited_on="2018-09-01", channel="email",
+                                     info_given="Participant information sheet v2", response="accepted")
         held_on, minutes = content.ROUND_ONE[code]
         interviews.add_interview(study, code, 1, held_on=held_on, duration_min=minutes, location_type="workplace",
                                  schedule_version=1)
@@ -96,6 +98,9 @@ def _transcripts(study: OpenStudy) -> None:
         transcripts.import_transcript(study, code, 1, content.transcript_file(code), layout="imported",
                                       notation="verbatim_health", transcriber="TM")
         transcripts.lock_transcript(study, code, 1, why="Checked against the recording, line by line")
+        for words in content.NARRATIVE_POINTERS[code]:
+            interviews.add_narrative_pointer(study, code, 1, words)
+        participants.write_pen_portrait(study, code, content.PEN_PORTRAITS[code])
     for name, passage in content.PASSAGES.items():
         shown = transcripts.show_lines(study, passage.code, 1, first=passage.first, last=passage.first)
         if not shown or passage.opens not in shown[0].text:

@@ -85,3 +85,33 @@ SCHEDULE = [
     ("prompt", "You said it felt different. Can you say more about that?"),
     ("closing", "Is there anything about working with peers that we haven't talked about and you'd like to add?"),
 ]
+
+# Free-association narrative interviewing keeps the participant's own words to follow up in their
+# phrasing, and a pen portrait of each whole account for the whole-case check.
+NARRATIVE_POINTERS = {
+    "P1": ["does she have milk at home?", "the cliff edge", "a task to hide behind"],
+    "P2": ["you'd have to have been there", "a bridge that both banks walk on"],
+    "P3": ["she just looked at me", "I feel like a postman"],
+    "P4": ["psychology or tablets", "someone to go to the café with"],
+    "P5": ["stable and stuck", "not everything is a symptom"],
+}
+
+PEN_PORTRAITS = {
+    "P1": "An occupational therapist of nearly twenty years on an acute ward, warm and quick to laugh, who "
+          "tells her account through small stories: the milk, the cat, the man reading the paper outside a "
+          "door. She sees herself as the one who thinks about whole lives and is unsettled, gladly, to find "
+          "the peers doing it from the inside.",
+    "P2": "A clinical psychologist in a community team who pushed for the peer role and supervised it. "
+          "Reflective and precise, she returns to a session she cannot describe and to the feedback cards "
+          "she keeps in a drawer; her account moves from being the one who reaches people to making sure "
+          "someone does.",
+    "P3": "A community nurse with a caseload of thirty-four, practical and candid, whose account circles "
+          "back to one review meeting in which she stayed silent. The peer worker appears as a witness and "
+          "a mirror; time, banding and hierarchy run through everything she says.",
+    "P4": "A social worker and approved mental health professional in early intervention, political and "
+          "systemic, who reads the peer role through power: who signs the form, whose words carry weight "
+          "in a meeting. He admits repeating a peer's words as his own so they would be heard.",
+    "P5": "A consultant psychiatrist, formal and measured, sceptical of claims without evidence yet moved "
+          "by single cases: the man who talked about tomatoes. He names the paradox of holding "
+          "responsibility for people the peer knows better.",
+}

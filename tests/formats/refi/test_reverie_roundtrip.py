@@ -198,7 +198,7 @@ def test_what_the_demo_carries_is_what_reverie_keeps(demo, tmp_path: Path) -> No
         assert len(tables["recordings"]) == 1 and len(tables["words"]) > 0
         layouts = {row["line_layout"]["mode"] for row in tables["transcript_versions"]}
         assert layouts == {"fixed_width", "imported", "per_turn"}
-        assert len(tables["recruitment_records"]) == 1 and len(tables["pen_portraits"]) == 1
+        assert len(tables["recruitment_records"]) == 6 and len(tables["pen_portraits"]) == 6  # the demo's and P6's
     finally:
         outcome.study.close()
 
