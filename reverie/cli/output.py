@@ -59,9 +59,13 @@ class _Console:
         self._console = None
 
     def __getattr__(self, name: str) -> Any:
+        return getattr(self.rich(), name)
+
+    def rich(self):
+        """The Rich console itself, for Rich's own widgets (a progress bar enters it as a context)."""
         if self._console is None:
             self._console = _data_console(**self._options)
-        return getattr(self._console, name)
+        return self._console
 
     @property
     def is_terminal(self) -> bool:

@@ -53,7 +53,7 @@ def transcribe_command(
 
     study = open_dir(directory)
     with Progress(TextColumn("transcribing"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
+                  TimeElapsedColumn(), console=err.rich(), transient=True) as bar:
         task = bar.add_task("transcribe", total=1.0)
         status = transcribe_interview(study, participant, round_no, model=model, verbatim=verbatim,
                                       speakers=speakers, language=language, device=device, batch_size=batch_size,
