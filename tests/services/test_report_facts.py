@@ -11,7 +11,7 @@ from docx.shared import Mm
 
 from reverie.core.reportmodel import notation_key_for
 from reverie.services.involvement.consultations import add_consultation
-from reverie.services.output.reports import checklist, collect_report, write_report
+from reverie.services.output.reports import checklist, collect_report, reports, write_report
 from reverie.services.study import participants
 from reverie.services.study.interviews import add_interview, save_researcher
 from reverie.services.study.studies import Identity, init_study, study_fact_values, update_study
@@ -106,6 +106,8 @@ def test_the_word_report_is_a4_by_default_and_names_the_author(fresh, tmp_path):
     section = document.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert document.core_properties.author == "Tom Moore"
+    recorded = reports(fresh)[-1].settings
+    assert (recorded["author"], recorded["page_size"]) == ("Tom Moore", "A4")
     assert document.core_properties.title == "What NHS mental health professionals value about peer support workers"
     text = "\n".join(p.text for p in document.paragraphs)
     assert all(citation in text for citation in EXPECTED_CITATIONS)

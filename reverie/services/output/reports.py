@@ -352,7 +352,8 @@ def write_report(study: OpenStudy, path: Path | str | None, fmt: str, *, title: 
     payload = writer.render(shown)
     _refuse_terms_in(lambda: writer.text(payload), forbidden_terms, "report")
     settings = {"file": name, "with_checklists": checklists, "warnings": list(data.warnings),
-                "omissions": list(data.omissions), "citations": data.citations}
+                "omissions": list(data.omissions), "citations": data.citations, "author": data.author,
+                "page_size": data.page_size}
     # The file is complete before the transaction and in place only if it commits: a refused or
     # failed report never leaves half a file, and the audit trail never names a file that is not there.
     with (stage_file(path, payload) if path is not None else nullcontext()) as staged, study.write(
