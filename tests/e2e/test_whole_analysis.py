@@ -3,8 +3,9 @@
 A reflexive note with affect flags an extract → a memo written in every field, kept through a
 reload and a refused save → themes, the extract placed → a member reflection and a PPI response →
 the memo revised citing the response → the extract final → the study's facts → the report,
-downloaded and read back. The study is the e2e study (P1 locked, with a recording); no CLI
-command or service call here: every step is checked on the page and in the study file.
+downloaded and read back (A4, its author, the extract's citation, COREQ with nothing from a
+default). The study is the e2e study (P1 locked, with a recording); no CLI command or service
+call here: every step is checked on the page and in the study file.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import sqlite3
 import time
 from pathlib import Path
 
+import docx
 from playwright.sync_api import Page, expect
 
+from tests.e2e.test_study_facts import _coreq as coreq_rows
 from tests.e2e.test_workbench import SELECT_LINES, open_transcript
 
 
@@ -155,3 +158,41 @@ def test_from_a_felt_note_to_a_cited_report(page: Page, tmp_path: Path):
         settled(tmp_path, "SELECT status FROM extracts WHERE handle_no = 1", [(following[status],)])
     assert rows(tmp_path, "SELECT t.label FROM extracts x JOIN themes t ON t.id = x.theme_id") == [
         ("Being held in mind",)]
+
+    # 9. The study's facts, typed on the Study page: nothing in the report comes from a default.
+    nav(page, "Study")
+    page.get_by_label("Design", exact=True).fill("Qualitative interview study, two rounds")
+    page.get_by_label("Sampling strategy").fill("purposive")
+    page.get_by_label("Relationship with participants before the study").fill("none with any participant")
+    page.get_by_label("Data saturation statement").fill("Not claimed: five cases read closely.")
+    page.get_by_label("Who transcribed").fill("TM")
+    page.get_by_label("Transcripts returned to participants").select_option("no")
+    page.get_by_label("How themes were derived").select_option("derived from the data")
+    page.get_by_role("button", name="Save study facts").click()
+    expect(page.get_by_label("Design", exact=True)).to_have_value("Qualitative interview study, two rounds")
+    page.get_by_label("Approving body").fill("HRA")
+    page.get_by_label("Reference", exact=True).fill("IRAS 237366")
+    page.get_by_label("Date of approval").fill("2018-05-01")
+    page.get_by_role("button", name="Add ethics approval").click()
+    expect(page.get_by_role("list", name="Ethics approvals")).to_contain_text("HRA")
+    page.get_by_label("Name", exact=True).fill("Tess Moreau")
+    page.get_by_role("button", name="Save researcher profile").click()
+    expect(page.get_by_role("table", name="Researchers")).to_contain_text("Tess Moreau")
+
+    # 10. The report, downloaded as Word with its checklists and read back.
+    nav(page, "Report")
+    page.get_by_label("Report format").select_option("docx")
+    page.get_by_label("Append the COREQ, SRQR and GRIPP2-SF checklists").check()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Write and download the report").click()
+    document = docx.Document(str(download.value.path()))
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)  # A4
+    assert document.core_properties.author == "Tess Moreau"
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "(Extract 1. P1, Occupational Therapist. Lines 10-1)" in text
+    assert "Being held in mind" in text and "round(s)" not in text
+    coreq = coreq_rows(document)
+    assert coreq[6] == ("none with any participant", "filled")
+    assert coreq[23] == ("no", "filled")
+    assert all(value not in ("none", "no") or item in (6, 23) for item, (value, _status) in coreq.items())
