@@ -28,8 +28,8 @@ PAGES = (
     ("code-passages", "/codes/1", "main"),
     ("coding-stripes", "/interviews/P1/1/transcript", "#L1"),
     ("transcript", "/interviews/P1/1/transcript#L40", "#L40"),
-    ("affect-timeline", "/interviews/P4/1/affect", "svg.affect"),
-    ("recorded-transcript", "/interviews/P4/1/transcript#L2", "#L2"),
+    ("affect-timeline", "/interviews/P1/1/affect", "svg.affect"),
+    ("recorded-transcript", "/interviews/P1/2/transcript#L2", "#L2"),
     ("correction-editor", "/interviews/P1/1/correct", "#corrections"),
     ("search", "/search?q=milk", "ol.kwic"),
     ("extracts-board", "/extracts", "#board"),
@@ -38,6 +38,8 @@ PAGES = (
     ("reflexive-log", "/log", "main"),
     ("consultations", "/consultations", "main"),
     ("consultation", "/consultations/1", "#responses-heading"),
+    ("themes", "/themes", "main"),
+    ("study-facts", "/study", "main"),
     ("report", "/report", "main"),
 )
 
