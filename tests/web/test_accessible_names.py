@@ -114,3 +114,47 @@ def test_every_control_on_every_page_has_a_name(demo_client):
     assert checked >= 25, f"only {checked} pages rendered; the ids in IDS no longer fit the demo"
     assert not problems, "controls without an accessible name:\n" + "\n".join(
         f"{path}: {', '.join(found[:5])}" for path, found in problems.items())
+
+
+class FieldValues(HTMLParser):
+    """What the page puts into its form fields: input values and textarea contents."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[tuple[str, str]] = []
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("type") not in ("hidden", "checkbox", "radio") and attrs.get("value"):
+            self.values.append((attrs.get("name") or "", attrs["value"]))
+        elif tag == "textarea":
+            self._textarea = attrs.get("name") or ""
+            self.values.append((self._textarea, ""))
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            name, text = self.values[-1]
+            self.values[-1] = (name, text + data)
+
+
+JSON_LIKE = re.compile(r'^\s*(\{\s*"|\[\s*[\{\["\d])')
+
+
+def test_no_page_puts_json_into_a_form_field(demo_client):
+    """A researcher types words, never JSON: every field of every page of the demo holds plain text."""
+    found = {}
+    for path in page_paths():
+        answer = demo_client.get(path.lstrip("/"))
+        if answer.status_code != 200 or "text/html" not in answer.headers.get("content-type", ""):
+            continue
+        parser = FieldValues()
+        parser.feed(answer.text)
+        json_fields = [f"{name}={value[:60]!r}" for name, value in parser.values if JSON_LIKE.match(value)]
+        if json_fields:
+            found[path] = json_fields
+    assert not found, "JSON in form fields:\n" + "\n".join(f"{p}: {', '.join(v)}" for p, v in found.items())
