@@ -9,13 +9,10 @@ as a positioning act on lines the transcript does not have, survives a reload or
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from reverie.core.errors import Conflict, InvalidInput, NotFound, ReverieError
 from reverie.services.analysis.coding import find_code
@@ -24,7 +21,6 @@ from reverie.services.analysis.extracts import find_extract, handle_of
 from reverie.services.analysis.memo_form import Form, clean_form, facets_from_form, text_for
 from reverie.services.analysis.memos import FIELD_ERRORS, MemoFieldError, MemoSaved, save_memo, show_memo
 from reverie.services.study.context import OpenStudy
-from reverie.store.database import immediate_transactions
 from reverie.store.models.analysis import MemoDraft
 from reverie.store.models.base import utcnow
 
@@ -38,22 +34,6 @@ class Draft:
     form: Form
     base_version: int | None
     updated_at: datetime
-
-
-@contextmanager
-def _quiet_write(study: OpenStudy) -> Iterator[Session]:
-    """The study's one writer (its lock, ``BEGIN IMMEDIATE``) without an audit event; joins an outer write."""
-    current = getattr(study._local, "session", None)
-    if current is not None:
-        yield current
-        return
-    with study._write_lock, immediate_transactions(), study._sessions() as session:
-        study._local.session = session
-        try:
-            with session.begin():
-                yield session
-        finally:
-            study._local.session = None
 
 
 def _find(session, study: OpenStudy, extract: str, object_code: str | None, author: str):
@@ -85,7 +65,7 @@ def keep_draft(study: OpenStudy, extract: str, form: Form, *, object_code: str |
     form = clean_form(form)
     if base_version is None:
         base_version = _latest_version(study, extract, object_code)
-    with _quiet_write(study) as s:
+    with study.quiet_write() as s:
         record, code_id, draft = _find(s, study, extract, object_code, study.actor)
         if draft is None:
             draft = MemoDraft(study_id=study.study_id, extract_id=record.id, object_code_id=code_id,
@@ -105,7 +85,7 @@ def find_draft(study: OpenStudy, extract: str, *, object_code: str | None = None
 
 def drop_draft(study: OpenStudy, extract: str, *, object_code: str | None = None) -> None:
     """Forget this person's draft of the memo (once it is a version)."""
-    with _quiet_write(study) as s:
+    with study.quiet_write() as s:
         _, _, draft = _find(s, study, extract, object_code, study.actor)
         if draft is not None:
             s.delete(draft)

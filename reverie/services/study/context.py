@@ -196,6 +196,25 @@ class OpenStudy:
             finally:
                 self._local.session = None
 
+    @contextmanager
+    def quiet_write(self) -> Iterator[Session]:
+        """The one writer (its lock, ``BEGIN IMMEDIATE``) without an audit event; joins an outer write.
+
+        For bookkeeping that is not a research decision: job progress, a memo's draft as it is typed.
+        Everything that changes the analysis goes through :meth:`write` and its audit event.
+        """
+        current = getattr(self._local, "session", None)
+        if current is not None:
+            yield current
+            return
+        with self._write_lock, immediate_transactions(), self._sessions() as session:
+            self._local.session = session
+            try:
+                with session.begin():
+                    yield session
+            finally:
+                self._local.session = None
+
     def record(self, action: str, *, target: str = "", why: str = "", payload: dict[str, Any] | None = None,
                actor: str | None = None) -> None:
         """Record an event that changes no row (a backup made, a sign-out, a key destroyed) in the

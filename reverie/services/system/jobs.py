@@ -43,7 +43,6 @@ from reverie import plugins
 from reverie.core.errors import Conflict, InvalidInput, NotFound
 from reverie.hookspecs import hookimpl
 from reverie.services.study.context import OpenStudy
-from reverie.store.database import immediate_transactions
 from reverie.store.files import process_gone
 from reverie.store.leftovers import this_host
 from reverie.store.models import Job, JobChunk, utcnow
@@ -228,26 +227,6 @@ def queue_for(study: OpenStudy) -> JobQueue:
 
 # --- the writer path for ticks ---------------------------------------------------------------
 
-@contextmanager
-def _quiet_write(study: OpenStudy) -> Iterator[Session]:
-    """The study's one writer (its lock, ``BEGIN IMMEDIATE``) for job bookkeeping, without an audit event.
-
-    Why not ``study.write``: it closes every transaction with an audit event, and chunk starts and
-    progress ticks are bookkeeping, not research decisions. Inside an outer write it joins it.
-    """
-    current = getattr(study._local, "session", None)
-    if current is not None:
-        yield current
-        return
-    with study._write_lock, immediate_transactions(), study._sessions() as session:
-        study._local.session = session
-        try:
-            with session.begin():
-                yield session
-        finally:
-            study._local.session = None
-
-
 # --- job rows --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -359,7 +338,7 @@ def plan_chunks(study: OpenStudy, job_id: int) -> list[int]:
         if not spans:
             _fail_job(study, job_id, "nothing to do: the job planned no chunks")
             return []
-        with _quiet_write(study) as s:
+        with study.quiet_write() as s:
             job = _job(s, study, job_id, lock=True)
             if job.state == "cancelled":  # cancelled while it was being planned
                 return []
@@ -379,7 +358,7 @@ def run_chunk(study: OpenStudy, job_id: int, seq: int) -> bool:
     Returns True when this call ran the chunk, False when it was already done. A failing chunk
     records its error on its row and re-raises, so a queue with retries can try it again.
     """
-    with _quiet_write(study) as s:
+    with study.quiet_write() as s:
         job = _job(s, study, job_id)
         chunk = s.execute(select(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq)).scalar_one_or_none()
         if chunk is None:
@@ -396,19 +375,19 @@ def run_chunk(study: OpenStudy, job_id: int, seq: int) -> bool:
             result = function_for(kind).run_chunk(study, params, seq, span, _ticker(study, job_id))
     except JobCancelled:
         # Stopped mid-chunk by cancel_job, which already marked the job and its chunks.
-        with _quiet_write(study) as s:
+        with study.quiet_write() as s:
             s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq,
                                              JobChunk.state.notin_(("done", "cancelled")))
                       .values(state="cancelled", error=""))
         return False
     except Exception as exc:
-        with _quiet_write(study) as s:
+        with study.quiet_write() as s:
             s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq,
                                              JobChunk.state.notin_(("done", "cancelled")))
                       .values(state="failed", error=f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]))
         _settle(study, job_id)
         raise
-    with _quiet_write(study) as s:
+    with study.quiet_write() as s:
         # Conditional on not done: a duplicate run that finishes second leaves the first result alone;
         # nor is a chunk of a job cancelled meanwhile given a result.
         s.execute(update(JobChunk).where(JobChunk.job_id == job_id, JobChunk.seq == seq,
@@ -440,7 +419,7 @@ def _ticker(study: OpenStudy, job_id: int) -> Progress:
         if now - last[0] < PROGRESS_INTERVAL_S:
             return
         last[0] = now
-        with _quiet_write(study) as s:
+        with study.quiet_write() as s:
             if s.execute(select(Job.state).where(Job.id == job_id)).scalar() == "cancelled":
                 raise JobCancelled(f"job {job_id} was cancelled")
             total, done = _counts(s, job_id)
@@ -460,7 +439,7 @@ def _heartbeat(study: OpenStudy, job_id: int) -> Iterator[None]:
     def beat() -> None:
         while not stop.wait(HEARTBEAT_S):
             try:
-                with _quiet_write(study) as s:
+                with study.quiet_write() as s:
                     s.execute(update(Job).where(Job.id == job_id).values(
                         heartbeat_at=utcnow(), owner_host=this_host(), owner_pid=os.getpid()))
             except Exception:  # a busy database: the next beat tries again, well inside the window
