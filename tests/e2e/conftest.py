@@ -173,3 +173,36 @@ def researcher_files(tmp_path: Path) -> dict[str, Path]:
     document.save(folder / "P1 interview.docx")
     (folder / "P2 interview.txt").write_text(WHOLE_P2, encoding="utf-8")
     return {"P1": folder / "P1 interview.docx", "P2": folder / "P2 interview.txt"}
+
+
+@pytest.fixture
+def empty_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "peer-study"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def new_study_page(browser, empty_folder: Path):
+    """`reverie serve` on an empty folder, and a page that opened the link it printed (the New study page)."""
+    process = subprocess.Popen([*reverie_command(), "serve", str(empty_folder), "--port", str(free_port()),
+                                "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    context = browser.new_context(accept_downloads=True)
+    try:
+        link = process.stdout.readline().strip()
+        assert link.startswith("http://127.0.0.1:"), f"serve printed {link!r} first; stderr: {process.stderr.read()}"
+        assert process.stdout.readline().startswith("Each link opens the workbench once")
+        assert "holds no study yet" in process.stdout.readline()
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        errors = script_errors(page)
+        page.goto(link)
+        yield page
+        assert not errors, "the page's scripts failed:\n" + "\n".join(errors)
+    finally:
+        context.close()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

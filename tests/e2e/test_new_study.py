@@ -8,46 +8,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
-
-from tests.e2e.conftest import free_port, reverie_command, script_errors
-
-
-@pytest.fixture
-def empty_folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "peer-study"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def new_study_page(browser, empty_folder: Path):
-    """The real CLI server on an empty folder, and a page that opened the link it printed."""
-    process = subprocess.Popen([*reverie_command(), "serve", str(empty_folder), "--port", str(free_port()),
-                                "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    context = browser.new_context()
-    try:
-        link = process.stdout.readline().strip()
-        assert link.startswith("http://127.0.0.1:"), f"serve printed {link!r} first; stderr: {process.stderr.read()}"
-        assert process.stdout.readline().startswith("Each link opens the workbench once")
-        assert "holds no study yet" in process.stdout.readline()
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        errors = script_errors(page)
-        page.goto(link)
-        yield page
-        assert not errors, "the page's scripts failed:\n" + "\n".join(errors)
-    finally:
-        context.close()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def rows(folder: Path, sql: str) -> list[tuple]:

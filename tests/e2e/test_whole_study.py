@@ -13,13 +13,11 @@ import csv
 import io
 import re
 import sqlite3
-import subprocess
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import WHOLE_P2, free_port, reverie_command, script_errors
+from tests.e2e.conftest import WHOLE_P2
 
 # Where a phrase sits in the reader's line: its box on screen, for a real drag of the mouse across it.
 PHRASE_BOX = """([line, words]) => {
@@ -40,32 +38,6 @@ PHRASE_BOX = """([line, words]) => {
   }
   return null;
 }"""
-
-
-@pytest.fixture
-def workbench(browser, tmp_path: Path):
-    """`reverie serve` on an empty folder, and a page that opened the link it printed."""
-    folder = tmp_path / "peer-study"
-    folder.mkdir()
-    process = subprocess.Popen([*reverie_command(), "serve", str(folder), "--port", str(free_port()), "--no-browser"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    context = browser.new_context(accept_downloads=True)
-    try:
-        link = process.stdout.readline().strip()
-        assert link.startswith("http://127.0.0.1:"), f"serve printed {link!r}; stderr: {process.stderr.read()}"
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        errors = script_errors(page)
-        page.goto(link)
-        yield page, folder
-        assert not errors, "the page's scripts failed:\n" + "\n".join(errors)
-    finally:
-        context.close()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def rows(folder: Path, sql: str, *params) -> list[tuple]:
@@ -134,8 +106,9 @@ def code_from_dialog(page: Page, label: str) -> None:
     field.press("Enter")  # Enter submits
 
 
-def test_a_whole_study_from_an_empty_folder_to_retrieved_and_exported_codes(workbench, researcher_files):
-    page, folder = workbench
+def test_a_whole_study_from_an_empty_folder_to_retrieved_and_exported_codes(new_study_page, empty_folder,
+                                                                            researcher_files):
+    page, folder = new_study_page, empty_folder
 
     # 1. A new study, from the page `reverie serve` opened on an empty folder.
     expect(page.get_by_role("heading", name="New study")).to_be_visible()
