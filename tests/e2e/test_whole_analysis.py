@@ -168,12 +168,14 @@ def test_from_a_felt_note_to_a_cited_report(page: Page, tmp_path: Path):
     page.get_by_label("Who transcribed").fill("TM")
     page.get_by_label("Transcripts returned to participants").select_option("no")
     page.get_by_label("How themes were derived").select_option("derived from the data")
-    page.get_by_role("button", name="Save study facts").click()
+    with page.expect_navigation():  # the saved page comes back: what is typed next must not go before it
+        page.get_by_role("button", name="Save study facts").click()
     expect(page.get_by_label("Design", exact=True)).to_have_value("Qualitative interview study, two rounds")
     page.get_by_label("Approving body").fill("HRA")
     page.get_by_label("Reference", exact=True).fill("IRAS 237366")
     page.get_by_label("Date of approval").fill("2018-05-01")
-    page.get_by_role("button", name="Add ethics approval").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add ethics approval").click()
     expect(page.get_by_role("list", name="Ethics approvals")).to_contain_text("HRA")
     page.get_by_label("Name", exact=True).fill("Tess Moreau")
     page.get_by_role("button", name="Save researcher profile").click()
