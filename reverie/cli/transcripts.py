@@ -31,6 +31,9 @@ def transcript_import(
                                     "(default: imported when the file is line-numbered, else the study's layout)."),
     width: int = typer.Option(None, "--width", help="Line width in characters for fixed-width (default 80)."),
     notation: str = typer.Option(None, "--notation", help="Notation profile: verbatim-health or jefferson-lite."),
+    transcriber: str = typer.Option(None, "--transcriber",
+                                    help="Who transcribed it, e.g. 'TM' or 'a transcription service' (default: not "
+                                         "recorded; the report says MISSING)."),
     voice: list[str] = typer.Option([], "--voice",
                                     help="Map a caption voice name to a study code: --voice 'Jane Smith=P1' "
                                          "(names are never stored)."),
@@ -47,7 +50,8 @@ def transcript_import(
             fail(f"--voice {pair!r}: write it as 'Name=CODE'")
         voice_map[name.strip()] = code.strip()
     result = import_transcript(open_dir(directory), participant, round_no, file, layout=layout, width=width,
-                               notation=notation, voice_map=voice_map or None, replace=replace)
+                               notation=notation, voice_map=voice_map or None, transcriber=transcriber,
+                               replace=replace)
     for warning in result.warnings:
         err.print(f"warning: {warning}")
     out.print(f"imported {participant} round {round_no} as version {result.version_number}: "
@@ -63,6 +67,8 @@ def transcript_import_folder(
     layout: str = typer.Option(None, "--layout", help="imported, fixed-width or per-turn."),
     width: int = typer.Option(None, "--width", help="Line width in characters for fixed-width (default 80)."),
     notation: str = typer.Option(None, "--notation", help="Notation profile: verbatim-health or jefferson-lite."),
+    transcriber: str = typer.Option(None, "--transcriber",
+                                    help="Who transcribed them (default: not recorded; the report says MISSING)."),
     create: bool = typer.Option(False, "--create", help="Add participants and interviews the folder names."),
     replace: bool = typer.Option(False, "--replace", help="Replace existing drafts (new versions; old ones kept)."),
 ):
@@ -70,7 +76,7 @@ def transcript_import_folder(
     from reverie.services.transcripts.bulk import import_folder
 
     result = import_folder(open_dir(directory), folder, mapping=mapping, layout=layout, width=width,
-                           notation=notation, create=create, replace=replace)
+                           notation=notation, transcriber=transcriber, create=create, replace=replace)
     for interview in result.created:
         out.print(f"added {interview}")
     for item, imported in result.imported:

@@ -286,3 +286,16 @@ def test_cli_report_and_checklist_commands(reference, tmp_path):
     assert result.exit_code == 1 and "pseudonym key" in result.output
     result = runner.invoke(app, ["checklist", folder, "--list", "consort"])
     assert result.exit_code == 1 and "unknown checklist" in result.output
+
+
+def test_who_transcribed_is_missing_until_someone_says_and_never_the_importer(populated, transcript_file):
+    from reverie.services.study.interviews import add_interview
+    from reverie.services.transcripts.versions import import_transcript
+
+    methods = " ".join(collect_report(populated).methods)
+    assert "Interviews were transcribed by MISSING" in methods  # imported by TM, but nobody said who typed it
+
+    add_interview(populated, "P2", 1)
+    import_transcript(populated, "P2", 1, transcript_file, layout="fixed-width", width=60,
+                      transcriber="a transcription service")
+    assert "Interviews were transcribed by a transcription service." in " ".join(collect_report(populated).methods)

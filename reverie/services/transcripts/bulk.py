@@ -135,7 +135,8 @@ def _missing_interviews(study: OpenStudy, planned: list[FolderFile]) -> tuple[se
 
 def import_folder(study: OpenStudy, folder: Path | str, *, mapping: Path | str | None = None,
                   layout: str | None = None, width: int | None = None, notation: str | None = None,
-                  create: bool = False, replace: bool = False, batch: int = BATCH, why: str = "") -> FolderImport:
+                  transcriber: str | None = None, create: bool = False, replace: bool = False, batch: int = BATCH,
+                  why: str = "") -> FolderImport:
     """Import every transcript in ``folder`` as a new draft of its interview; all files are read first."""
     from reverie.formats.transcripts import read_transcript
     from reverie.services.study.interviews import add_interview
@@ -168,7 +169,7 @@ def import_folder(study: OpenStudy, folder: Path | str, *, mapping: Path | str |
                     add_interview(study, code, round_no)
             for item, turns, digest in chunk:
                 result = store_parsed(study, item.participant, item.round, turns, layout=layout, width=width,
-                                      notation=notation, transcriber=None, origin="import",
+                                      notation=notation, transcriber=transcriber, origin="import",
                                       source_name=item.path.name, source_sha256=digest, replace=replace, why=why,
                                       study_defaults=defaults)
                 imported.append((item, result))

@@ -100,6 +100,9 @@ def store_parsed(study: OpenStudy, code: str, round_no: int, parsed: ParsedTrans
                  speech_info: dict | None = None, study_defaults: tuple[dict, str] | None = None) -> ImportResult:
     """Store turns read from a file or recognised from audio as the interview's new draft version.
 
+    ``transcriber`` is recorded only when someone says who transcribed: the person importing a
+    file is often not its transcriber (a service, a colleague), and the report's COREQ item on
+    transcription must say MISSING rather than name the importer.
     ``study_defaults`` (the study's line layout and notation profile) saves a caller storing many
     transcripts in one transaction from reading them again for each one.
     """
@@ -141,7 +144,7 @@ def store_parsed(study: OpenStudy, code: str, round_no: int, parsed: ParsedTrans
         version = TranscriptVersion(
             transcript_id=transcript.id, number=number, status="draft", origin=origin, text=text,
             line_layout=asdict(chosen), source_name=source_name, source_sha256=source_sha256,
-            transcriber=transcriber or study.actor, transcribed_on=date.today(),
+            transcriber=transcriber or "", transcribed_on=date.today(),
             parent_id=current.id if current else None, created_by=study.actor, speech_info=speech_info or {},
         )
         s.add(version)

@@ -149,7 +149,7 @@ def import_page(request: Request, study: CurrentStudy, interview: str = ""):
 @router.post("/import/transcript", name="upload_transcript")
 def upload_transcript(request: Request, study: CurrentStudy, interview: str = Form(""),
                       file: UploadFile | None = File(None), layout: str = Form(""), width: str = Form(""),
-                      replace: bool = Form(False), voice_name: list[str] = Form([]),
+                      replace: bool = Form(False), transcriber: str = Form(""), voice_name: list[str] = Form([]),
                       voice_code: list[str] = Form([])):
     """Import a transcript file as the interview's new draft; caption voices are mapped to study codes first."""
     name = _file_name(file)
@@ -173,7 +173,8 @@ def upload_transcript(request: Request, study: CurrentStudy, interview: str = Fo
                 return ask_for_codes(InvalidInput(_voices_found(name, found)), list(found.all), "warning",
                                      found.labels)
             result = import_transcript(study, code, round_no, path, layout=layout or None, width=line_width,
-                                       voice_map=voice_map, replace=replace)
+                                       voice_map=voice_map, transcriber=transcriber.strip() or None,
+                                       replace=replace)
     except InvalidInput as exc:
         voices = getattr(exc, "voices", None)  # a caption file's unmapped real names (UnmappedVoices)
         if voices:
