@@ -130,6 +130,13 @@ def set_inline_quotes(study: OpenStudy, quotes: list[dict[str, Any]], *, why: st
         record.settings = {**(record.settings or {}), "inline_quotes": cleaned}
 
 
+def inline_quotes(study: OpenStudy) -> list[dict[str, Any]]:
+    """The short quotations stored for running text, in order, each ``{participant, line, last_line, quote}``."""
+    with study.read() as s:
+        record = s.get(Study, study.study_id)
+        return [dict(quote) for quote in (record.settings or {}).get("inline_quotes", [])]
+
+
 def _line_texts(session, participant_id: int, first: int, last: int) -> list[str] | None:
     """The text of lines first..last in one of the participant's current transcripts, or None."""
     versions = session.execute(select(Transcript.current_version_id).join(
