@@ -206,3 +206,24 @@ def new_study_page(browser, empty_folder: Path):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# --- tests/e2e/test_reference_study.py: the reference study's transcripts as files a researcher uploads ---
+
+REFERENCE_TRANSCRIPTS = ("P1", "P2", "P3", "P4")  # P5 is in Table 1 but never quoted
+
+
+@pytest.fixture
+def reference_transcripts(tmp_path: Path) -> dict[str, Path]:
+    """Plain-text round-1 transcripts with their own line numbers ("978  P1: I remember once a…"), so the
+    paper's cited lines exist when they are imported keeping those numbers; the text around the extracts
+    is generated (tests/fixtures/reference_study.py), only the data is written here."""
+    from tests.fixtures.reference_study import LENGTHS, PASSAGES, numbered_transcript
+
+    folder = tmp_path / "reference transcripts"
+    folder.mkdir()
+    files = {}
+    for seed, code in enumerate(REFERENCE_TRANSCRIPTS, 1):
+        files[code] = folder / f"{code} round 1.txt"
+        files[code].write_text(numbered_transcript(code, LENGTHS[code], PASSAGES[code], seed=seed), encoding="utf-8")
+    return files

@@ -60,10 +60,10 @@ def drag_select(page: Page, line: int, words: str) -> None:
     page.mouse.up()
 
 
-def add_participant(page: Page, code: str, profession: str, setting: str) -> None:
+def add_participant(page: Page, code: str, profession: str, setting: str, gender: str = "Female") -> None:
     nav(page, "Participants")
     page.get_by_label("Code", exact=True).fill(code)
-    page.get_by_label("Gender").fill("Female")
+    page.get_by_label("Gender").fill(gender)
     page.get_by_label("Profession").fill(profession)
     page.get_by_label("Work setting").fill(setting)
     page.get_by_label("Years post-qualification experience").fill(">15")
