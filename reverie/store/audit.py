@@ -26,8 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from reverie.core.errors import InvalidInput
 from reverie.store.files import PRIVATE, open_part, sync_folder
@@ -114,14 +115,14 @@ def participant_of(target: str, payload: dict) -> str:
 
 def append(session: Session, study_id: int, *, key: bytes, actor: str, action: str, target: str = "",
            why: str = "", payload: dict | None = None, os_user: str = "") -> AuditEvent:
-    """Append one event inside the caller's transaction, locking the chain head first."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.study_id == study_id).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(study_id=study_id, seq=0, hash=GENESIS, keyed=True)
-        session.add(head)
-        session.flush()
+    """Append one event inside the caller's transaction, locking the chain head first.
+
+    The event and the head's new link are written by two plain statements rather than the ORM's
+    unit of work: a folder import appends an event per transcript, and a flush of each one (an
+    INSERT and an UPDATE through the unit of work, plus a fresh SELECT of the head) cost more than
+    storing a short transcript's lines. The event returned is detached: its row is already written.
+    """
+    head = _locked_head(session, study_id)
     if not head.keyed:
         raise InvalidInput("the audit chain was made before audit keys; open the study with `reverie` "
                            "once to re-anchor it under its key")
@@ -135,13 +136,53 @@ def append(session: Session, study_id: int, *, key: bytes, actor: str, action: s
     event.payload_digest = digest(event.payload)
     event.words_digest = digest(words_text) if words else ""
     event.hash = link(key, head.hash, event)
-    session.add(event)
+    connection = session.connection()
+    event.id = connection.execute(_INSERT_EVENT, {column: getattr(event, column) for column in _EVENT_COLUMNS}
+                                  ).inserted_primary_key[0]
     if words:
-        session.flush()
-        session.add(AuditWords(event_id=event.id, study_id=study_id, participant=participant_of(target, payload),
-                               text=words_text))
-    head.seq, head.hash = event.seq, event.hash
+        connection.execute(_INSERT_WORDS, {"event_id": event.id, "study_id": study_id, "text": words_text,
+                                           "participant": participant_of(target, payload), "erased_at": None})
+    connection.execute(_MOVE_HEAD, {"head_study": study_id, "seq": event.seq, "hash": event.hash})
+    # The head object now says what its row says, without being flushed again.
+    set_committed_value(head, "seq", event.seq)
+    set_committed_value(head, "hash", event.hash)
+    make_transient_to_detached(event)
     return event
+
+
+_EVENT_COLUMNS = ("study_id", "seq", "at", "actor", "os_user", "action", "target", "why", "payload", "prev_hash",
+                  "hash", "payload_digest", "words_digest")
+# Built once: making a statement is a good part of the cost of running it.
+_INSERT_EVENT = insert(AuditEvent.__table__)
+_INSERT_WORDS = insert(AuditWords.__table__)
+_MOVE_HEAD = update(AuditHead.__table__).where(AuditHead.__table__.c.study_id == bindparam("head_study"))
+_LOCKED_HEAD = "reverie.audit.locked_head"
+
+
+def _locked_head(session: Session, study_id: int) -> AuditHead:
+    """The chain head, locked for the rest of the transaction (selected once per transaction).
+
+    Once this transaction holds the head's lock (``FOR UPDATE`` on PostgreSQL; on SQLite the
+    ``BEGIN IMMEDIATE`` write lock) no one else can move it, so the object it loaded stays true and
+    the next event of the same transaction need not select it again.
+    """
+    transaction = session.get_transaction()
+    held = session.info.pop(_LOCKED_HEAD, None)
+    savepoint = session.in_nested_transaction()  # a savepoint rolled back would leave a kept head stale
+    if held is not None and not savepoint and held[0] is transaction and held[1] == study_id and held[2] in session:
+        session.info[_LOCKED_HEAD] = held
+        return held[2]
+    head = session.execute(
+        select(AuditHead).where(AuditHead.study_id == study_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(study_id=study_id, seq=0, hash=GENESIS, keyed=True)
+        session.add(head)
+        session.flush()
+    if not savepoint:
+        session.info[_LOCKED_HEAD] = (transaction, study_id, head)
+    return head
 
 
 @dataclass(frozen=True)

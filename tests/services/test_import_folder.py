@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from reverie.core.errors import InvalidInput
+from reverie.core.errors import Conflict, InvalidInput
 from reverie.services.study import interviews, participants, studies
 from reverie.services.transcripts.bulk import import_folder, plan_folder
 from reverie.services.transcripts.versions import lock_transcript
@@ -85,3 +85,34 @@ def test_a_map_names_the_interviews(tmp_path):
     (tmp_path / "bad.csv").write_text("first interview.txt,P2,one\n")
     with pytest.raises(InvalidInput, match="bad.csv line 1: round 'one'"):
         import_folder(study, folder, mapping=tmp_path / "bad.csv")
+
+
+def test_a_withdrawn_participants_file_is_refused_before_anything_is_stored(tmp_path):
+    study = _study(tmp_path)
+    folder = tmp_path / "in"
+    _write(folder, "P1.txt")
+    _write(folder, "P2.txt", "I: How was it?\nP2: Long days, but we managed.\n")
+    participants.withdraw(study, "P2", withdrawn_on="2024-05-01")
+    with pytest.raises(Conflict, match="participant P2 has withdrawn"):
+        import_folder(study, folder)
+    assert _rows(study, "SELECT count(*) FROM transcript_versions") == [(0,)]
+
+
+def test_replacing_drafts_makes_new_versions_whose_events_keep_the_chain_whole(tmp_path):
+    study = _study(tmp_path)
+    folder = tmp_path / "in"
+    _write(folder, "P1.txt")
+    _write(folder, "P2.txt", "I: And the ward?\nP2: Busy. The milk ran out most nights.\n")
+    import_folder(study, folder)
+    result = import_folder(study, folder, replace=True, batch=1)
+    assert [(f.participant, r.version_number) for f, r in result.imported] == [("P1", 2), ("P2", 2)]
+    # Each interview's transcript points at its newest version, whose parent is the draft it replaced.
+    assert _rows(study, "SELECT v.number, p.number FROM transcripts t "
+                        "JOIN transcript_versions v ON v.id = t.current_version_id "
+                        "JOIN transcript_versions p ON p.id = v.parent_id ORDER BY t.id") == [(2, 1), (2, 1)]
+    assert _rows(study, "SELECT count(*) FROM transcript_lines_fts WHERE transcript_lines_fts MATCH 'milk'") == [(2,)]
+    events = _rows(study, "SELECT action, target FROM audit_events WHERE action LIKE 'transcript.import%' "
+                          "ORDER BY seq")
+    assert events[-4:] == [("transcript.import", "interview:P1/1"), ("transcript.import_batch", "folder:in"),
+                           ("transcript.import", "interview:P2/1"), ("transcript.import_batch", "folder:in")]
+    assert studies.verify_audit(study).ok

@@ -11,6 +11,7 @@ interviews produce, detectors often guess a neighbouring code page and turn "£"
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
@@ -21,7 +22,9 @@ _SAMPLE = 4096
 # Share of C0 control characters (other than tab, line ends and form feed) above which decoded
 # "text" is really a binary file.
 _MAX_CONTROL_SHARE = 0.01
-_ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f"}
+# C0 control characters other than tab, line feed, form feed and carriage return; counted by
+# a regex, as a Python loop over every character was a third of reading a transcript.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -73,7 +76,7 @@ def decode_transcript(data: bytes, source: str) -> str:
         raise InvalidInput(
             f"{source}: not valid {encoding} text (byte {error.start}); save it as UTF-8"
         ) from None
-    controls = sum(1 for char in text if char < " " and char not in _ALLOWED_CONTROLS)
+    controls = len(_CONTROLS.findall(text))
     if controls > _MAX_CONTROL_SHARE * len(text):
         raise InvalidInput(f"{source} is a binary file, not a text transcript")
     text = canonical(text).lstrip("\ufeff")

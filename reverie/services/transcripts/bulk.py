@@ -20,12 +20,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 
 from reverie.core.errors import InvalidInput
 from reverie.services.study.context import OpenStudy
-from reverie.services.transcripts.versions import ImportResult, store_parsed, study_transcript_defaults
-from reverie.store.models import Interview, Participant, Transcript, TranscriptVersion
+from reverie.services.transcripts.versions import ImportResult, plan_version, study_transcript_defaults, write_versions
+from reverie.store.models import ConsentRecord, Interview, Participant, Transcript, TranscriptVersion
 
 TRANSCRIPT_SUFFIXES = (".txt", ".docx", ".vtt", ".srt", ".html", ".htm")
 BATCH = 50
@@ -103,34 +103,71 @@ def _check_unique(planned: list[FolderFile]) -> None:
         seen[key] = item.path.name
 
 
-def _check_free(study: OpenStudy, planned: list[FolderFile], replace: bool) -> None:
+@dataclass(frozen=True)
+class _StudyState:
+    """What the study holds that a folder import must check first, read in one query."""
+
+    people: frozenset[str]
+    interviews: frozenset[tuple[str, int]]
+    current_status: dict[tuple[str, int], str]  # the status of each interview's current transcript version
+    maybe_withdrawn: frozenset[str]  # status withdrawn, or a consent record with a withdrawal date
+
+
+def _state_statement():
+    """Every participant's interviews, their current transcript's status and whether they might have
+    withdrawn: a Core statement built once (an ORM select compiled afresh for each study cost more)."""
+    participants, interviews = Participant.__table__, Interview.__table__
+    transcripts, versions, consent = Transcript.__table__, TranscriptVersion.__table__, ConsentRecord.__table__
+    maybe_withdrawn = or_(participants.c.status == "withdrawn", participants.c.id.in_(
+        select(consent.c.participant_id).where(consent.c.withdrawn_on.is_not(None))))
+    return (select(participants.c.code, interviews.c.round, versions.c.status, maybe_withdrawn)
+            .select_from(participants.outerjoin(interviews, interviews.c.participant_id == participants.c.id)
+                         .outerjoin(transcripts, transcripts.c.interview_id == interviews.c.id)
+                         .outerjoin(versions, versions.c.id == transcripts.c.current_version_id))
+            .where(participants.c.study_id == bindparam("study")))
+
+
+_STATE = _state_statement()
+
+
+def _study_state(study: OpenStudy) -> _StudyState:
+    with study.read() as s:
+        rows = s.connection().execute(_STATE, {"study": study.study_id}).all()
+    return _StudyState(frozenset(code for code, *_ in rows),
+                       frozenset((code, round_no) for code, round_no, *_ in rows if round_no is not None),
+                       {(code, round_no): status for code, round_no, status, _ in rows if status is not None},
+                       frozenset(code for code, _, _, withdrawn in rows if withdrawn))
+
+
+def _missing_interviews(state: _StudyState, planned: list[FolderFile]) -> tuple[set[str], list[tuple[str, int]]]:
+    wanted = sorted({(f.participant, f.round) for f in planned})
+    people = {code for code, _ in wanted if code not in state.people}
+    return people, [key for key in wanted if key not in state.interviews]
+
+
+def _refuse_withdrawn(study: OpenStudy, state: _StudyState, codes: set[str]) -> None:
+    """Refuse new data from a withdrawn participant; only those who might be are asked in full.
+
+    Asking :func:`ensure_not_withdrawn` about every participant cost three queries each; one whose
+    status is not withdrawn and who has no consent record with a withdrawal date cannot be.
+    """
+    from reverie.services.study.participants import ensure_not_withdrawn
+
+    for code in sorted(codes & state.maybe_withdrawn):
+        ensure_not_withdrawn(study, code)
+
+
+def _check_free(state: _StudyState, planned: list[FolderFile], replace: bool) -> None:
     """Refuse, before anything is stored, a file whose interview has a locked transcript (or a draft,
     unless replacing)."""
-    with study.read() as s:
-        rows = s.execute(select(Participant.code, Interview.round, TranscriptVersion.status)
-                         .join(Interview, Interview.participant_id == Participant.id)
-                         .join(Transcript, Transcript.interview_id == Interview.id)
-                         .join(TranscriptVersion, TranscriptVersion.id == Transcript.current_version_id)
-                         .where(Participant.study_id == study.study_id)).all()
-    status = {(code, round_no): state for code, round_no, state in rows}
     for item in planned:
-        state = status.get((item.participant, item.round))
-        if state == "locked":
+        status = state.current_status.get((item.participant, item.round))
+        if status == "locked":
             raise InvalidInput(f"{item.path.name}: {item.participant} round {item.round} has a locked transcript; "
                                "corrections make a new version with `reverie transcript correct`")
-        if state is not None and not replace:
+        if status is not None and not replace:
             raise InvalidInput(f"{item.path.name}: {item.participant} round {item.round} already has a draft "
                                "transcript; pass --replace to replace drafts")
-
-
-def _missing_interviews(study: OpenStudy, planned: list[FolderFile]) -> tuple[set[str], list[tuple[str, int]]]:
-    with study.read() as s:
-        rows = s.execute(select(Participant.code, Interview.round).outerjoin(
-            Interview, Interview.participant_id == Participant.id).where(Participant.study_id == study.study_id)).all()
-    known = {code for code, _ in rows}
-    held = {(code, round_no) for code, round_no in rows if round_no is not None}
-    wanted = sorted({(f.participant, f.round) for f in planned})
-    return {code for code, _ in wanted if code not in known}, [key for key in wanted if key not in held]
 
 
 def import_folder(study: OpenStudy, folder: Path | str, *, mapping: Path | str | None = None,
@@ -140,37 +177,44 @@ def import_folder(study: OpenStudy, folder: Path | str, *, mapping: Path | str |
     """Import every transcript in ``folder`` as a new draft of its interview; all files are read first."""
     from reverie.formats.transcripts import read_transcript
     from reverie.services.study.interviews import add_interview
-    from reverie.services.study.participants import add_participant, ensure_not_withdrawn
+    from reverie.services.study.participants import add_participant
 
     folder = Path(folder)
     planned = plan_folder(folder, read_map(Path(mapping)) if mapping else None)
     _check_unique(planned)
-    new_people, new_interviews = _missing_interviews(study, planned)
+    state = _study_state(study)
+    new_people, new_interviews = _missing_interviews(state, planned)
     if new_interviews and not create:
         names = ", ".join(f"{code} round {round_no}" for code, round_no in new_interviews)
         raise InvalidInput(f"no interview for {names}; add them first, or pass --create to add them")
-    for code in sorted({f.participant for f in planned} - new_people):
-        ensure_not_withdrawn(study, code)
-    _check_free(study, planned, replace)
-    parsed = [(item, read_transcript(item.path, participant_code=item.participant),
-               hashlib.sha256(item.path.read_bytes()).hexdigest()) for item in planned]
+    _refuse_withdrawn(study, state, {f.participant for f in planned} - new_people)
+    _check_free(state, planned, replace)
+    defaults = study_transcript_defaults(study)
+    checked = []
+    for item in planned:
+        parsed = read_transcript(item.path, participant_code=item.participant)
+        new = plan_version(item.participant, item.round, parsed, layout=layout, width=width, notation=notation,
+                           transcriber=transcriber, origin="import", source_name=item.path.name,
+                           source_sha256=hashlib.sha256(item.path.read_bytes()).hexdigest(), study_defaults=defaults)
+        # An imported layout can be refused for a file's numbering: find out now, before anything is stored.
+        # Other layouts cannot fail, so their lines are made a batch at a time.
+        checked.append((item, new.laid_out() if new.layout.mode == "imported" else new))
     imported: list[tuple[FolderFile, ImportResult]] = []
     created = [f"{code} round {round_no}" for code, round_no in new_interviews]
-    defaults = study_transcript_defaults(study)
-    for start in range(0, len(parsed), batch):
-        chunk = parsed[start:start + batch]
+    for start in range(0, len(checked), batch):
+        chunk = [(item, new.laid_out()) for item, new in checked[start:start + batch]]
         with study.write("transcript.import_batch", target=f"folder:{folder.name}", why=why,
-                         payload={"files": [item.path.name for item, _, _ in chunk],
-                                  "created": created if start == 0 else []}):
+                         payload={"files": [item.path.name for item, _ in chunk],
+                                  "created": created if start == 0 else []}) as s:
             if start == 0:  # the interviews the folder needs are added with its first batch
                 for code in sorted(new_people):
                     add_participant(study, code)
                 for code, round_no in new_interviews:
                     add_interview(study, code, round_no)
-            for item, turns, digest in chunk:
-                result = store_parsed(study, item.participant, item.round, turns, layout=layout, width=width,
-                                      notation=notation, transcriber=transcriber, origin="import",
-                                      source_name=item.path.name, source_sha256=digest, replace=replace, why=why,
-                                      study_defaults=defaults)
+            results = write_versions(s, study, [new for _, new in chunk], replace=replace)
+            for (item, new), result in zip(chunk, results):
+                # The batch's rows went in together; each transcript is still its own event in its transaction.
+                study.record(new.action, target=new.target, why=why,
+                             payload={**new.payload(), "version": result.version_number})
                 imported.append((item, result))
     return FolderImport(tuple(imported), tuple(created))

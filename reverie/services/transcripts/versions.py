@@ -8,12 +8,15 @@ of a locked version can never drift.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from dataclasses import replace as dataclass_replace
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy import text as sql
+from sqlalchemy.orm.util import identity_key
 
 from reverie.core.anchoring import make_selector
 from reverie.core.citation import CitationStyle, cite_inline
@@ -34,6 +37,7 @@ from reverie.services.study.participants import ensure_not_withdrawn, find_parti
 from reverie.store.files import stage_file
 from reverie.store.models import (
     Interview,
+    Participant,
     SpeakerTurn,
     Study,
     Transcript,
@@ -90,8 +94,81 @@ def import_transcript(study: OpenStudy, code: str, round_no: int, path: Path | s
 def study_transcript_defaults(study: OpenStudy) -> tuple[dict, str]:
     """The study's default line layout and notation profile, for transcripts that do not choose their own."""
     with study.read() as s:
-        row = s.get(Study, study.study_id)
-        return row.line_layout or {}, row.notation_profile
+        layout, profile = s.execute(select(Study.line_layout, Study.notation_profile)
+                                    .where(Study.id == study.study_id)).one()
+        return layout or {}, profile
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A transcript checked and ready to store as an interview's new draft version.
+
+    Checking (:func:`plan_version`) is apart from laying out (:meth:`laid_out`) and storing
+    (:func:`write_versions`) so that a folder import can check every file before it stores any,
+    lay out one batch at a time (a thousand long transcripts' lines at once would be hundreds of
+    megabytes), and store each batch with a few statements instead of a dozen per transcript.
+    """
+
+    code: str
+    round_no: int
+    parsed: ParsedTranscript
+    layout: LineLayout
+    profile: str
+    origin: str
+    source_name: str = ""
+    source_sha256: str = ""
+    transcriber: str | None = None
+    speech_info: dict | None = None
+    text: str = ""
+    spans: tuple[TurnSpan, ...] = ()
+    lines: tuple[Line, ...] | None = None
+
+    def laid_out(self) -> NewVersion:
+        """The same transcript with its text assembled and its lines numbered (once)."""
+        if self.lines is not None:
+            return self
+        text, spans = assemble(self.parsed.turns)
+        source_lines = [t.source_lines for t in self.parsed.turns] if self.layout.mode == "imported" else None
+        try:
+            lines = layout_lines(text, spans, self.layout, source_lines)
+        except InvalidInput as exc:
+            if not self.source_name:
+                raise
+            raise InvalidInput(f"{self.source_name}: {exc}") from None
+        return dataclass_replace(self, text=text, spans=tuple(spans), lines=tuple(lines))
+
+    @property
+    def action(self) -> str:
+        return "transcript.import" if self.origin == "import" else f"transcript.{self.origin}"
+
+    @property
+    def target(self) -> str:
+        return f"interview:{self.code}/{self.round_no}"
+
+    def payload(self) -> dict:
+        """What the version's audit event records (laid out first: it counts the lines)."""
+        return {"participant": self.code, "round": self.round_no, "source": self.source_name,
+                "sha256": self.source_sha256, "layout": self.layout.mode, "lines": len(self.lines or ()),
+                "origin": self.origin}
+
+
+def plan_version(code: str, round_no: int, parsed: ParsedTranscript, *, layout: str | None, width: int | None,
+                 notation: str | None, transcriber: str | None, origin: str, study_defaults: tuple[dict, str],
+                 source_name: str = "", source_sha256: str = "", speech_info: dict | None = None) -> NewVersion:
+    """Check a transcript read from a file or recognised from audio and choose its layout and notation."""
+    if not parsed.turns or not any(turn.text.strip() for turn in parsed.turns):
+        raise InvalidInput(f"{source_name or 'the transcript'}: no text to store")
+    if layout is None and parsed.has_line_numbers:
+        layout = "imported"
+    study_layout, profile = study_defaults
+    if notation:
+        profile = parse_profile_name(notation)
+    chosen = layout_from(layout, width, study_layout)
+    if chosen.mode == "imported" and not parsed.has_line_numbers:
+        raise InvalidInput(f"{source_name}: the imported layout needs line numbers in the file's text "
+                           "(e.g. '978  P1: …'); use --layout fixed-width instead")
+    return NewVersion(code, round_no, parsed, chosen, profile, origin, source_name, source_sha256, transcriber,
+                      speech_info)
 
 
 def store_parsed(study: OpenStudy, code: str, round_no: int, parsed: ParsedTranscript, *, layout: str | None,
@@ -106,95 +183,165 @@ def store_parsed(study: OpenStudy, code: str, round_no: int, parsed: ParsedTrans
     ``study_defaults`` (the study's line layout and notation profile) saves a caller storing many
     transcripts in one transaction from reading them again for each one.
     """
-    if not parsed.turns or not any(turn.text.strip() for turn in parsed.turns):
-        raise InvalidInput(f"{source_name or 'the transcript'}: no text to store")
-    warnings = list(parsed.warnings)
-    if layout is None and parsed.has_line_numbers:
-        layout = "imported"
-    study_layout, profile = study_defaults or study_transcript_defaults(study)
-    if notation:
-        profile = parse_profile_name(notation)
-    chosen = layout_from(layout, width, study_layout)
-    if chosen.mode == "imported" and not parsed.has_line_numbers:
-        raise InvalidInput(f"{source_name}: the imported layout needs line numbers in the file's text "
-                           "(e.g. '978  P1: …'); use --layout fixed-width instead")
-    text, spans = assemble(parsed.turns)
-    source_lines = [t.source_lines for t in parsed.turns] if chosen.mode == "imported" else None
-    lines = layout_lines(text, spans, chosen, source_lines)
-    payload = {"participant": code, "round": round_no, "source": source_name, "sha256": source_sha256,
-               "layout": chosen.mode, "lines": len(lines), "origin": origin}
-    with study.write("transcript.import" if origin == "import" else f"transcript.{origin}",
-                     target=f"interview:{code}/{round_no}", why=why, payload=payload) as s:
-        interview = find_interview(s, study, code, round_no)
-        transcript = s.execute(select(Transcript).where(Transcript.interview_id == interview.id)).scalar_one_or_none()
-        if transcript is None:
-            transcript = Transcript(interview_id=interview.id, notation_profile=profile, line_layout=asdict(chosen),
-                                    created_by=study.actor)
-            s.add(transcript)
-            s.flush()
-        current = s.get(TranscriptVersion, transcript.current_version_id) if transcript.current_version_id else None
-        if current is not None and current.status == "locked":
-            raise Conflict(f"{code} round {round_no} has a locked transcript (version {current.number}); "
+    new = plan_version(code, round_no, parsed, layout=layout, width=width, notation=notation,
+                       transcriber=transcriber, origin=origin, source_name=source_name, source_sha256=source_sha256,
+                       speech_info=speech_info,
+                       study_defaults=study_defaults or study_transcript_defaults(study)).laid_out()
+    payload = new.payload()
+    with study.write(new.action, target=new.target, why=why, payload=payload) as s:
+        (result,) = write_versions(s, study, [new], replace=replace)
+        payload["version"] = result.version_number
+        return result
+
+
+def write_versions(session, study: OpenStudy, new: list[NewVersion], *, replace: bool) -> list[ImportResult]:
+    """Store laid-out transcripts as new draft versions of their interviews, inside the caller's write.
+
+    A batch costs a fixed handful of statements (one lookup of every interview, one insert of the
+    versions, one ``executemany`` per row table, one search-index statement, one update of the
+    transcripts) rather than a dozen per transcript: in a study of 20 interviews the per-statement
+    cost was most of an import. They are Core statements built once, not the ORM's unit of work,
+    whose flushes and per-engine compiling were a third of storing one 2,000-line transcript.
+    The caller records each version's audit event (:meth:`NewVersion.payload`).
+    """
+    keys = [(item.code, item.round_no) for item in new]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput("the same interview is given two transcripts to store at once")
+    session.flush()  # Core statements below do not flush what the caller added first
+    connection = session.connection()
+    held = {(code, round_no): rest for code, round_no, *rest in connection.execute(
+        _HELD, {"study": study.study_id, "codes": sorted({code for code, _ in keys})})}
+    for item in new:
+        if (item.code, item.round_no) not in held:
+            find_interview(session, study, item.code, item.round_no)  # raises the NotFound that names what is missing
+        _interview, _transcript, current_id, status, current_number, _last = held[item.code, item.round_no]
+        if status == "locked":
+            raise Conflict(f"{item.code} round {item.round_no} has a locked transcript (version {current_number}); "
                            "corrections make a new version with `reverie transcript correct`")
-        if current is not None and not replace:
-            raise Conflict(f"{code} round {round_no} already has a draft transcript (version {current.number}); "
-                           "pass --replace to replace the draft")
-        number = (s.execute(select(func.max(TranscriptVersion.number)).where(
-            TranscriptVersion.transcript_id == transcript.id)).scalar() or 0) + 1
-        version = TranscriptVersion(
-            transcript_id=transcript.id, number=number, status="draft", origin=origin, text=text,
-            line_layout=asdict(chosen), source_name=source_name, source_sha256=source_sha256,
-            transcriber=transcriber or "", transcribed_on=date.today(),
-            parent_id=current.id if current else None, created_by=study.actor, speech_info=speech_info or {},
-        )
-        s.add(version)
-        s.flush()
-        write_version_rows(s, version.id, text, spans, lines, parsed)
-        transcript.current_version_id = version.id
-        transcript.notation_profile = profile
-        payload["version"] = number
-        return ImportResult(version.id, number, len(lines), len(spans), chosen.mode, tuple(warnings))
+        if current_id is not None and not replace:
+            raise Conflict(f"{item.code} round {item.round_no} already has a draft transcript (version "
+                           f"{current_number}); pass --replace to replace the draft")
+    now = utcnow()
+    fresh = [item for item in new if held[item.code, item.round_no][1] is None]
+    if fresh:
+        made = connection.execute(_INSERT_TRANSCRIPT, [
+            {"interview_id": held[item.code, item.round_no][0], "notation_profile": item.profile,
+             "line_layout": asdict(item.layout), "created_by": study.actor, "created_at": now} for item in fresh])
+        for item, transcript_id in zip(fresh, made.scalars().all()):
+            held[item.code, item.round_no][1] = transcript_id
+    today = date.today()
+    version_ids = connection.execute(_INSERT_VERSION, [
+        {"transcript_id": held[item.code, item.round_no][1], "number": (held[item.code, item.round_no][5] or 0) + 1,
+         "status": "draft", "origin": item.origin, "text": item.text, "line_layout": asdict(item.layout),
+         "source_name": item.source_name, "source_sha256": item.source_sha256, "transcriber": item.transcriber or "",
+         "transcribed_on": today, "parent_id": held[item.code, item.round_no][2], "created_by": study.actor,
+         "created_at": now, "speech_info": item.speech_info or {}} for item in new]).scalars().all()
+    _write_rows(session, [(version_id, item.text, item.spans, item.lines, item.parsed)
+                          for item, version_id in zip(new, version_ids)])
+    pointed = [{"transcript": held[item.code, item.round_no][1], "version": version_id, "profile": item.profile}
+               for item, version_id in zip(new, version_ids)]
+    connection.execute(_POINT_TRANSCRIPT, pointed)
+    for row in pointed:  # a Transcript this session already holds must not keep its old current version
+        loaded = session.identity_map.get(identity_key(Transcript, row["transcript"]))
+        if loaded is not None:
+            session.expire(loaded)
+    return [ImportResult(version_id, (held[item.code, item.round_no][5] or 0) + 1, len(item.lines), len(item.spans),
+                         item.layout.mode, tuple(item.parsed.warnings)) for item, version_id in zip(new, version_ids)]
 
 
-def _insert_many(session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """One DB-API ``executemany`` of plain tuples: no per-row parameter building in Python."""
-    if not rows:
-        return
+def _statements():
+    """The statements :func:`write_versions` runs, built once (building one costs about as much as running it)."""
+    transcripts, versions = Transcript.__table__, TranscriptVersion.__table__
+    participants, interviews = Participant.__table__, Interview.__table__
+    current = versions.alias("current_version")
+    last = (select(func.max(versions.c.number)).where(versions.c.transcript_id == transcripts.c.id)
+            .correlate(transcripts).scalar_subquery())
+    # (code, round) → interview id, transcript id, the current version's id, status and number, the highest number
+    held = (select(participants.c.code, interviews.c.round, interviews.c.id, transcripts.c.id, current.c.id,
+                   current.c.status, current.c.number, last)
+            .select_from(participants.join(interviews, interviews.c.participant_id == participants.c.id)
+                         .outerjoin(transcripts, transcripts.c.interview_id == interviews.c.id)
+                         .outerjoin(current, current.c.id == transcripts.c.current_version_id))
+            .where(participants.c.study_id == bindparam("study"),
+                   participants.c.code.in_(bindparam("codes", expanding=True))))
+    point = (update(transcripts).where(transcripts.c.id == bindparam("transcript"))
+             .values(current_version_id=bindparam("version"), notation_profile=bindparam("profile")))
+    return (held, insert(transcripts).returning(transcripts.c.id, sort_by_parameter_order=True),
+            insert(versions).returning(versions.c.id, sort_by_parameter_order=True), point)
+
+
+_HELD, _INSERT_TRANSCRIPT, _INSERT_VERSION, _POINT_TRANSCRIPT = _statements()
+
+
+def _insert_many(session, table, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """One DB-API ``executemany`` of plain tuples, fed by an iterator.
+
+    No per-row parameter building in Python, and the rows are made as the driver binds them: a
+    batch's tens of thousands of tuples never exist at once. Held in a list, they were promoted
+    through the garbage collector's generations and set off full collections that cost more
+    than making them.
+    """
     marker = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
     statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
                  f"VALUES ({', '.join(marker for _ in columns)})")
-    session.connection().exec_driver_sql(statement, rows)
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.executemany(statement, rows)
+    finally:
+        cursor.close()
 
 
 def write_version_rows(session, version_id: int, text: str, spans: list[TurnSpan], lines: list[Line],
                        parsed: ParsedTranscript | None) -> None:
-    """Bulk-insert a version's turns, lines and words.
+    """Bulk-insert a version's turns, lines and words (see :func:`_write_rows`)."""
+    _write_rows(session, [(version_id, text, spans, lines, parsed)])
 
-    One executemany of tuples per table, not the ORM's unit of work: a 20,000-line transcript is
-    one C-level loop. On SQLite the version's lines are then indexed for search in one
-    statement: a per-row FTS5 trigger made importing about 2× slower.
+
+def _write_rows(session, versions: list[tuple[int, str, list[TurnSpan], list[Line], ParsedTranscript | None]]) -> None:
+    """Bulk-insert the turns, lines and words of one or more versions.
+
+    One executemany of tuples per table for all of them, not the ORM's unit of work: a
+    20,000-line transcript, or a batch of fifty, is one C-level loop per table. On SQLite the
+    lines are then indexed for search in one statement: a per-row FTS5 trigger made importing
+    about 2× slower.
     """
-    turn_times = [(t.start, t.end) for t in parsed.turns] if parsed else [(None, None)] * len(spans)
+    words = [_word_rows(version_id, text, spans, parsed) if parsed else []
+             for version_id, text, spans, _lines, parsed in versions]
+
+    def turn_rows():
+        for version_id, _text, spans, _lines, parsed in versions:
+            times = [(t.start, t.end) for t in parsed.turns] if parsed else [(None, None)] * len(spans)
+            for span in spans:
+                yield (version_id, span.index, span.speaker, span.start, span.end, *times[span.index])
+
+    def line_rows():
+        for (version_id, text, spans, lines, _parsed), timed in zip(versions, words):
+            speakers = [span.speaker for span in spans]
+            if timed:
+                for line, (start, end) in zip(lines, _line_times(lines, timed)):
+                    yield (version_id, line.number, line.start, line.end, line.turn_index, line.first_of_turn,
+                           speakers[line.turn_index], text[line.start:line.end], start, end)
+            else:  # typed transcripts have no times: the common case, without a pair per line to unpack
+                for line in lines:
+                    yield (version_id, line.number, line.start, line.end, line.turn_index, line.first_of_turn,
+                           speakers[line.turn_index], text[line.start:line.end], None, None)
+
     _insert_many(session, SpeakerTurn.__table__,
-                 ("version_id", "seq", "speaker", "start_offset", "end_offset", "time_start", "time_end"),
-                 [(version_id, span.index, span.speaker, span.start, span.end, *turn_times[span.index])
-                  for span in spans])
-    words = _word_rows(version_id, text, spans, parsed) if parsed else []
-    _insert_many(session, Word.__table__, ("version_id", "seq", "start_offset", "end_offset", "time_start",
-                                           "time_end", "probability"),
-                 [(w["version_id"], w["seq"], w["start_offset"], w["end_offset"], w["time_start"], w["time_end"],
-                   w["probability"]) for w in words])
-    line_times = _line_times(lines, words)
+                 ("version_id", "seq", "speaker", "start_offset", "end_offset", "time_start", "time_end"), turn_rows())
+    if any(words):
+        _insert_many(session, Word.__table__, ("version_id", "seq", "start_offset", "end_offset", "time_start",
+                                               "time_end", "probability"),
+                     ((w["version_id"], w["seq"], w["start_offset"], w["end_offset"], w["time_start"], w["time_end"],
+                       w["probability"]) for timed in words for w in timed))
     _insert_many(session, TranscriptLine.__table__,
                  ("version_id", "number", "start_offset", "end_offset", "turn_seq", "first_of_turn", "speaker",
-                  "text", "time_start", "time_end"),
-                 [(version_id, line.number, line.start, line.end, line.turn_index, line.first_of_turn,
-                   spans[line.turn_index].speaker, text[line.start:line.end], *line_times[i])
-                  for i, line in enumerate(lines)])
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(sql("INSERT INTO transcript_lines_fts(rowid, text) "
-                            "SELECT id, text FROM transcript_lines WHERE version_id = :version"),
-                        {"version": version_id})
+                  "text", "time_start", "time_end"), line_rows())
+    if session.get_bind().dialect.name == "sqlite" and any(lines for _v, _t, _s, lines, _p in versions):
+        session.connection().execute(_INDEX_LINES, {"versions": [version_id for version_id, *_ in versions]})
+
+
+_INDEX_LINES = sql("INSERT INTO transcript_lines_fts(rowid, text) SELECT id, text FROM transcript_lines "
+                   "WHERE version_id IN :versions").bindparams(bindparam("versions", expanding=True))
 
 
 def _word_rows(version_id: int, text: str, spans: list[TurnSpan], parsed: ParsedTranscript) -> list[dict]:
