@@ -47,11 +47,24 @@ def transcribe_command(
     no_prosody: bool = typer.Option(False, "--no-prosody", help="Skip the per-line prosody measures."),
 ):
     """Transcribe an interview's recording on this machine; blocks until the draft is stored."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    import gc
 
-    from reverie.services.transcripts.transcription import transcribe_interview
+    from reverie.services.transcripts.warmup import load_model_ahead
 
-    study = open_dir(directory)
+    load_model_ahead(model, device=device)  # first: it loads while the storage is imported
+    # Start-up only makes objects that live as long as the process (modules, mapped classes):
+    # collecting meanwhile finds nothing and cost a few tenths of a second; frozen afterwards,
+    # later collections no longer walk them.
+    gc.disable()
+    try:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from reverie.services.transcripts.transcription import transcribe_interview
+
+        study = open_dir(directory)
+    finally:
+        gc.freeze()
+        gc.enable()
     with Progress(TextColumn("transcribing"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), console=err.rich(), transient=True) as bar:
         task = bar.add_task("transcribe", total=1.0)

@@ -16,6 +16,7 @@ result is a proposal for the researcher to correct, and a lopsided split is flag
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,6 +94,44 @@ class Ge2eDiariser:
     def __init__(self, window_hop: float | None = None, enrolment: np.ndarray | None = None) -> None:
         self.window_hop = window_hop
         self.enrolment = enrolment
+        self._lock = threading.Lock()
+        # From embed_ahead: (the samples, their mel frames, {window frame: embedding}); used once.
+        self._ahead: tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]] | None = None
+
+    def embed_ahead(self, samples: np.ndarray, regions: list[SpeechRegion]) -> None:
+        """Embed the windows of these speech regions now, for the next :meth:`diarise` of these samples.
+
+        Why: embedding is nearly all of diarisation's cost, and it needs only the samples and the
+        VAD's regions, so a transcription runs it on a thread beside recognition (which leaves
+        a core idle much of the time). Recognition may still move a region's start (a soft onset
+        the VAD missed); :meth:`diarise` embeds only the windows that moved.
+        """
+        from reverie.speech import ge2e
+
+        with self._lock:
+            self._ahead = None
+            mel = ge2e.mel_frames(samples)
+            frames = ge2e.window_frames(mel, self._window_centres(regions)[0])
+            frames = sorted(set(frames.tolist()))
+            embedded = ge2e.embed_frames(mel, frames) if frames else []
+            self._ahead = (samples, mel, dict(zip(frames, embedded, strict=True)))
+
+    def _embed(self, samples: np.ndarray, centres: np.ndarray) -> np.ndarray:
+        """The windows' embeddings, reusing what :meth:`embed_ahead` computed for these samples."""
+        import numpy as np
+
+        from reverie.speech import ge2e
+
+        with self._lock:  # waits for an embed_ahead still running
+            ahead, self._ahead = self._ahead, None
+        if ahead is None or ahead[0] is not samples:
+            return ge2e.embed_windows(ge2e.mel_frames(samples), centres)
+        _, mel, known = ahead
+        frames = ge2e.window_frames(mel, centres).tolist()
+        missing = sorted({frame for frame in frames if frame not in known})
+        if missing:
+            known.update(zip(missing, ge2e.embed_frames(mel, missing), strict=True))
+        return np.stack([known[frame] for frame in frames]) if frames else np.empty((0, ge2e.HIDDEN), np.float32)
 
     def _window_centres(self, regions: list[SpeechRegion]) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
@@ -113,12 +152,10 @@ class Ge2eDiariser:
                 speakers: int | None = None) -> list[SpeakerSegment]:
         import numpy as np
 
-        from reverie.speech import ge2e
-
         if not regions:
             return []
         centres, owners = self._window_centres(regions)
-        embeddings = ge2e.embed_windows(ge2e.mel_frames(samples), centres)
+        embeddings = self._embed(samples, centres)
         counts = np.bincount(owners, minlength=len(regions))
         seconds = np.array([(regions[i].end - regions[i].start) / counts[i] for i in owners])
         labels = cluster_voices(embeddings, owners, seconds, speakers)

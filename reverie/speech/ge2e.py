@@ -145,27 +145,34 @@ def _encode(batch: np.ndarray) -> np.ndarray:
 
 
 def _one_blas_thread():
-    """Run BLAS on one thread while the LSTM steps, when threadpoolctl is installed.
+    """Run BLAS on one thread while the LSTM steps (see :mod:`reverie.speech.blas`).
 
     Why: each of the 480 steps is a small matrix product, and OpenBLAS's threads spin-wait
     between them; on two busy cores one thread measured 2.5-5x faster (25x -> 72-100x real time).
     """
-    from contextlib import nullcontext
+    from reverie.speech.blas import one_blas_thread
 
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return one_blas_thread()
+
+
+def window_frames(mel: np.ndarray, centres_s: np.ndarray) -> np.ndarray:
+    """The mel frame each window centred at these times (seconds) is centred on: what an embedding depends on."""
+    import numpy as np
+
+    return np.clip(np.round(np.asarray(centres_s) * SAMPLE_RATE / HOP).astype(int), 0, len(mel))
 
 
 def embed_windows(mel: np.ndarray, centres_s: np.ndarray) -> np.ndarray:
     """One L2-normed 256-d embedding per 1.6 s window centred at each time (seconds)."""
+    return embed_frames(mel, window_frames(mel, centres_s))
+
+
+def embed_frames(mel: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """One embedding per window centred on each mel frame of ``starts`` (see :func:`window_frames`)."""
     import numpy as np
 
     half = WINDOW_FRAMES // 2
     padded = np.pad(mel, ((half, half), (0, 0)))
-    starts = np.clip(np.round(np.asarray(centres_s) * SAMPLE_RATE / HOP).astype(int), 0, len(mel))
     out = np.empty((len(starts), HIDDEN), dtype=np.float32)
     with _one_blas_thread():
         for first in range(0, len(starts), BATCH):

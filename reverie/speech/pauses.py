@@ -9,6 +9,8 @@ inside a sentence are kept apart.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,11 +45,64 @@ class SpeechRegion:
     end: float
 
 
+class RememberingVad:
+    """Silero's speech probabilities for the last audio it heard, given again for the same audio.
+
+    Why: one transcription asks the VAD about the same samples three times: for its regions
+    (pauses, chunks, diarisation), inside faster-whisper's ``vad_filter``, and when looking for
+    speech Whisper skipped. Only the options that turn probabilities into regions differ, so
+    the network runs once. Samples are known again by a hash of their bytes (an hour of audio
+    hashes in a fraction of a second; the network takes seconds).
+    """
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.runs = 0  # how often the network really ran
+        self._last: tuple[bytes, np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, audio: np.ndarray, *args, **kwargs) -> np.ndarray:
+        import numpy as np
+
+        if args or kwargs or audio.dtype != np.float32:
+            return self.model(audio, *args, **kwargs)
+        contiguous = np.ascontiguousarray(audio)
+        key = hashlib.blake2b(memoryview(contiguous).cast("B"), digest_size=32).digest() + str(len(audio)).encode()
+        with self._lock:
+            if self._last is not None and self._last[0] == key:
+                return self._last[1].copy()
+        probabilities = self.model(contiguous)
+        self.runs += 1
+        with self._lock:
+            self._last = (key, probabilities.copy())
+        return probabilities
+
+
+def shared_vad() -> RememberingVad:
+    """faster-whisper's VAD model, made to remember its last answer for every caller (see RememberingVad).
+
+    faster-whisper looks its model up through ``faster_whisper.vad.get_vad_model`` on every
+    call, so the remembering model is put there once and Whisper's own VAD filter uses it too.
+    """
+    from faster_whisper import vad
+
+    with _vad_lock:
+        model = vad.get_vad_model()
+        if not isinstance(model, RememberingVad):
+            model = RememberingVad(model)
+            vad.get_vad_model = lambda: model
+        return model
+
+
+_vad_lock = threading.Lock()
+
+
 def speech_regions(audio: np.ndarray, sr: int = 16000, *, min_silence_ms: int = MIN_SILENCE_MS) -> list[SpeechRegion]:
     """Where speech is, with region edges exactly at the speech (no padding)."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     load_onnxruntime()  # the VAD is an ONNX model: load the runtime with its telemetry off
+    shared_vad()
     options = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=0)
     stamps = get_speech_timestamps(audio, options, sampling_rate=sr)
     return [SpeechRegion(stamp["start"] / sr, stamp["end"] / sr) for stamp in stamps]

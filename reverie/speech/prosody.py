@@ -94,7 +94,7 @@ class ProsodyTracks:
 
 
 __all__ = ["LineProsody", "ProsodyTracks", "adapted_tracks", "analyse", "count_syllables", "emphasised_words",
-           "measure_lines", "pitch_search_range"]
+           "first_pass", "measure_lines", "pitch_search_range"]
 
 
 def pitch_search_range(voiced: np.ndarray) -> tuple[float, float]:
@@ -113,16 +113,26 @@ def pitch_search_range(voiced: np.ndarray) -> tuple[float, float]:
     return round(floor, 1), round(ceiling, 1)
 
 
+def first_pass(samples: np.ndarray, sr: int = 16000) -> ProsodyTracks:
+    """The wide first pass of :func:`adapted_tracks`, which needs no transcript.
+
+    A transcription runs it beside recognition and hands it to :func:`measure_lines`.
+    """
+    return analyse(samples, sr, floor=FIRST_PASS[0], ceiling=FIRST_PASS[1])
+
+
 def adapted_tracks(samples: np.ndarray, spans: Mapping[object, Sequence[tuple[float, float]]],
-                   sr: int = 16000) -> ProsodyTracks:
+                   sr: int = 16000, *, first: ProsodyTracks | None = None) -> ProsodyTracks:
     """Pitch searched within each speaker's own range over that speaker's spans (two passes).
 
     ``spans`` maps a speaker (any label) to the stretches they speak. Pitch outside every span is
     left unvoiced; intensity does not depend on the search range and comes from the first pass.
+    ``first`` is :func:`first_pass` of these samples, when it was already run.
     """
     import numpy as np
 
-    first = analyse(samples, sr, floor=FIRST_PASS[0], ceiling=FIRST_PASS[1])
+    if first is None or len(first.times) != len(np.arange(STEP / 2, len(samples) / sr, STEP)):
+        first = first_pass(samples, sr)
     pitch = np.full(len(first.times), np.nan)
     for stretches in spans.values():
         mine = np.zeros(len(first.times), dtype=bool)
@@ -242,18 +252,19 @@ def emphasised_words(samples: np.ndarray, words: Sequence[Word], *, sr: int = 16
 
 def measure_lines(samples: np.ndarray, ranges: Sequence[tuple[float, float, Sequence[Word]]], *,
                   sr: int = 16000, pauses: Sequence[Pause] | None = None,
-                  speakers: Sequence[object] | None = None) -> list[LineProsody]:
+                  speakers: Sequence[object] | None = None, first: ProsodyTracks | None = None) -> list[LineProsody]:
     """Measures for each line given as (start_s, end_s, words); pauses default to the VAD's.
 
     ``speakers`` (one label per line) lets each speaker's pitch be searched in their own range;
-    without it the lines are taken as one voice.
+    without it the lines are taken as one voice. ``first`` is :func:`first_pass` of the samples,
+    if it was already run.
     """
     import numpy as np
 
     by_speaker: dict[object, list[tuple[float, float]]] = {}
     for index, (start, end, _) in enumerate(ranges):
         by_speaker.setdefault(speakers[index] if speakers is not None else None, []).append((start, end))
-    tracks = adapted_tracks(samples, by_speaker, sr)
+    tracks = adapted_tracks(samples, by_speaker, sr, first=first)
     pauses = list(pauses) if pauses is not None else detect_pauses(samples, sr)
     all_words = [word for _, _, words in ranges for word in words]
     flagged = set(emphasised_words(samples, all_words, sr=sr, tracks=tracks))

@@ -9,8 +9,10 @@ each :class:`ChunkResult`), then :func:`build_result`. :func:`transcribe` does a
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING
 from reverie.core.errors import InvalidInput
 from reverie.core.transcript import ParsedTranscript, Turn, Word
 from reverie.speech import audio as audio_io
+from reverie.speech.blas import one_blas_thread
 from reverie.speech.chunks import Chunk, ChunkPlan, ChunkResult, merge_words
 from reverie.speech.diarise import (
     AUTO,
@@ -88,12 +91,47 @@ class RecognitionOptions:
 
 
 @lru_cache(maxsize=2)
-def _load_whisper(model_dir: str, device: str, compute_type: str, cpu_threads: int):
-    """One model instance per directory and device, reused across chunks and files."""
+def _cached_whisper(model_dir: str, device: str, compute_type: str, cpu_threads: int):
     from faster_whisper import WhisperModel
 
     load_onnxruntime()  # its VAD filter runs on onnxruntime, here perhaps in a worker that ran no VAD yet
     return WhisperModel(model_dir, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+
+
+_load_lock = threading.Lock()
+
+
+def _load_whisper(model_dir: str, device: str, compute_type: str, cpu_threads: int):
+    """One model instance per directory and device, reused across chunks and files.
+
+    Loads one at a time, so a caller arriving while :func:`preload` is loading the same model
+    waits for that instance instead of loading a second one.
+    """
+    with _load_lock:
+        return _cached_whisper(model_dir, device, compute_type, cpu_threads)
+
+
+def preload(model: str | Path | None = None, options: RecognitionOptions | None = None) -> threading.Thread:
+    """Start loading the Whisper model on a thread of its own; the recogniser made later reuses it.
+
+    Why: loading takes about a second (reading the weights, the tokenizer), mostly outside the
+    GIL, while a transcription first imports the study's storage and decodes the recording and
+    finds its speech: done side by side, the load costs next to nothing. A model that fails to
+    load here is left to fail again, with its message, when the recogniser is made.
+    """
+    opts = options or RecognitionOptions()
+
+    def load() -> None:
+        try:
+            _load_whisper(str(resolve_model(model)), opts.device, opts.compute_type, opts.cpu_threads)
+        except Exception:  # reported by the Recogniser that needs the model
+            pass
+
+    # Not a daemon: a process that ends meanwhile waits for the load instead of tearing the
+    # libraries down under it.
+    thread = threading.Thread(target=load, name="reverie-model-load")
+    thread.start()
+    return thread
 
 
 class Recogniser:
@@ -135,6 +173,12 @@ def recognise_chunk(recogniser: Recogniser, samples: np.ndarray, chunk: Chunk,
     The chunk is heard with some seconds of the recording either side (:meth:`Chunk.window`), so
     a phrase at its edge has context; :func:`build_result` keeps each word once.
     """
+    with one_blas_thread():  # the same features, and so the same word times, whatever runs beside it
+        return _recognise_chunk(recogniser, samples, chunk, progress, total)
+
+
+def _recognise_chunk(recogniser: Recogniser, samples: np.ndarray, chunk: Chunk,
+                     progress: Progress | None, total: float | None) -> ChunkResult:
     began = time.perf_counter()
     window_start, window_end = chunk.window(len(samples) / audio_io.SAMPLE_RATE)
     first, last = int(window_start * audio_io.SAMPLE_RATE), int(window_end * audio_io.SAMPLE_RATE)
@@ -199,6 +243,63 @@ class Prepared:
     audio: audio_io.Audio
     regions: list[SpeechRegion]
     plan: ChunkPlan
+    diariser: Diariser | None = None  # set by diarise_ahead; build_result uses it when given none
+    ahead: dict[str, Future] = field(default_factory=dict)  # work run beside recognition, by name
+
+
+def run_beside(prepared: Prepared, name: str, work: Callable[[], object]) -> Future:
+    """Run ``work`` on a thread beside recognition, after the work given before it; its result
+    is ``prepared.ahead[name]``.
+
+    Why one after another: each piece wants the core the recogniser leaves idle, not both cores
+    at once. The threads are daemons: a failed transcription's process need not wait for
+    results nobody will use.
+    """
+    before = list(prepared.ahead.values())
+    future: Future = Future()
+    prepared.ahead[name] = future
+
+    def run() -> None:
+        wait(before)
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(work())
+        except BaseException as error:  # handed to whoever asks for the result
+            future.set_exception(error)
+
+    threading.Thread(target=run, name=f"reverie-{name}-ahead", daemon=True).start()
+    return future
+
+
+def _diarises(decoded: audio_io.Audio, speakers: int | None, split_channels: bool | None) -> bool:
+    """Whether build_result will run a diariser: not for one speaker, nor for one voice per channel."""
+    channels = decoded.channels
+    if channels is not None and (
+        split_channels if split_channels is not None else audio_io.channels_are_separated(*channels)
+    ):
+        return False
+    return speakers is None or speakers >= 2
+
+
+def diarise_ahead(prepared: Prepared, speakers: int | str | None = AUTO, *, split_channels: bool | None = None,
+                  diariser: Diariser | str | None = None) -> None:
+    """Start the diariser's heavy part on a thread now, to run beside recognition.
+
+    Why: diarisation needs only the samples and the speech regions, and on two cores the
+    recogniser leaves one idle much of the time, so by the time the words are in, the voices
+    are embedded. A diariser offers this by having an ``embed_ahead(samples, regions)`` method;
+    :func:`build_result` then uses ``prepared.diariser``, whose ``diarise`` gives the same answer
+    as without the head start. Nothing happens when the result needs no diariser.
+    """
+    if not _diarises(prepared.audio, parse_speakers(speakers), split_channels):
+        return
+    if diariser is None or isinstance(diariser, str):
+        diariser = diariser_named(diariser)
+    prepared.diariser = diariser
+    ahead = getattr(diariser, "embed_ahead", None)
+    if callable(ahead):  # what fails here fails again, and is reported, in diarise()
+        run_beside(prepared, "voices", lambda: ahead(prepared.audio.samples, prepared.regions))
 
 
 def prepare(audio_path: str | Path, chunk_seconds: float = 240) -> Prepared:
@@ -294,6 +395,8 @@ def build_result(prepared: Prepared, chunk_results: list[ChunkResult], model_nam
         interviewer = per_word[0]
         assigned = [labels[0] if channel == interviewer else labels[1] for channel in per_word]
     elif speakers is None or speakers >= 2:
+        if diariser is None:
+            diariser = prepared.diariser
         if diariser is None or isinstance(diariser, str):
             diariser = diariser_named(diariser)
         segments = diariser.diarise(decoded.samples, regions, speakers)
@@ -332,6 +435,7 @@ def transcribe(audio_path: str | Path, *, model: str | Path | None = None, langu
     """
     options = RecognitionOptions(language, verbatim, device, batch_size, chunk_seconds, cpu_threads)
     prepared = prepare(audio_path, options.chunk_seconds)
+    diarise_ahead(prepared, speakers, split_channels=split_channels, diariser=diariser)
     recogniser = Recogniser(model, options)
     done = done_chunks if done_chunks is not None else {}
     total = prepared.audio.duration
@@ -343,4 +447,5 @@ def transcribe(audio_path: str | Path, *, model: str | Path | None = None, langu
             progress(chunk.end, total)
     results = [done[chunk.index] for chunk in prepared.plan.chunks]
     return build_result(prepared, results, recogniser.model_name, speakers=speakers,
-                        participant=participant, split_channels=split_channels, diariser=diariser)
+                        participant=participant, split_channels=split_channels,
+                        diariser=prepared.diariser or diariser)

@@ -134,3 +134,37 @@ def test_default_queue_is_in_process(sqlite_study):
     job = jobs.start_job(sqlite_study, "count", {"numbers": [4, 5], "per_chunk": 1})
     queue.join(timeout=30)
     assert jobs.job_status(sqlite_study, job.id).result["total"] == 9
+
+
+def test_a_caller_waiting_on_the_queue_wakes_when_the_job_ends(sqlite_study):
+    """``reverie transcribe`` waits on its queue: woken by the end, not at its next poll, and told
+    when the time it gave passed first."""
+    queue = jobs.InProcessQueue(sqlite_study, threads=1)
+    gate = threading.Event()
+
+    class _Gated:
+        def plan(self, study, params):
+            return [jobs.ChunkSpan(0, 1)]
+
+        def run_chunk(self, study, params, seq, span, progress):
+            gate.wait(60)
+            return {}
+
+        def assemble(self, study, params, results):
+            return {}
+
+        def finish(self, study, params, assembled):
+            return {"ok": True}
+
+    kind = f"gated-{uuid.uuid4().hex[:8]}"
+    jobs.job_function(kind)(_Gated)
+    job = jobs.start_job(sqlite_study, kind, {}, queue=queue)
+    try:
+        assert queue.wait_idle(0.05) is False  # the chunk is held: the time given passes first
+        gate.set()
+        assert queue.wait_idle(60) is True
+        assert jobs.job_status(sqlite_study, job.id).state == "done"
+        assert queue.wait_idle(0) is True
+    finally:
+        gate.set()
+        queue.shutdown()

@@ -171,3 +171,20 @@ def test_speakers_is_a_count_or_auto():
             parse_speakers(bad)
     assert speaker_labels(1, "P4") == ["P4"]
     assert speaker_labels(4, "P4") == ["I", "P4", "S3", "S4"]
+
+
+def test_voices_embedded_ahead_give_the_same_speakers(interview):
+    """A transcription embeds voices beside recognition; the answer is the one diarise gives alone,
+    also when some regions moved meanwhile (a soft onset found by recognition)."""
+    recording, _ = interview
+    regions = speech_regions(recording.samples, min_silence_ms=200)
+    alone = Ge2eDiariser().diarise(recording.samples, regions, 2)
+    moved = list(regions)
+    moved[3] = type(regions[3])(round(regions[3].start - 0.4, 3), regions[3].end)
+    for given in (regions, moved):
+        ahead = Ge2eDiariser()
+        ahead.embed_ahead(recording.samples, regions)
+        expected = alone if given is regions else Ge2eDiariser().diarise(recording.samples, given, 2)
+        assert [(s.speaker, round(s.start, 3), round(s.end, 3)) for s in ahead.diarise(recording.samples, given, 2)] \
+            == [(s.speaker, round(s.start, 3), round(s.end, 3)) for s in expected]
+        assert ahead._ahead is None  # used once: the mel frames of a long recording are not kept

@@ -79,3 +79,16 @@ def test_lines_carry_pauses_rate_pitch_and_loudness(monologue, monologue_result)
         assert 0 < measured.pitch_range_st < 24
         assert 40 < measured.intensity_mean_db < 100
     assert lines[0].pause_before == 0.0 and lines[-1].pause_after == 0.0
+
+
+def test_a_first_pass_run_ahead_gives_the_same_measures(monologue, monologue_result):
+    """A transcription runs the wide first pitch pass beside recognition; the lines measure the same."""
+    recording, _ = monologue
+    words = monologue_result.words
+    ranges = [(words[i].start, words[min(i + 7, len(words) - 1)].end, words[i:i + 8]) for i in range(0, len(words), 8)]
+    first = prosody.first_pass(recording.samples)
+    assert prosody.measure_lines(recording.samples, ranges, first=first) == prosody.measure_lines(recording.samples,
+                                                                                                   ranges)
+    other = prosody.first_pass(recording.samples[:16000])  # another recording's pass is not used
+    assert prosody.measure_lines(recording.samples, ranges, first=other) == prosody.measure_lines(recording.samples,
+                                                                                                   ranges)

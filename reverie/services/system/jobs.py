@@ -186,6 +186,25 @@ class InProcessQueue:
         with self._lock:
             self._futures.discard(future)
 
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until nothing handed to this queue is left to run, or ``timeout`` passes; True if idle.
+
+        Why: a caller following its own job in this process (``reverie transcribe``) wakes the
+        moment the last chunk ends instead of at its next poll, and still gets a chance to
+        report progress every ``timeout`` seconds. A job's chunks are submitted before its
+        start task ends, so the queue is never briefly empty in between.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = set(self._futures)
+            if not pending:
+                return True
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            wait(pending, timeout=left)
+
     def join(self, timeout: float | None = None) -> None:
         """Wait until every job handed to this queue has run (for scripts and tests)."""
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -72,11 +72,12 @@ class LineMeasures:
     emphasised: tuple[str, ...]
 
 
-def measure_prosody(study: OpenStudy, code: str, round_no: int, *, audio=None) -> list[LineMeasures]:
+def measure_prosody(study: OpenStudy, code: str, round_no: int, *, audio=None, first=None) -> list[LineMeasures]:
     """Measure every timed line of the current version against its recording and store the results.
 
     ``audio`` is the recording already decoded (by the transcription just run), so an hour of
-    audio is not decoded a second time.
+    audio is not decoded a second time; ``first`` is the first pitch pass over it
+    (:func:`reverie.speech.prosody.first_pass`), if the transcription ran it beside recognition.
     """
     from reverie.core.transcript import Word as CoreWord
     from reverie.speech.audio import load_audio
@@ -114,7 +115,7 @@ def measure_prosody(study: OpenStudy, code: str, round_no: int, *, audio=None) -
     timed_lines = [(line.time_start, line.time_end, [core for _, core in group])
                    for line, group in zip(lines, grouped)]
     measured = measure_lines(samples, timed_lines, sr=audio.sample_rate, pauses=pauses or None,
-                             speakers=[line.speaker for line in lines])
+                             speakers=[line.speaker for line in lines], first=first)
     out, annotations = [], []
     for line, group, m in zip(lines, grouped, measured):
         emphasised = tuple(group[i][1].text for i in m.emphasised)

@@ -25,6 +25,30 @@ if TYPE_CHECKING:
 # A decoded hour of audio is 230 MB, so each process keeps only the recording it is working on.
 _prepared: dict[tuple[str, float], Prepared] = {}
 _prepared_lock = threading.Lock()
+PROGRESS_S = 0.25  # how often `reverie transcribe` reads the job's progress while it runs
+# Recordings whose prosody this process measures once their transcription ends (transcribe_interview).
+_prosody_wanted: set[str] = set()
+
+
+def _prosody_ahead(prepared: Prepared) -> None:
+    """Run prosody's first pitch pass beside recognition: it needs the samples, not the transcript."""
+    from reverie.speech.prosody import first_pass
+    from reverie.speech.recognise import run_beside
+
+    audio = prepared.audio
+    samples = audio.samples if audio.samples.ndim == 1 else audio.samples.mean(axis=0)
+    run_beside(prepared, "prosody", lambda: first_pass(samples, audio.sample_rate))
+
+
+def _first_pass(sha256: str):
+    """The first pitch pass run beside this recording's transcription, or None."""
+    with _prepared_lock:
+        ahead = next((prepared.ahead.get("prosody") for (digest, _), prepared in _prepared.items()
+                      if digest == sha256), None)
+    try:
+        return None if ahead is None else ahead.result()
+    except Exception:  # measured again by measure_prosody, which reports what fails
+        return None
 
 
 def start_transcription(study: OpenStudy, code: str, round_no: int, *, model: str | None = None,
@@ -90,7 +114,14 @@ class TranscribeJob:
     """Recognise a recording a few minutes at a time with the local Whisper model."""
 
     def plan(self, study: OpenStudy, params: dict) -> list[jobs.ChunkSpan]:
-        return [jobs.ChunkSpan(c.start, c.end) for c in _prepare(study, params).plan.chunks]
+        from reverie.speech.recognise import diarise_ahead
+
+        prepared = _prepare(study, params)
+        if prepared.diariser is None:  # voices are embedded beside recognition, ready for assemble
+            diarise_ahead(prepared, params.get("speakers", 2))
+        if params["sha256"] in _prosody_wanted and "prosody" not in prepared.ahead:
+            _prosody_ahead(prepared)
+        return [jobs.ChunkSpan(c.start, c.end) for c in prepared.plan.chunks]
 
     def run_chunk(self, study: OpenStudy, params: dict, seq: int, span: jobs.ChunkSpan,
                   progress: jobs.Progress) -> dict:
@@ -152,25 +183,30 @@ def transcribe_interview(study: OpenStudy, code: str, round_no: int, *, progress
     ``progress(fraction)`` is called as chunks advance. A failed chunk leaves the job failed with
     its finished chunks kept, so ``retry_failed_chunks`` redoes only what failed.
     """
-    import time
-
     from reverie.services.transcripts.prosody import measure_prosody
+    from reverie.services.transcripts.warmup import load_model_ahead
 
+    load_model_ahead(options.get("model"), device=options.get("device", "cpu"))  # beside decoding and VAD
+    ensure_not_withdrawn(study, code)  # refused first, as start_transcription refuses it
+    sha256 = recording_for(study, code, round_no).sha256
     queue = jobs.InProcessQueue(study, threads=1)
     try:
+        if prosody:
+            _prosody_wanted.add(sha256)
         job_id = start_transcription(study, code, round_no, queue=queue, **options)
-        while True:
-            status = jobs.job_status(study, job_id)
+        # The job runs on the queue's thread; wake when it ends, or every PROGRESS_S to report.
+        while not queue.wait_idle(PROGRESS_S):
             if progress is not None:
-                progress(status.progress)
-            if status.state in ("done", "failed", "cancelled"):
-                break
-            time.sleep(0.25)
-        queue.join()
+                progress(jobs.job_status(study, job_id).progress)
+        queue.join()  # raises what a queue task raised outside the job's own bookkeeping
     finally:
         queue.shutdown()
+        _prosody_wanted.discard(sha256)
+    status = jobs.job_status(study, job_id)
+    if progress is not None:
+        progress(status.progress)
     if status.state == "done" and prosody:
-        measure_prosody(study, code, round_no, audio=decoded_recording(recording_for(study, code, round_no).sha256))
+        measure_prosody(study, code, round_no, audio=decoded_recording(sha256), first=_first_pass(sha256))
     return status
 
 
