@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from reverie.cli.app import app, fail
-from reverie.cli.common import ListFormat, StudyDir, open_dir
+from reverie.cli.common import ListFormat, StudyDir, open_dir, open_to_print
 from reverie.cli.output import as_rows, field_names, out, print_rows
 from reverie.core.ranges import parse_range
 
@@ -322,9 +322,9 @@ def extracts_list(directory: StudyDir,
                                                                   "(csv and json always have it)."),
                   fmt: ListFormat = "table"):
     """List extracts with their citation, status and theme."""
-    from reverie.services.analysis.extracts import ExtractView, list_extracts
+    from reverie.services.analysis.extract_views import ExtractView, list_extracts
 
-    rows = as_rows(list_extracts(open_dir(directory, read_only=True), status=status))
+    rows = as_rows(list_extracts(open_to_print(directory), status=status))
     view = ["handle", "citation", "status", "theme"] + (["display_text"] if text else [])
     print_rows(rows, fmt, keys=field_names(ExtractView), view=view)
 

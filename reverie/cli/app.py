@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterator, MutableMapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
@@ -32,6 +34,7 @@ class ReverieGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.commands = LazyCommands(self.commands)
+        _plain_values(self, subcommands=False)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
@@ -115,11 +118,93 @@ def _build(name: str) -> Any:
     options = {"pretty_exceptions_short": app.pretty_exceptions_short, "rich_markup_mode": app.rich_markup_mode}
     for info in app.registered_commands:
         if (info.name or typer.main.get_command_name(info.callback.__name__)) == name:
-            return typer.main.get_command_from_info(info, **options)
+            return _plain_values(typer.main.get_command_from_info(info, **options))
     for info in app.registered_groups:
         if info.name == name:
-            return typer.main.get_group_from_info(info, suggest_commands=app.suggest_commands, **options)
+            return _plain_values(typer.main.get_group_from_info(info, suggest_commands=app.suggest_commands,
+                                                                **options))
     return None
+
+
+def _plain_values(command: Any, *, subcommands: bool = True) -> Any:
+    """``command`` (and its subcommands) reading plain str, int, Path and flag values without Pydantic.
+
+    Typer checks every value through a Pydantic ``TypeAdapter``, and importing Pydantic is a
+    quarter of what a quick command such as ``reverie cite`` costs. A study folder, a code, a
+    round number convert the same way by hand; anything else (a value that is not plainly a number,
+    an option with bounds or choices) goes through Typer's own conversion, which says what is
+    wrong as it always has. With a Typer whose internals differ, values go through Typer as before.
+    """
+    try:
+        from typer._click.exceptions import BadParameter
+        from typer._coercion import RuntimeParam, build_runtime_param
+        from typer._param_types import coerce_cli_path
+    except ImportError:  # pragma: no cover - another Typer: its own conversion throughout
+        return command
+    plain = _plain_param_class(RuntimeParam, build_runtime_param, coerce_cli_path, BadParameter)
+
+    def convert(param: Any) -> Any:
+        descriptor = getattr(param, "type_descriptor", None)
+        if getattr(param, "_runtime_param", False) is None and _is_plain(descriptor):
+            param._runtime_param = plain(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
+        return param
+
+    def with_help_option(get_help_option: Any) -> Any:
+        # The --help option is made when a command first parses its arguments; it is a flag too.
+        return lambda ctx: None if (option := get_help_option(ctx)) is None else convert(option)
+
+    commands = [command]
+    while commands:
+        current = commands.pop()
+        if subcommands:
+            commands.extend(getattr(current, "commands", {}).values())
+        for param in current.params:
+            convert(param)
+        current.get_help_option = with_help_option(current.get_help_option)
+    return command
+
+
+def _is_plain(descriptor: Any) -> bool:
+    info = getattr(descriptor, "parameter_info", None)
+    if info is None or descriptor.file_annotation is not None or info.parser is not None:
+        return False
+    if descriptor.annotation is int:
+        return info.min is None and info.max is None and not info.clamp
+    if descriptor.annotation is Path:
+        return info.path_type is None
+    return descriptor.annotation in (str, bool)
+
+
+_PLAIN_PARAM = None
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+
+
+def _plain_param_class(base: type, build_runtime_param: Any, coerce_cli_path: Any, refused: type) -> type:
+    global _PLAIN_PARAM
+    if _PLAIN_PARAM is None:
+        class PlainRuntimeParam(base):
+            """Typer's conversion of a plain str, int, Path or flag value, by hand; Typer's own for anything else."""
+
+            def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+                if type(value) is self.annotation and self.annotation in (bool, int):  # a default, say
+                    return value
+                if isinstance(value, str):
+                    if self.annotation is str:
+                        return value
+                    if self.annotation is int and _INTEGER.fullmatch(value):
+                        return int(value)
+                    if self.annotation is Path and value:
+                        # Typer's checks (exists, readable …) on a value already a Path need no Pydantic;
+                        # a refusal is left to Typer, whose message names the path as it was typed.
+                        try:
+                            return coerce_cli_path(Path(value), self.parameter_info, path_type=Path, param=param,
+                                                   ctx=ctx)
+                        except refused:
+                            pass
+                return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+        _PLAIN_PARAM = PlainRuntimeParam
+    return _PLAIN_PARAM
 
 
 def _import_every_module() -> None:

@@ -31,6 +31,21 @@ def open_dir(path: Path, *, read_only: bool = False):
     return study
 
 
+def open_to_print(path: Path, *, migrate: bool = False):
+    """Open a study folder for a command that only prints, as quickly as the study allows.
+
+    A plain local SQLite study on the current schema opens read-only through SQLAlchemy Core
+    (:func:`reverie.services.study.reading.open_reader`), without the ORM, the audit module or the
+    services, which is most of what such a command used to spend. Any other study opens as
+    :func:`open_dir` opens it: asking for an encrypted study's passphrase, auditing a team
+    study's reads, and refusing a study that needs migrating, or migrating it when ``migrate``
+    (for a command that has always opened its study writable, such as ``cite``).
+    """
+    from reverie.services.study.reading import open_reader
+
+    return open_reader(path) or open_dir(path, read_only=not migrate)
+
+
 def _unlock_args(path: Path) -> dict:
     from reverie.services.study.context import read_manifest
 

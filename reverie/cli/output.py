@@ -61,6 +61,23 @@ class _Console:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.rich(), name)
 
+    def print(self, *objects: Any, **options: Any) -> None:
+        """Print as the data console does; plain text off a terminal is written without loading Rich.
+
+        Off a terminal Rich prints cleaned strings as they are (no wrapping, cropping or styles),
+        but for tabs, which it expands to its tab stops; a citation or a transcript line then costs
+        no import of Rich, a tenth of a second. Anything else (a table, a tab, a terminal) is Rich's.
+        """
+        if (self._console is None and objects and all(type(o) is str for o in objects)
+                and set(options) <= {"overflow", "crop"} and not self.is_terminal):
+            text = " ".join(clean(o) for o in objects)
+            if "\t" not in text:
+                stream = sys.stderr if self._options.get("stderr") else sys.stdout
+                stream.write(text + "\n")
+                stream.flush()
+                return
+        self.rich().print(*objects, **options)
+
     def rich(self):
         """The Rich console itself, for Rich's own widgets (a progress bar enters it as a context)."""
         if self._console is None:

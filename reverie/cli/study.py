@@ -15,7 +15,7 @@ from reverie.cli.app import (
     participants_app,
     schedule_app,
 )
-from reverie.cli.common import ListFormat, StudyDir, TableOneFormat, open_dir
+from reverie.cli.common import ListFormat, StudyDir, TableOneFormat, open_dir, open_to_print
 from reverie.cli.output import as_rows, err, field_names, out, print_rows, write_text_output
 
 
@@ -138,9 +138,9 @@ def participants_table(
     fmt: TableOneFormat = "table",
     output: Path = typer.Option(None, "-o", "--output", help="Write to this file instead of the terminal."),
 ):
-    from reverie.services.study.participants import participant_table
+    from reverie.services.study.reading import participant_table
 
-    table = participant_table(open_dir(directory, read_only=True))
+    table = participant_table(open_to_print(directory))
     if fmt == "md":
         write_text_output(table.to_markdown(), output)
         return

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from reverie.cli.app import app, fail, transcript_app
-from reverie.cli.common import ListFormat, StudyDir, open_dir
+from reverie.cli.common import ListFormat, StudyDir, open_dir, open_to_print
 from reverie.cli.output import err, out, print_rows
 
 
@@ -126,10 +126,10 @@ def transcript_show(
     version: int = typer.Option(None, "--version", help="A version number (default: the current one)."),
 ):
     """Print a transcript with its line numbers, one transcript line per output line."""
-    from reverie.services.transcripts.versions import show_lines
+    from reverie.services.transcripts.reading import show_lines
 
     first, last = _lines_option(lines)
-    shown = show_lines(open_dir(directory, read_only=True), participant, round_no, first=first, last=last, view=view,
+    shown = show_lines(open_to_print(directory), participant, round_no, first=first, last=last, view=view,
                        notation=notation, version=version)
     width = len(str(shown[-1].number)) if shown else 1
     for line in shown:
@@ -197,10 +197,10 @@ def cite_command(
     """Print the citation of a line range, e.g. (P1. Lines 978-81)."""
     from reverie.core.citation import CitationStyle
     from reverie.core.ranges import parse_range
-    from reverie.services.study.studies import citation_style
-    from reverie.services.transcripts.versions import cite
+    from reverie.services.study.reading import citation_style
+    from reverie.services.transcripts.reading import cite
 
-    study = open_dir(directory)
+    study = open_to_print(directory, migrate=True)
     first, last = parse_range(lines)
     chosen = citation_style(study)
     if style:
@@ -222,7 +222,7 @@ def search_command(
     """Search all transcripts; hits print as keyword-in-context lines with their citation."""
     from reverie.services.transcripts.search import search
 
-    hits = search(open_dir(directory, read_only=True), query, participant=participant, round_no=round_no,
+    hits = search(open_to_print(directory), query, participant=participant, round_no=round_no,
                   speaker=speaker, code=code, limit=limit)
     keys = ["participant", "round", "line", "start_line", "end_line", "speaker", "citation", "text"]
     rows = [{"participant": h.participant, "round": h.round, "line": h.line, "start_line": h.line, "end_line": h.line,

@@ -135,3 +135,122 @@ def test_a_listing_piped_prints_without_loading_rich_and_a_message_still_goes_th
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout == "participant\tlines\nP1\t3\nFalse\nTrue\n"
     assert result.stderr == "done    now\n"  # Rich's tab stops, as before
+
+
+# --- the everyday read commands --------------------------------------------------------------
+
+READS = (("cite", "{s}", "P1", "3-5"), ("participants", "table", "{s}"), ("search", "{s}", "milk"),
+         ("extracts", "list", "{s}"), ("transcript", "show", "{s}", "P1"))
+# What those commands must not load: the ORM and its models, the audit chain, the services'
+# write side, Pydantic (Typer's value checks) and Rich (piped output is plain text).
+HEAVY = ("sqlalchemy.orm", "reverie.store.models", "reverie.store.audit", "reverie.services.study.studies",
+         "pydantic", "rich")
+
+
+@pytest.fixture
+def read_study(populated):
+    """The populated study (P1 round 1 locked, P2) with a theme-placed extract holding a discursive object."""
+    from reverie.services.analysis.coding import add_code
+    from reverie.services.analysis.extracts import add_extract
+    from reverie.services.analysis.themes import add_theme, place_extract
+
+    add_code(populated, "expertise", kind="discursive_object")
+    extract = add_extract(populated, "P1", 3, 5, why="The milk", objects=["expertise"], title="Milk")
+    place_extract(populated, add_theme(populated, "The 'little' things").label, extract.handle)
+    populated.close()
+    return populated.root
+
+
+@pytest.mark.parametrize("command", READS, ids=lambda command: " ".join(command[:2]).replace(" {s}", ""))
+def test_the_everyday_read_commands_load_no_orm_no_pydantic_and_no_rich(read_study, command):
+    imported = _imported(*(str(read_study) if part == "{s}" else part for part in command))
+    assert not [name for name in imported if name.startswith(HEAVY)]
+
+
+def _output(args: list[str], quick: bool) -> tuple[int, str, str]:
+    """A command's exit status and output, opening the study quickly or (``quick=False``) the normal way."""
+    from reverie.services.study import reading
+
+    original = reading.open_reader
+    reading.open_reader = original if quick else (lambda root: None)
+    try:
+        result = CliRunner().invoke(app, args, prog_name="reverie")
+    finally:
+        reading.open_reader = original
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    *[[*command, "--format", fmt] for command in READS[1:4] for fmt in ("table", "csv", "json")],
+    ["participants", "table", "{s}", "--format", "md"], ["extracts", "list", "{s}", "--text", "--status", "candidate"],
+    ["search", "{s}", "milk OR café", "--participant", "P1", "--speaker", "P1", "--limit", "1"],
+    ["search", "{s}", "", "--code", "expertise"], ["search", "{s}", "(milk"], ["cite", "{s}", "P1", "3-5"],
+    ["cite", "{s}", "P1", "1-99"], ["cite", "{s}", "P2", "1-2"], ["cite", "{s}", "P1", "3-5", "--round", "2"],
+    ["cite", "{s}", "P1", "3-5", "--style", "full"], ["transcript", "show", "{s}", "P1", "--lines", "2-4"],
+    ["transcript", "show", "{s}", "P1", "--view", "reading", "--notation", "jefferson-lite"],
+    ["transcript", "show", "{s}", "P1", "--version", "2"], ["transcript", "show", "{s}", "P2"],
+    ["transcript", "show", "{s}", "P9"],
+])
+def test_the_quick_reads_print_what_the_normal_open_prints(read_study, command):
+    args = [str(read_study) if part == "{s}" else part for part in command]
+    assert _output(args, quick=True) == _output(args, quick=False)
+
+
+def test_a_study_the_quick_open_cannot_read_is_opened_the_normal_way(read_study):
+    """A study on an older schema is refused with the message the normal read-only open gives."""
+    import sqlite3
+
+    from reverie.services.study.reading import open_reader
+
+    reader = open_reader(read_study)
+    assert reader is not None and reader.study_id == 1
+    reader.close()
+    with sqlite3.connect(read_study / "study.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0001'")
+    connection.close()
+    assert open_reader(read_study) is None
+    code, _, stderr = _output(["search", str(read_study), "milk"], quick=True)
+    assert code == 1 and "needs upgrading to this version of Reverie" in stderr
+
+
+def test_plain_values_convert_as_typer_converts_them():
+    """Values the CLI converts by hand (a str, an int, a Path) come out as Typer's Pydantic check makes them."""
+    from pathlib import Path
+
+    from typer._click.exceptions import BadParameter
+    from typer._coercion import build_runtime_param
+
+    command = typer.main.get_command(app).commands["search"]
+    params = {param.name: param for param in command.params}
+    checks = {"query": ["milk", "", "a\udcff", "--"], "round_no": ["1", "007", "-3", "+4", " 5", "1_000", "x", "",
+                                                                   "9" * 30],
+              "directory": ["study", "", "~/x", "/tmp/", "."]}
+    for name, values in checks.items():
+        param = params[name]
+        assert type(param.get_runtime_param()).__name__ == "PlainRuntimeParam"
+        typers = build_runtime_param(param.type_descriptor)
+        for value in values:
+            outcomes = []
+            for runtime in (param.get_runtime_param(), typers):
+                try:
+                    outcomes.append(runtime.coerce(value, param=param, ctx=None))
+                except BadParameter as exc:
+                    outcomes.append(("refused", exc.message))
+            assert outcomes[0] == outcomes[1] and type(outcomes[0]) is type(outcomes[1]), (name, value, outcomes)
+    assert params["directory"].get_runtime_param().coerce("study", param=params["directory"], ctx=None) == Path("study")
+
+
+@pytest.mark.parametrize("text", ["P1: plain", "trailing   ", "   leading", "", "[bold]x[/bold] :smile:", "a\nb\n",
+                                  "wide 漢字 e\u0301 😀", "x\x85y\u2028z", "ctl\x07\x1b[31mred\r", "tab\tstop",
+                                  "a" * 300])
+def test_plain_text_off_a_terminal_prints_as_rich_prints_it(text, capsys):
+    from reverie.cli.output import _Console
+
+    printed = []
+    for console in (_Console(markup=False, highlight=False, emoji=False) for _ in range(2)):
+        if printed:
+            console.rich()  # the second one prints through Rich
+        console.print(text, overflow="ignore", crop=False)
+        console.print(text, "and more")
+        printed.append(capsys.readouterr().out)
+    assert printed[0] == printed[1]

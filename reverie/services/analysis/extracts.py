@@ -18,28 +18,28 @@ from sqlalchemy import func, select
 
 from reverie.core import vocab
 from reverie.core.anchoring import make_selector
-from reverie.core.citation import cite_inline
 from reverie.core.errors import Conflict, InvalidInput, NotFound
 from reverie.core.layout import offsets_for_lines
 from reverie.core.status import check_extract_move
 from reverie.services.analysis.coding import find_code, locked_version
 from reverie.services.analysis.decisions import record_decision
+from reverie.services.analysis.extract_views import (  # noqa: F401  (listing extracts is named here too)
+    ExtractView,
+    extract_views,
+    handle_for,
+    list_extracts,
+)
 from reverie.services.study.context import OpenStudy
 from reverie.services.study.participants import ensure_not_withdrawn, find_participant
 from reverie.services.transcripts.versions import version_lines
 from reverie.store.models import (
-    Code,
     Decision,
     Extract,
     ExtractObject,
     ExtractStatusChange,
-    Interview,
     Memo,
     MemoVersion,
-    Participant,
     SpeakerTurn,
-    Theme,
-    Transcript,
     TranscriptVersion,
     utcnow,
 )
@@ -49,27 +49,6 @@ _BRACKETED = re.compile(r"\[[^\]]*\]")
 # The decision type recorded for a move into each status (anything else is a generic move).
 _MOVE_DECISIONS = {"shortlisted": "shortlist_extract", "set_aside": "set_aside_extract", "final": "finalise_extract"}
 TITLE_LIMIT = 300
-
-
-@dataclass(frozen=True)
-class ExtractView:
-    """What a researcher sees of an extract: its handle, citation, text, status and links."""
-
-    handle: str
-    id: int
-    participant: str
-    round: int
-    version: int
-    start_line: int
-    end_line: int
-    status: str
-    text: str
-    display_text: str
-    title: str
-    selection_sources: tuple[str, ...]
-    objects: tuple[str, ...]
-    theme: str | None
-    citation: str
 
 
 @dataclass(frozen=True)
@@ -84,7 +63,7 @@ class MoveResult:
 
 def handle_of(extract: Extract) -> str:
     """The stable handle of an extract: E1, E2 … in the order they were selected."""
-    return f"E{extract.handle_no}"
+    return handle_for(extract.handle_no)
 
 
 def find_extract(session, study: OpenStudy, handle: str) -> Extract:
@@ -417,34 +396,11 @@ def move_extract(study: OpenStudy, handle: str, to_status: str, *, reason: str, 
     return MoveResult(handle_of(extract), from_status, to_status, decision.id)
 
 
-def _view(session, extract: Extract) -> ExtractView:
-    participant = session.get(Participant, extract.participant_id)
-    version = session.get(TranscriptVersion, extract.version_id)
-    interview = session.execute(select(Interview).join(Transcript, Transcript.interview_id == Interview.id)
-                                .where(Transcript.id == version.transcript_id)).scalar_one()
-    objects = session.execute(select(Code.label).join(ExtractObject, ExtractObject.code_id == Code.id)
-                              .where(ExtractObject.extract_id == extract.id).order_by(Code.label)).scalars().all()
-    theme = session.get(Theme, extract.theme_id).label if extract.theme_id else None
-    return ExtractView(handle_of(extract), extract.id, participant.code, interview.round, version.number,
-                       extract.start_line, extract.end_line, extract.status, extract.text_snapshot,
-                       extract.display_text or extract.text_snapshot, extract.title,
-                       tuple(extract.selection_sources or ()), tuple(objects), theme,
-                       cite_inline(participant.code, extract.start_line, extract.end_line))
-
-
 def get_extract(study: OpenStudy, handle: str) -> ExtractView:
     """One extract by handle, as a researcher sees it."""
     with study.read() as s:
-        return _view(s, find_extract(s, study, handle))
-
-
-def list_extracts(study: OpenStudy, *, status: str | None = None) -> list[ExtractView]:
-    """The study's extracts in handle order, optionally only those with one status."""
-    with study.read() as s:
-        query = select(Extract).where(Extract.study_id == study.study_id)
-        if status is not None:
-            query = query.where(Extract.status == status)
-        return [_view(s, e) for e in s.execute(query.order_by(Extract.handle_no)).scalars()]
+        (view,) = extract_views(s, study.study_id, extract_id=find_extract(s, study, handle).id)
+        return view
 
 
 def extract_problems(study: OpenStudy, handle: str) -> list[str]:

@@ -16,17 +16,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
 from reverie.core.errors import InvalidInput
-from reverie.store import audit
 from reverie.store.database import immediate_transactions, is_sqlite, make_engine
 from reverie.store.files import private_file, private_folder
 from reverie.store.media import MediaCipher, MediaStore
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 MANIFEST = "study.toml"
 DB_NAME = "study.db"
@@ -139,12 +139,18 @@ class OpenStudy:
 
     def __post_init__(self):
         if self._sessions is None:
+            # Imported here, with the audit module below: this module's light top is what the quick
+            # read-only opens of :mod:`reverie.services.study.reading` import.
+            from sqlalchemy.orm import sessionmaker
+
             self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
     def audit_key(self) -> bytes:
         """The key the audit chain is signed with: ``audit.key`` in the study folder, read once."""
         if self._audit_key is None:
+            from reverie.store import audit
+
             self._audit_key = audit.read_key(self.root / audit.KEY_FILE)
         return self._audit_key
 
@@ -162,9 +168,14 @@ class OpenStudy:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading; inside a write it is the writer's session, so reads see its changes."""
+        """A session for reading; inside a write it is the writer's session, so reads see its changes.
+
+        The writer's pending changes are flushed first: reads in plain SQL (``text()``, shared with
+        the quick CLI reads) do not autoflush as ORM queries do.
+        """
         current = getattr(self._local, "session", None)
         if current is not None:
+            current.flush()
             yield current
             return
         with self._sessions() as session:
@@ -178,6 +189,8 @@ class OpenStudy:
         Nested writes join the outer transaction (each still appends its own event), so a
         composite operation is all-or-nothing.
         """
+        from reverie.store import audit
+
         current = getattr(self._local, "session", None)
         if current is not None:
             yield current

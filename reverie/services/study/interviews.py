@@ -18,6 +18,7 @@ from reverie.services.study.participants import (
     find_participant,
     parse_date,
 )
+from reverie.services.study.reading import unknown_interview
 from reverie.store.models import (
     EthicsApproval,
     Interview,
@@ -41,7 +42,7 @@ def find_interview(session, study: OpenStudy, code: str, round_no: int) -> Inter
     interview = session.execute(select(Interview).where(Interview.participant_id == participant.id,
                                                         Interview.round == round_no)).scalar_one_or_none()
     if interview is None:
-        raise NotFound(f"{code} has no round {round_no} interview; add it with `reverie interviews add`")
+        raise unknown_interview(code, round_no)
     return interview
 
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from reverie.core.errors import InvalidInput
 from reverie.services.study.context import OpenStudy, connect, database_url, media_store, read_manifest
+from reverie.services.study.reading import first_study, read_only_url
 from reverie.store import migrate
 from reverie.store.leftovers import sweep_parts
-from reverie.store.models import Study
 
 # Folders of a study where outputs are written through ``.part`` files (media sweeps its own).
 PART_FOLDERS = ("", "exports", "backups")
@@ -44,11 +43,7 @@ def open_read_only(root: Path | str, *, passphrase: str | None = None) -> OpenSt
         from reverie.services.study.encryption import study_media_cipher
 
         cipher = study_media_cipher(root, manifest, url)
-    engine_url = url
-    if url.startswith("sqlite") and creator is None:
-        # No -wal file means no other connection: the file is whole and can be read as immutable.
-        wal = db_file.with_name(db_file.name + "-wal").exists()
-        engine_url = f"sqlite:///file:{db_file.resolve()}?mode=ro{'' if wal else '&immutable=1'}&uri=true"
+    engine_url = read_only_url(db_file) if url.startswith("sqlite") and creator is None else url
     engine = connect(engine_url, creator, dbapi_module)
     study_id, actor = study_on_current_schema(
         root, engine, stale="the study needs upgrading to this version of Reverie before it can be read; run "
@@ -68,7 +63,7 @@ def study_on_current_schema(root: Path, engine, *, stale: str) -> tuple[int, str
         if migrate.current_revision(engine) != migrate.head_revision():
             raise InvalidInput(f"{root}: {stale}")
         with engine.connect() as connection:
-            row = connection.execute(select(Study.id, Study.settings).order_by(Study.id)).first()
+            row = first_study(connection)
     except OperationalError as exc:
         engine.dispose()
         raise InvalidInput(f"{root}: cannot reach the study database ({exc.orig})") from exc
@@ -78,8 +73,8 @@ def study_on_current_schema(root: Path, engine, *, stale: str) -> tuple[int, str
     if row is None:
         engine.dispose()
         raise InvalidInput(f"{root}: the study database holds no study")
-    identity = (row.settings or {}).get("identity", {})
-    return row.id, identity.get("initials", "R")
+    study_id, settings = row
+    return study_id, settings.get("identity", {}).get("initials", "R")
 
 
 def sweep_leftovers(study: OpenStudy) -> dict[str, list]:

@@ -1,9 +1,11 @@
-"""Participants, their consent, recruitment and pen portraits, and Table 1."""
+"""Participants, their consent, recruitment and pen portraits, and Table 1.
+
+Table 1 (:func:`participant_table`) is read in plain SQL in :mod:`reverie.services.study.reading`,
+which the quick CLI reads share; it is named here too, with the rest of what concerns participants.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -12,8 +14,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from reverie.core import vocab
-from reverie.core.errors import Conflict, InvalidInput, NotFound
+from reverie.core.errors import Conflict, InvalidInput
 from reverie.services.study.context import OpenStudy
+from reverie.services.study.reading import (  # noqa: F401  (Table 1 is named here too)
+    TABLE_COLUMNS,
+    ParticipantTable,
+    participant_table,
+    unknown_participant,
+)
 from reverie.store.models import (
     ConsentRecord,
     Participant,
@@ -25,14 +33,6 @@ _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,39}$")
 EDITABLE = ("gender", "profession", "setting", "years_band", "attributes", "recruitment_channel",
             "reason_for_participating", "prior_relationship", "status")
 CONSENT_ITEMS = ("take_part", "audio_recording", "anonymised_quotes", "second_interview", "archiving", "contact")
-
-TABLE_COLUMNS = (
-    ("Participant", "code"),
-    ("Gender", "gender"),
-    ("Profession", "profession"),
-    ("Mental health work setting", "setting"),
-    ("Years post-qualification experience", "years_band"),
-)
 
 
 def parse_date(value: str | date | None, what: str = "date") -> date | None:
@@ -52,8 +52,7 @@ def find_participant(session, study: OpenStudy, code: str) -> Participant:
     if participant is None:
         known = session.execute(select(Participant.code).where(Participant.study_id == study.study_id)
                                 .order_by(Participant.id)).scalars().all()
-        hint = f" (known: {', '.join(known)})" if known else " (the study has no participants yet)"
-        raise NotFound(f"no participant {code!r} in this study{hint}")
+        raise unknown_participant(code, known)
     return participant
 
 
@@ -107,46 +106,6 @@ def get_participant(study: OpenStudy, code: str) -> Participant:
         participant = find_participant(s, study, code)
         s.expunge(participant)
         return participant
-
-
-@dataclass(frozen=True)
-class ParticipantTable:
-    """Table 1 of a paper: one row per participant, the columns the reference paper shows."""
-
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-    def to_csv(self) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(self.columns)
-        writer.writerows(self.rows)
-        return buffer.getvalue()
-
-    def to_markdown(self) -> str:
-        def row(cells):
-            return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
-
-        lines = [row(self.columns), "| " + " | ".join("---" for _ in self.columns) + " |"]
-        lines += [row(r) for r in self.rows]
-        return "\n".join(lines) + "\n"
-
-
-def participant_table(study: OpenStudy, *, include_withdrawn: bool = False) -> ParticipantTable:
-    """Table 1: Participant, Gender, Profession, Mental health work setting, Years post-qualification experience.
-
-    A participant who withdrew but let their data be kept is listed, as the report's Table 1 lists
-    them; one whose data were removed is listed only with ``include_withdrawn``.
-    """
-    rows = []
-    for participant in list_participants(study):
-        if participant.status in ("declined", "invited"):
-            continue
-        if (participant.status == "withdrawn" and not include_withdrawn
-                and not consent_status(study, participant.code).keep_data_collected):
-            continue
-        rows.append(tuple(str(getattr(participant, attr) or "") for _, attr in TABLE_COLUMNS))
-    return ParticipantTable(tuple(title for title, _ in TABLE_COLUMNS), tuple(rows))
 
 
 def record_consent(study: OpenStudy, code: str, *, consented_on: str | date | None = None, why: str = "",

@@ -28,6 +28,7 @@ from reverie.services.study.context import (
     read_manifest,
     without_password,
 )
+from reverie.services.study.reading import citation_style  # noqa: F401  (read in plain SQL, named here too)
 from reverie.store import audit, migrate
 from reverie.store.database import immediate_transactions
 from reverie.store.files import private_file, private_folder, sweep_workdirs, write_file
@@ -281,10 +282,6 @@ def study_fact_values(study: OpenStudy) -> dict[str, str]:
 def set_citation_style(study: OpenStudy, style: CitationStyle) -> None:
     with study.write("study.citation_style", target=f"study:{study.study_id}", payload=asdict(style)) as s:
         s.get(Study, study.study_id).citation_style = asdict(style)
-
-
-def citation_style(study: OpenStudy) -> CitationStyle:
-    return CitationStyle(**(get_study(study).citation_style or {}))
 
 
 def set_line_layout(study: OpenStudy, layout: LineLayout) -> None:

@@ -4,6 +4,9 @@ SQLite studies use FTS5, team studies PostgreSQL's full-text search; both receiv
 query (:mod:`reverie.core.query`), neither stems nor drops stop words, and both fold accents.
 Only the current version of each transcript is searched. A code with no words lists the lines
 coded with it. A hit's :attr:`Hit.snippet` trims long context at word boundaries, never inside a word.
+
+The queries are plain SQL and this module imports no ORM model, so ``reverie search`` runs it on
+a quick read-only connection (:mod:`reverie.services.study.reading`) and the web on its session.
 """
 
 from __future__ import annotations
@@ -13,13 +16,12 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Connection
 from sqlalchemy import text as sql
 
-from reverie.core.citation import CitationStyle, cite_inline
+from reverie.core.citation import cite_inline
 from reverie.core.query import parse_query, terms, to_fts5, to_tsquery_parts
-from reverie.services.study.context import OpenStudy
-from reverie.store.models import Study
+from reverie.services.study.reading import ReadableStudy, citation_style_in
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _filters(participant, round_no, speaker, code) -> tuple[str, str, dict]:
     return "".join(" AND " + c for c in versions), "".join(" AND " + c for c in clauses), params
 
 
-def search(study: OpenStudy, query: str, *, participant: str | None = None, round_no: int | None = None,
+def search(study: ReadableStudy, query: str, *, participant: str | None = None, round_no: int | None = None,
            speaker: str | None = None, code: str | None = None, limit: int = 200) -> list[Hit]:
     """Lines matching ``query`` (words, "phrases", prefix*, AND/OR/NOT), in transcript order.
 
@@ -176,7 +178,7 @@ def _current(version_where: str) -> str:
             f"WHERE p.study_id = :study_id AND t.current_version_id IS NOT NULL{version_where}) ")
 
 
-def _coded_lines(study: OpenStudy, code: str, *, participant, round_no, speaker, limit: int) -> list[Hit]:
+def _coded_lines(study: ReadableStudy, code: str, *, participant, round_no, speaker, limit: int) -> list[Hit]:
     """The current versions' lines coded with ``code``, found from its codings (not by scanning every line)."""
     version_where, _, params = _filters(participant, round_no, None, None)
     params.update(study_id=study.study_id, limit=limit, code=code)
@@ -192,13 +194,13 @@ def _coded_lines(study: OpenStudy, code: str, *, participant, round_no, speaker,
     return _hits(study, statement, params, None)
 
 
-def _hits(study: OpenStudy, statement: str, params: dict, split) -> list[Hit]:
+def _hits(study: ReadableStudy, statement: str, params: dict, split) -> list[Hit]:
     with study.read() as s:
-        style = CitationStyle(**(s.execute(select(Study.citation_style).where(Study.id == study.study_id))
-                                 .scalar_one() or {}))
+        style = citation_style_in(s, study.study_id)
         if study.is_sqlite:
             # sqlite3 binds :name itself; skipping SQLAlchemy's statement handling halves a query's overhead.
-            rows = s.connection().exec_driver_sql(statement, params).all()
+            connection = s if isinstance(s, Connection) else s.connection()
+            rows = connection.exec_driver_sql(statement, params).all()
         else:
             rows = s.execute(sql(statement), params).all()
     return [Hit(code_, round_, number, speaker_, text, cite_inline(code_, number, number, style), version_id, split)

@@ -19,7 +19,6 @@ from sqlalchemy import text as sql
 from sqlalchemy.orm.util import identity_key
 
 from reverie.core.anchoring import make_selector
-from reverie.core.citation import CitationStyle, cite_inline
 from reverie.core.errors import Conflict, InvalidInput, NotFound
 from reverie.core.layout import (
     Line,
@@ -29,11 +28,21 @@ from reverie.core.layout import (
     offsets_for_lines,
     parse_layout_name,
 )
-from reverie.core.notation import parse_profile_name, reading_text
+from reverie.core.notation import parse_profile_name
 from reverie.core.transcript import ParsedTranscript, TurnSpan, assemble
 from reverie.services.study.context import OpenStudy
 from reverie.services.study.interviews import find_interview
-from reverie.services.study.participants import ensure_not_withdrawn, find_participant
+from reverie.services.study.participants import ensure_not_withdrawn
+from reverie.services.transcripts.reading import (  # noqa: F401  (named here too: see the reading section)
+    ShownLine,
+    VersionInfo,
+    cite,
+    show_lines,
+    version_info,
+    version_info_at,
+    version_lines,
+    version_lines_in,
+)
 from reverie.store.files import stage_file
 from reverie.store.models import (
     Interview,
@@ -56,17 +65,6 @@ class ImportResult:
     turns: int
     layout: str
     warnings: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ShownLine:
-    """A line as a reader sees it: number, the speaker label on a turn's first line, the text."""
-
-    number: int
-    speaker: str | None
-    text: str
-    time_start: float | None = None
-    time_end: float | None = None
 
 
 def layout_from(mode: str | None, width: int | None, default: dict) -> LineLayout:
@@ -384,45 +382,13 @@ def _line_times(lines: list[Line], words: list[dict]) -> list[tuple[float | None
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class VersionInfo:
-    id: int
-    number: int
-    status: str
-    layout: dict
-    notation_profile: str
-    first_line: int
-    last_line: int
-    code: str
-    round: int
-    interview_id: int
-    transcriber: str
-    origin: str
-
-
-def version_info(study: OpenStudy, code: str, round_no: int, version: int | None = None) -> VersionInfo:
-    with study.read() as s:
-        interview = find_interview(s, study, code, round_no)
-        return version_info_of(s, interview, code, version)
-
+# Which version is current, its lines, showing and citing them are plain SQL in :mod:`.reading`,
+# which ``reverie cite`` and ``reverie transcript show`` run without loading the ORM models;
+# this module names them too (``versions.show_lines``, ``versions.cite``).
 
 def version_info_of(s, interview: Interview, code: str, number: int | None = None) -> VersionInfo:
-    transcript = s.execute(select(Transcript).where(Transcript.interview_id == interview.id)).scalar_one_or_none()
-    if transcript is None or transcript.current_version_id is None:
-        raise NotFound(f"{code} round {interview.round} has no transcript; import one with `reverie transcript import`")
-    if number is None:
-        row = s.get(TranscriptVersion, transcript.current_version_id)
-    else:
-        row = s.execute(select(TranscriptVersion).where(TranscriptVersion.transcript_id == transcript.id,
-                                                        TranscriptVersion.number == number)).scalar_one_or_none()
-        if row is None:
-            raise NotFound(f"{code} round {interview.round} has no transcript version {number}")
-    # Two single-aggregate queries: each is one index probe, where count/min/max together scan every line.
-    first = s.execute(select(func.min(TranscriptLine.number)).where(TranscriptLine.version_id == row.id)).scalar()
-    last = s.execute(select(func.max(TranscriptLine.number)).where(TranscriptLine.version_id == row.id)).scalar()
-    return VersionInfo(row.id, row.number, row.status, row.line_layout, transcript.notation_profile,
-                       first or 0, last or 0, code, interview.round, interview.id, row.transcriber, row.origin)
+    """:func:`version_info` of an interview already found in the session ``s``."""
+    return version_info_at(s, interview.id, interview.round, code, number)
 
 
 def version_text(study: OpenStudy, version_id: int) -> str:
@@ -431,34 +397,6 @@ def version_text(study: OpenStudy, version_id: int) -> str:
         if row is None:
             raise NotFound(f"no transcript version {version_id}")
         return row.text
-
-
-def version_lines(study: OpenStudy, version_id: int, first: int | None = None,
-                  last: int | None = None) -> list[Line]:
-    """The numbered lines of a version as core :class:`Line` objects.
-
-    With ``first`` and ``last`` only those lines are read (by index, so citing or coding in a
-    20,000-line transcript does not load it all), and a range the version lacks is refused.
-    """
-    columns = (TranscriptLine.number, TranscriptLine.start_offset, TranscriptLine.end_offset,
-               TranscriptLine.turn_seq, TranscriptLine.first_of_turn)
-    query = select(*columns).where(TranscriptLine.version_id == version_id)
-    with study.read() as s:
-        if first is not None and last is not None:
-            if last < first:
-                raise InvalidInput(f"line range {first}-{last} ends before it starts")
-            low, high = s.execute(select(func.min(TranscriptLine.number), func.max(TranscriptLine.number))
-                                  .where(TranscriptLine.version_id == version_id)).one()
-            described = f"line {first}" if first == last else f"line range {first}-{last}"
-            if low is None:
-                raise InvalidInput("the transcript has no lines")
-            if first < low or last > high:
-                raise InvalidInput(f"{described} is outside the transcript (lines {low}-{high})")
-            query = query.where(TranscriptLine.number >= first, TranscriptLine.number <= last)
-        rows = s.execute(query.order_by(TranscriptLine.number)).all()
-    if first is not None and not rows:
-        raise InvalidInput(f"the transcript has no line {first}" + (f"-{last}" if last != first else ""))
-    return [Line(*row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -526,75 +464,6 @@ def lines_touching(study: OpenStudy, version_id: int, start: int, end: int) -> l
     return [Line(*row) for row in rows]
 
 
-def show_lines(study: OpenStudy, code: str, round_no: int, *, first: int | None = None, last: int | None = None,
-               view: str = "analysis", notation: str | None = None, version: int | None = None) -> list[ShownLine]:
-    """Lines of a transcript for reading: ``analysis`` shows notation, ``reading`` hides it."""
-    if view not in ("reading", "analysis"):
-        raise InvalidInput(f"unknown view {view!r}: use reading or analysis")
-    info = version_info(study, code, round_no, version)
-    profile = parse_profile_name(notation) if notation else info.notation_profile
-    if notation:
-        view = "analysis"
-    if first is not None or last is not None:
-        first = info.first_line if first is None else first
-        last = info.last_line if last is None else last
-        version_lines(study, info.id, first, last)
-    with study.read() as s:
-        # Plain rows, not ORM objects: building 20,000 objects was most of exporting a long transcript.
-        query = select(TranscriptLine.number, TranscriptLine.start_offset, TranscriptLine.speaker,
-                       TranscriptLine.first_of_turn, TranscriptLine.text, TranscriptLine.time_start,
-                       TranscriptLine.time_end).where(TranscriptLine.version_id == info.id)
-        if first is not None:
-            query = query.where(TranscriptLine.number >= first, TranscriptLine.number <= last)
-        rows = s.execute(query.order_by(TranscriptLine.number)).all()
-        pauses = _pause_marks(s, info.id, profile) if view == "analysis" else {}
-    shown = []
-    for row in rows:
-        text = row.text if view == "analysis" else reading_text(row.text, profile)
-        if row.number in pauses:
-            text = _with_pauses(row, pauses[row.number])
-        shown.append(ShownLine(row.number, row.speaker if row.first_of_turn else None, text, row.time_start,
-                               row.time_end))
-    return shown
-
-
-def _pause_marks(session, version_id: int, profile: str) -> dict[int, list[tuple[int, str]]]:
-    """Measured pauses (from the speech engine) rendered in the chosen notation, by line."""
-    from reverie.core.notation import merged_pause_seconds, render_pause
-    from reverie.store.models import Annotation
-
-    rows = session.execute(select(Annotation.start_offset, Annotation.data).where(
-        Annotation.version_id == version_id, Annotation.kind == "pause")).all()
-    if not rows:
-        return {}
-    lines = session.execute(select(TranscriptLine.number, TranscriptLine.start_offset, TranscriptLine.end_offset)
-                            .where(TranscriptLine.version_id == version_id).order_by(TranscriptLine.start_offset)).all()
-    from bisect import bisect_right
-
-    starts = [line.start_offset for line in lines]
-    # Pauses at one place are one silence (a click inside it split it in two): one mark.
-    at_offset: dict[int, list[dict]] = {}
-    for offset, data in rows:
-        at_offset.setdefault(offset, []).append(data)
-    marks: dict[int, list[tuple[int, str]]] = {}
-    for offset, pauses in at_offset.items():
-        index = max(bisect_right(starts, offset) - 1, 0)
-        line = lines[index]
-        marks.setdefault(line.number, []).append((offset - line.start_offset,
-                                                  render_pause(merged_pause_seconds(pauses), profile)))
-    return marks
-
-
-def _with_pauses(row, marks: list[tuple[int, str]]) -> str:
-    """The line's text (``row.text``) with measured pauses written in at their places."""
-    text = row.text
-    for position, mark in sorted(marks, reverse=True):
-        position = max(0, min(position, len(text)))
-        left, right = text[:position].rstrip(), text[position:].lstrip()
-        text = " ".join(part for part in (left, mark, right) if part)
-    return text
-
-
 # --- locking ---------------------------------------------------------------------------------
 
 def set_status(study: OpenStudy, code: str, round_no: int, status: str, *, why: str = "") -> VersionInfo:
@@ -632,33 +501,6 @@ def mark_returned(study: OpenStudy, code: str, round_no: int, *, returned_on=Non
         if transcript is None:
             raise NotFound(f"{code} round {round_no} has no transcript")
         transcript.returned_to_participant, transcript.returned_on = True, when
-
-
-# --- citing ----------------------------------------------------------------------------------
-
-def cite(study: OpenStudy, code: str, first: int, last: int, *, round_no: int | None = None,
-         style: CitationStyle | None = None) -> str:
-    """An inline citation such as "(P1. Lines 978-81)", checked against the transcript's lines."""
-    from reverie.services.study.studies import citation_style
-
-    style = style or citation_style(study)
-    if last < first:
-        raise InvalidInput(f"line range {first}-{last} ends before it starts")
-    with study.read() as s:
-        participant = find_participant(s, study, code)
-        rounds = [i.round for i in participant.interviews] if round_no is None else [round_no]
-        interview = None
-        for candidate in rounds:
-            found = find_interview(s, study, code, candidate)
-            transcript = s.execute(select(Transcript).where(Transcript.interview_id == found.id)).scalar_one_or_none()
-            if transcript is not None and transcript.current_version_id:
-                interview = found
-                break
-        if interview is None:
-            raise NotFound(f"{code} has no transcript to cite" + (f" in round {round_no}" if round_no else ""))
-        info = version_info_of(s, interview, code)
-    version_lines(study, info.id, first, last)
-    return cite_inline(code, first, last, style)
 
 
 # --- export ----------------------------------------------------------------------------------
