@@ -3,6 +3,8 @@
 ``create_app`` opens the study once and shares it between requests (its write path serialises
 writers); every request passes the local guard first (path prefix, session cookie, origin and CSRF:
 see :mod:`reverie.web.security`), static files included, and every answer carries the security headers.
+Route modules are imported when a request first reaches them (:mod:`reverie.web.lazy_routes`), so
+the first page does not wait for all eighty routes.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from reverie.services.study.context import OpenStudy
 from reverie.services.study.studies import open_study
 from reverie.web.deps import HERE
 from reverie.web.errors import install_error_handlers
+from reverie.web.lazy_routes import LazyRoutes
 from reverie.web.limits import BodyLimit
-from reverie.web.routes import ROUTERS
 from reverie.web.security import LocalAccess, LocalGuard, send_security_headers
 
 
@@ -50,7 +52,6 @@ def create_app(study_dir: Path | str, access: LocalAccess, *, study: OpenStudy |
     # Browsers refuse ES modules served as text/plain, which some systems map .js to.
     mimetypes.add_type("text/javascript", ".js")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for router in ROUTERS:
-        app.include_router(router)
+    LazyRoutes(app).install()
     install_error_handlers(app)
     return app

@@ -9,18 +9,22 @@ import re
 
 from starlette.routing import Mount
 
+from reverie.web.lazy_routes import every_route
+
 # Values for path parameters, so each route's URL can be built.
 SAMPLE = {"code": "P1", "round_no": "1", "handle": "E1", "path": "app.js", "consultation_id": "1",
           "response_id": "1"}
 
 
 def all_routes(app) -> list:
-    """The app's routes, with included routers flattened (newer FastAPI keeps them nested)."""
+    """The app's routes, every lazily included module loaded and included routers flattened
+    (newer FastAPI keeps them nested)."""
+    routes = every_route(app)
     try:
         from fastapi.routing import iter_route_contexts
     except ImportError:
-        return list(app.routes)
-    return list(iter_route_contexts(app.routes))
+        return routes
+    return list(iter_route_contexts(routes))
 
 
 def every_request(app) -> list[tuple[str, str]]:

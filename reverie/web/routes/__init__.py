@@ -1,29 +1,27 @@
-"""One router per resource; the app includes each of :data:`ROUTERS`."""
+"""One router per resource, one module each; :data:`MODULES` names them in the order the app includes them.
 
-from reverie.web.routes import (
-    affect,
-    codebook,
-    codings,
-    consultations,
-    corrections,
-    extracts,
-    imports,
-    interviews,
-    jobs,
-    memos,
-    overview,
-    participants,
-    reflexivity,
-    reports,
-    retrieval,
-    schedule,
-    search,
-    study_facts,
-    themes,
-    transcripts,
-)
+The package imports none of them itself. The local workbench includes each module lazily (see
+:mod:`reverie.web.lazy_routes`), so ``reverie serve`` answers its first page without building the
+other eighty routes; team mode and the tests ask for :data:`ROUTERS`, which imports every module.
+"""
 
-ROUTERS = (overview.router, participants.router, interviews.router, schedule.router, imports.router, jobs.router,
-           transcripts.router, corrections.router, search.router, codebook.router, retrieval.router, codings.router,
-           extracts.router, themes.router, memos.router, reflexivity.router, consultations.router, reports.router,
-           affect.router, study_facts.router)
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+MODULES = ("overview", "participants", "interviews", "schedule", "imports", "jobs", "transcripts", "corrections",
+           "search", "codebook", "retrieval", "codings", "extracts", "themes", "memos", "reflexivity",
+           "consultations", "reports", "affect", "study_facts")
+
+
+def router_of(module: str) -> Any:
+    """The router of ``reverie.web.routes.<module>``, importing the module on first use."""
+    return importlib.import_module(f"{__name__}.{module}").router
+
+
+def __getattr__(name: str) -> Any:
+    # ROUTERS stays a plain attribute to its users (team mode, the tests) while costing nothing until asked for.
+    if name == "ROUTERS":
+        return tuple(router_of(module) for module in MODULES)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,27 +13,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Path, Request
 
 from reverie.services.study.context import OpenStudy
-from reverie.services.system.jobs import (
-    JobStatus,
-    cancel_job,
-    job_status,
-    list_jobs,
-    retry_job,
-    sweep_interrupted_jobs,
-)
+from reverie.services.system.jobs import cancel_job, job_status, retry_job, sweep_interrupted_jobs
 from reverie.web.deps import CurrentStudy, render
+from reverie.web.routes.overview import recent_jobs
 
 router = APIRouter(tags=["jobs"])
 
-SHOWN = 20
 JobId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 View = Literal["table", "progress"]
-
-
-def recent_jobs(study: OpenStudy) -> list[JobStatus]:
-    """The jobs the table shows, newest first; the overview embeds the same table on first load."""
-    sweep_interrupted_jobs(study)
-    return list_jobs(study, limit=SHOWN)
 
 
 def _shown(request: Request, study: OpenStudy, job_id: int, view: View):

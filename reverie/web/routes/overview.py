@@ -6,12 +6,24 @@ from itertools import groupby
 
 from fastapi import APIRouter, Request
 
+from reverie.services.study.context import OpenStudy
 from reverie.services.study.interviews import list_interviews
 from reverie.services.study.participants import participant_table
+from reverie.services.system.jobs import JobStatus, list_jobs, sweep_interrupted_jobs
 from reverie.web.deps import CurrentStudy, render
-from reverie.web.routes.jobs import recent_jobs
 
 router = APIRouter(tags=["overview"])
+
+SHOWN = 20  # jobs in the table
+
+
+def recent_jobs(study: OpenStudy) -> list[JobStatus]:
+    """The jobs the table shows, newest first: the overview embeds the table the jobs fragment polls.
+
+    It lives here, not with the jobs routes, so the first page does not build those.
+    """
+    sweep_interrupted_jobs(study)
+    return list_jobs(study, limit=SHOWN)
 
 
 @router.get("/", name="overview")
