@@ -8,6 +8,7 @@ app around any study folder.
 from __future__ import annotations
 
 import mimetypes
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +22,42 @@ from reverie.services.study.context import OpenStudy
 from reverie.services.study.studies import get_study
 
 HERE = Path(__file__).parent
+
+
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Templates compiled once and kept between runs, so a start-up does not compile the page frame anew.
+
+    Jinja's own bytecode cache, in its private per-user folder (mode 0700, refused if anyone else
+    owns it); each entry is used only while its template's source and the Python version are the
+    ones it was compiled from. As with Python's bytecode, entries are read always and written
+    unless ``PYTHONDONTWRITEBYTECODE`` says otherwise, and a cache that cannot be read or written
+    is passed over: it never costs a page.
+    """
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # an unreadable or damaged entry: compile the template as without a cache
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if sys.dont_write_bytecode:
+            return
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _compiled_templates() -> CompiledTemplates | None:
+    try:
+        return CompiledTemplates(pattern="reverie-%s.jinja")
+    except (OSError, RuntimeError):  # no safe folder for it: templates are compiled at every start
+        return None
+
+
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.bytecode_cache = _compiled_templates()
 
 
 def local_address(url: object) -> URL:
