@@ -8,7 +8,6 @@ computer can read with ``ps``) holds nothing that opens the study once the brows
 from __future__ import annotations
 
 import socket
-import webbrowser
 from pathlib import Path
 
 import typer
@@ -47,7 +46,6 @@ def serve_study(directory: Path, *, port: int = 0, open_browser: bool = True, ho
     from reverie.services.study.setup import folder_state
     from reverie.web.app import create_app
     from reverie.web.security import LocalAccess
-    from reverie.web.setup import StudySwitch
 
     making = folder_state(directory).kind != "study"
     study = None if making else open_dir(directory)
@@ -65,9 +63,18 @@ def serve_study(directory: Path, *, port: int = 0, open_browser: bool = True, ho
     if making:
         print(f"{directory} holds no study yet: the link opens the New study page, which makes one.", flush=True)
     if open_browser:
+        import webbrowser
+
         webbrowser.open(access.link(origin))
-    web_app = StudySwitch(directory, access) if study is None else create_app(directory, access, study=study)
-    config = uvicorn.Config(web_app, log_level="warning", access_log=False)
+    if study is None:
+        from reverie.web.setup import StudySwitch
+
+        web_app = StudySwitch(directory, access)
+    else:
+        web_app = create_app(directory, access, study=study)
+    # The workbench has no WebSocket routes, so the server loads no WebSocket protocol: an upgrade
+    # request is answered as an ordinary HTTP request, behind the same guard.
+    config = uvicorn.Config(web_app, log_level="warning", access_log=False, ws="none")
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
