@@ -132,9 +132,9 @@ def transcript_show(
     shown = show_lines(open_to_print(directory), participant, round_no, first=first, last=last, view=view,
                        notation=notation, version=version)
     width = len(str(shown[-1].number)) if shown else 1
-    for line in shown:
-        label = f"{line.speaker}: " if line.speaker else ""
-        out.print(f"{line.number:>{width}}  {label}{line.text}", overflow="ignore", crop=False)
+    lines = [f"{line.number:>{width}}  {f'{line.speaker}: ' if line.speaker else ''}{line.text}" for line in shown]
+    if lines:  # one write, not one per line: a pipe's reader is woken once
+        out.print("\n".join(lines), overflow="ignore", crop=False)
 
 
 @transcript_app.command("export")
