@@ -79,7 +79,7 @@ def routes(team):
 def fill(path: str, ids: dict) -> str:
     values = {"code": "P1", "round_no": "1", "handle": "E1", "consultation_id": str(ids["c_p1"]),
               "response_id": str(ids["response"]), "fmt": "html", "job_id": "1", "code_id": "1", "coding_id": "1",
-              "theme_id": "1"}
+              "theme_id": "1", "number": "1"}
     return re.sub(r"{(\w+)(:\w+)?}", lambda m: values[m[1]], path)
 
 

@@ -62,10 +62,10 @@ def fill(path: str, ids: dict, *, foreign: bool = False) -> str:
     """A concrete URL: real ids of the served study, or (``foreign``) ids of the other study and unknown ones."""
     real = {"code": "P1", "round_no": "1", "handle": "E1", "consultation_id": str(ids["c_p1"]),
             "response_id": str(ids["response"]), "fmt": "html", "job_id": "1", "code_id": "1", "coding_id": "1",
-            "theme_id": "1"}
+            "theme_id": "1", "number": "1"}
     other = {**real, "code": "P9", "handle": "E99", "consultation_id": str(ids["c_foreign"]),
              "response_id": "99999", "job_id": "99999", "code_id": "99999", "coding_id": "99999",
-             "theme_id": "99999"}
+             "theme_id": "99999", "number": "99999"}
     values = other if foreign else real
     return re.sub(r"{(\w+)(:\w+)?}", lambda m: values[m[1]], path)
 
