@@ -1,7 +1,5 @@
 """Codes, codings, the reflexive log, extracts, memos, themes and decisions (METHOD.md §10.4–10.5, §5.2)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import (
@@ -90,7 +88,7 @@ class ReflexiveEntry(Created, Base):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reflexive_entries.id"), nullable=True)
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    anchors: Mapped[list[LogAnchor]] = relationship(cascade="all, delete-orphan", order_by="LogAnchor.id")
+    anchors: Mapped[list["LogAnchor"]] = relationship(cascade="all, delete-orphan", order_by="LogAnchor.id")
 
 
 class LogAnchor(Base):
@@ -157,7 +155,7 @@ class Extract(Created, Base):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), nullable=True)
     theme_position: Mapped[int] = mapped_column(Integer, default=0)
 
-    status_changes: Mapped[list[ExtractStatusChange]] = relationship(order_by="ExtractStatusChange.id")
+    status_changes: Mapped[list["ExtractStatusChange"]] = relationship(order_by="ExtractStatusChange.id")
 
 
 class ExtractObject(Base):
@@ -192,7 +190,7 @@ class Memo(Created, Base):
     extract_id: Mapped[int | None] = mapped_column(ForeignKey("extracts.id"), nullable=True)
     object_code_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id"), nullable=True)
 
-    versions: Mapped[list[MemoVersion]] = relationship(order_by="MemoVersion.version")
+    versions: Mapped[list["MemoVersion"]] = relationship(order_by="MemoVersion.version")
 
 
 class MemoVersion(Created, Base):

@@ -1,7 +1,5 @@
 """Consultations (member reflections, PPI sessions), their frozen materials and responses (METHOD.md §5–6)."""
 
-from __future__ import annotations
-
 from datetime import date
 
 from sqlalchemy import (
@@ -57,8 +55,8 @@ class Consultation(Created, Base):
     recording: Mapped[str] = mapped_column(String(20), default="notes_only")
     transcribed: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    materials: Mapped[list[ConsultationMaterial]] = relationship(order_by="ConsultationMaterial.id")
-    responses: Mapped[list[Response]] = relationship(order_by="Response.id")
+    materials: Mapped[list["ConsultationMaterial"]] = relationship(order_by="ConsultationMaterial.id")
+    responses: Mapped[list["Response"]] = relationship(order_by="Response.id")
 
 
 class ConsultationMaterial(Created, Base):

@@ -1,7 +1,5 @@
 """Study, people and data collection (METHOD.md §10.1–10.2)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -98,8 +96,8 @@ class Participant(Created, Base):
     prior_relationship: Mapped[str] = mapped_column(String(200), default="")  # "" = not recorded
     status: Mapped[str] = mapped_column(String(20), default="consented")
 
-    consents: Mapped[list[ConsentRecord]] = relationship(back_populates="participant", order_by="ConsentRecord.id")
-    interviews: Mapped[list[Interview]] = relationship(back_populates="participant", order_by="Interview.round")
+    consents: Mapped[list["ConsentRecord"]] = relationship(back_populates="participant", order_by="ConsentRecord.id")
+    interviews: Mapped[list["Interview"]] = relationship(back_populates="participant", order_by="Interview.round")
 
 
 class RecruitmentRecord(Created, Base):
@@ -140,7 +138,7 @@ class ConsentRecord(Created, Base):
     # backups and outputs made before it that still hold the words; never the words themselves.
     removed: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    participant: Mapped[Participant] = relationship(back_populates="consents")
+    participant: Mapped["Participant"] = relationship(back_populates="consents")
 
 
 class PenPortrait(Created, Base):
@@ -164,7 +162,7 @@ class InterviewSchedule(Created, Base):
     pilot_tested: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
 
-    items: Mapped[list[ScheduleItem]] = relationship(order_by="ScheduleItem.seq", cascade="all, delete-orphan")
+    items: Mapped[list["ScheduleItem"]] = relationship(order_by="ScheduleItem.seq", cascade="all, delete-orphan")
 
 
 class ScheduleItem(Base):
@@ -201,8 +199,8 @@ class Interview(Created, Base):
     item_coverage: Mapped[dict] = mapped_column(JSON, default=dict)
     narrative_pointers: Mapped[list] = mapped_column(JSON, default=list)
 
-    participant: Mapped[Participant] = relationship(back_populates="interviews")
-    recordings: Mapped[list[Recording]] = relationship(back_populates="interview", order_by="Recording.id")
+    participant: Mapped["Participant"] = relationship(back_populates="interviews")
+    recordings: Mapped[list["Recording"]] = relationship(back_populates="interview", order_by="Recording.id")
 
 
 class Recording(Created, Base):
@@ -225,7 +223,7 @@ class Recording(Created, Base):
     deletion_due: Mapped[date | None] = mapped_column(Date, nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
-    interview: Mapped[Interview] = relationship(back_populates="recordings")
+    interview: Mapped["Interview"] = relationship(back_populates="recordings")
 
 
 class ResponseNote(Created, Base):

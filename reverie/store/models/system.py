@@ -1,7 +1,5 @@
 """Audit log, jobs, reports and team accounts."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import (

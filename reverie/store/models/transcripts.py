@@ -1,7 +1,5 @@
 """Transcripts, their immutable versions, lines, turns, words and span annotations (METHOD.md §10.3)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -37,7 +35,7 @@ class Transcript(Created, Base):
     returned_to_participant: Mapped[bool] = mapped_column(Boolean, default=False)
     returned_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
-    versions: Mapped[list[TranscriptVersion]] = relationship(
+    versions: Mapped[list["TranscriptVersion"]] = relationship(
         back_populates="transcript", foreign_keys="TranscriptVersion.transcript_id", order_by="TranscriptVersion.number"
     )
 
@@ -68,7 +66,7 @@ class TranscriptVersion(Created, Base):
     verified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     speech_info: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    transcript: Mapped[Transcript] = relationship(back_populates="versions", foreign_keys=[transcript_id])
+    transcript: Mapped["Transcript"] = relationship(back_populates="versions", foreign_keys=[transcript_id])
 
 
 class SpeakerTurn(Base):
