@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from reverie.core import vocab
 from reverie.core.errors import Conflict, InvalidInput, NotFound
@@ -287,37 +288,34 @@ def interview_status(has_recording: bool, version_status: str | None, analysed: 
 
 
 def list_interviews(study: OpenStudy) -> list[InterviewSummary]:
-    """Every interview, by participant and round, with how far it has come."""
+    """Every interview, by participant and round, with how far it has come.
+
+    One query, counts and the analysed flag as correlated subqueries: the overview page runs it on
+    every start-up, and a query per interview would grow with the study.
+    """
     from reverie.store.models import Coding, Extract
 
+    current = aliased(TranscriptVersion)
+    recordings = (select(func.count(Recording.id))
+                  .where(Recording.interview_id == Interview.id, Recording.deleted_at.is_(None))
+                  .scalar_subquery())
+    versions = (select(func.count(TranscriptVersion.id)).where(TranscriptVersion.transcript_id == Transcript.id)
+                .scalar_subquery())
+    analysed = or_(exists().where(Coding.version_id == current.id), exists().where(Extract.version_id == current.id))
     with study.read() as s:
         rows = s.execute(
-            select(Participant.code, Interview)
+            select(Participant.code, Interview.round, Interview.purpose, Interview.held_on, Interview.duration_min,
+                   Interview.location_type, recordings, versions, current.status, analysed)
             .join(Interview, Interview.participant_id == Participant.id)
+            .outerjoin(Transcript, Transcript.interview_id == Interview.id)
+            .outerjoin(current, current.id == Transcript.current_version_id)
             .where(Participant.study_id == study.study_id)
             .order_by(Interview.round, Participant.id)
         ).all()
-        out = []
-        for code, interview in rows:
-            recordings = s.execute(select(func.count(Recording.id)).where(
-                Recording.interview_id == interview.id, Recording.deleted_at.is_(None))).scalar()
-            transcript = s.execute(select(Transcript).where(
-                Transcript.interview_id == interview.id)).scalar_one_or_none()
-            versions, status, analysed = 0, None, False
-            if transcript is not None:
-                versions = s.execute(select(func.count(TranscriptVersion.id)).where(
-                    TranscriptVersion.transcript_id == transcript.id)).scalar()
-                current = (s.get(TranscriptVersion, transcript.current_version_id)
-                           if transcript.current_version_id else None)
-                status = current.status if current else None
-                if current is not None:
-                    coded = select(Coding.id).where(Coding.version_id == current.id).limit(1)
-                    extracted = select(Extract.id).where(Extract.version_id == current.id).limit(1)
-                    analysed = bool(s.execute(coded).first() or s.execute(extracted).first())
-            out.append(InterviewSummary(code, interview.round, interview.purpose, interview.held_on,
-                                        interview.duration_min, interview.location_type,
-                                        interview_status(bool(recordings), status, analysed), recordings, versions))
-        return out
+    return [InterviewSummary(code, round_no, purpose, held_on, duration_min, location_type,
+                             interview_status(bool(n_recordings), status, bool(is_analysed)), n_recordings, n_versions)
+            for (code, round_no, purpose, held_on, duration_min, location_type, n_recordings, n_versions, status,
+                 is_analysed) in rows]
 
 
 def add_response_note(study: OpenStudy, code: str, round_no: int, text: str, *, timecode_s: float | None = None,
