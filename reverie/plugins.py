@@ -29,7 +29,7 @@ HOOKS = {
     "register_transcript_importers": ("transcript importer", "reverie.formats.transcripts"),
     "register_report_formats": ("report format", "reverie.formats.report_writers"),
     "register_diarisers": ("diariser", "reverie.speech.diarise"),
-    "register_job_functions": ("job function", "reverie.services.system.jobs"),
+    "register_job_functions": ("job function", "reverie.services.system.job_kinds"),
 }
 BUILT_IN = tuple(dict.fromkeys(module for _title, module in HOOKS.values()))
 

@@ -39,9 +39,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from reverie import plugins
 from reverie.core.errors import Conflict, InvalidInput, NotFound
-from reverie.hookspecs import hookimpl
 from reverie.services.study.context import OpenStudy
 from reverie.store.files import process_gone
 from reverie.store.leftovers import this_host
@@ -87,26 +85,6 @@ class JobFunction(Protocol):
     def finish(self, study: OpenStudy, params: dict, assembled: Any) -> dict: ...
 
 
-@hookimpl(trylast=True)
-def register_job_functions():
-    # Imported here, on first use, so that a process retrying or running a job it did not start
-    # (a worker, a later CLI call) knows the kind without importing every service up front.
-    from reverie.services.transcripts.transcription import TranscribeJob
-
-    return {"count": CountJob, "transcribe": TranscribeJob}
-
-
-class _OneKind:
-    """A plugin offering one job kind, made by :func:`job_function` in this process."""
-
-    def __init__(self, kind: str, cls: type):
-        self.kind, self.cls = kind, cls
-
-    @hookimpl
-    def register_job_functions(self):
-        return {self.kind: self.cls}
-
-
 def job_function(kind: str) -> Callable[[type], type]:
     """Offer a class as the job function for ``kind`` in this process (a script, a test).
 
@@ -115,10 +93,13 @@ def job_function(kind: str) -> Callable[[type], type]:
     """
 
     def register(cls: type) -> type:
+        from reverie import plugins
+        from reverie.services.system.job_kinds import OneKind
+
         name = f"job-function:{kind}"
         known = plugins.registered(name)
         if known is None:
-            plugins.register(_OneKind(kind, cls), name=name)
+            plugins.register(OneKind(kind, cls), name=name)
         elif known.cls is not cls:
             raise Conflict(f"a job function for {kind!r} is already registered")
         return cls
@@ -128,6 +109,8 @@ def job_function(kind: str) -> Callable[[type], type]:
 
 def job_functions() -> dict[str, type]:
     """Every job kind the plugins offer, with its class; a plugin's wins over a built-in of the same kind."""
+    from reverie import plugins  # on first use: pluggy is no part of listing jobs (see job_kinds)
+
     kinds: dict[str, type] = {}
     for offered in plugins.call("register_job_functions"):
         for kind, cls in (offered or {}).items():
