@@ -121,24 +121,34 @@ def _encode(batch: np.ndarray) -> np.ndarray:
     weights = _weights()
     n, steps, _ = batch.shape
     sequence = batch
+    # Sums and products go into arrays made once (``out=``, ``+=``): the same numbers as fresh
+    # arrays, without the kernel zeroing new memory for each of the 480 steps and the (B, 160,
+    # 1024) projections.
+    gates = np.empty((n, 4 * HIDDEN), dtype=np.float32)
+    scratch = np.empty((n, HIDDEN), dtype=np.float32)
     for layer in range(3):
-        projected = sequence @ weights[f"ih{layer}"] + weights[f"b{layer}"]
+        projected = sequence @ weights[f"ih{layer}"]
+        projected += weights[f"b{layer}"]
         w_hh = weights[f"hh{layer}"]
         h = np.zeros((n, HIDDEN), dtype=np.float32)
         c = np.zeros((n, HIDDEN), dtype=np.float32)
         outputs = np.empty((n, steps, HIDDEN), dtype=np.float32) if layer < 2 else None
         for t in range(steps):
-            gates = projected[:, t] + h @ w_hh
+            np.matmul(h, w_hh, out=gates)
+            gates += projected[:, t]
             np.tanh(gates, out=gates)
             sig = gates[:, :3 * HIDDEN]
             sig *= 0.5
             sig += 0.5
             c *= sig[:, HIDDEN:2 * HIDDEN]
-            c += sig[:, :HIDDEN] * gates[:, 3 * HIDDEN:]
-            h = sig[:, 2 * HIDDEN:3 * HIDDEN] * np.tanh(c)
+            np.multiply(sig[:, :HIDDEN], gates[:, 3 * HIDDEN:], out=scratch)
+            c += scratch
+            np.tanh(c, out=scratch)
+            np.multiply(sig[:, 2 * HIDDEN:3 * HIDDEN], scratch, out=h)
             if outputs is not None:
                 outputs[:, t] = h
         sequence = outputs
+        del projected
     embedding = np.maximum(h @ weights["linear_w"] + weights["linear_b"], 0)
     norms = np.linalg.norm(embedding, axis=1, keepdims=True)
     return embedding / np.maximum(norms, 1e-10)

@@ -35,7 +35,14 @@ from reverie.speech.diarise import (
 )
 from reverie.speech.models import DEFAULT_MODEL, resolve_model
 from reverie.speech.offline import keep_offline, let_idle_threads_sleep, load_onnxruntime
-from reverie.speech.pauses import Pause, SpeechRegion, pauses_between, recover_soft_onsets, speech_regions
+from reverie.speech.pauses import (
+    Pause,
+    SpeechRegion,
+    pauses_between,
+    recover_soft_onsets,
+    shared_vad,
+    speech_regions,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -124,7 +131,8 @@ def preload(model: str | Path | None = None, options: RecognitionOptions | None 
     def load() -> None:
         try:
             _load_whisper(str(resolve_model(model)), opts.device, opts.compute_type, opts.cpu_threads)
-        except Exception:  # reported by the Recogniser that needs the model
+            shared_vad()  # and the voice detector's session, which the recording meets first
+        except Exception:  # reported by the Recogniser (or the VAD) that needs it
             pass
 
     # Not a daemon: a process that ends meanwhile waits for the load instead of tearing the
