@@ -684,7 +684,7 @@ def export_qdpx(study: OpenStudy, path: Path | str) -> ExportSummary:
         withheld = tuple(session.execute(select(Participant.code).where(
             Participant.id.in_(_withheld(session, study.study_id))).order_by(Participant.id)).scalars())
         records = refi_reverie.collect_records(session)
-    data = refi_reverie.add_records(render_qdpx(project, path.name), records, study.media)
+        data = refi_reverie.add_records(render_qdpx(project, path.name), session, records, study.media)
     summary = ExportSummary(path, len(project.users), sum(1 for _ in project.walk_codes()), len(project.sources),
                             _count_codings(project), len(project.notes), len(project.cases), len(project.sets),
                             withheld)
@@ -694,7 +694,7 @@ def export_qdpx(study: OpenStudy, path: Path | str) -> ExportSummary:
                      "sources": summary.sources, "codings": summary.codings, "notes": summary.notes,
                      "cases": summary.cases, "sets": summary.sets, "withheld": list(withheld),
                      "reverie_records": {"version": refi_reverie.FORMAT_VERSION,
-                                         "rows": sum(len(rows) for rows in records.tables.values()),
+                                         "rows": sum(records.counts.values()),
                                          "media": len(records.media)}}) as s:
         staged.commit_with(s)
     return summary

@@ -8,8 +8,10 @@ other tools leave alone:
 - ``reverie/manifest.json``: the format name and version, the Reverie version, the SHA-256 of the
   ``project.qde`` written beside it, the tables with their row counts, and the recordings held;
 - ``reverie/tables/<table>.jsonl``: one line per row, ``{"key": GUID, "row": {column: value}}``,
-  in the order the rows were made. A row's key is its ``guid`` column when it has one, else a
-  GUID derived from its content (so the same study gives the same keys in every export);
+  in the order the rows were made. A row's key is its ``guid`` column when it has one, else, for
+  a row that other rows point at, a GUID derived from its content (so the same study gives the
+  same keys in every export), and for the rest (transcript lines, turns, words) a GUID made of
+  the table's prefix and the row's place;
   integer ids are left out and every foreign key (and every ``{"kind", "id"}`` reference inside
   a decision or a line map) is written as the key of the row it points at;
 - ``reverie/media/<sha256>``: the bytes of each recording still held (REFI-QDA allows media in
@@ -139,29 +141,53 @@ def _canonical(value: Any) -> str:
 
 @dataclass
 class StudyRecords:
-    """A study's rows as an archive carries them: per table, (key, row) in the order made."""
+    """What an export needs before it writes any row: every referenced row's key, and the media.
 
-    tables: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    Rows themselves are not held: :func:`add_records` reads each table again and writes it
+    straight into the archive, so a study of a million transcript lines exports in bounded memory.
+    """
+
+    keys: dict[str, dict[Any, str]] = field(default_factory=lambda: defaultdict(dict))  # table → id → key
+    counts: dict[str, int] = field(default_factory=dict)
     media: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
 
-    def rows(self, table: str) -> dict[str, dict[str, Any]]:
-        return dict(self.tables.get(table, []))
+
+def _referenced(tables: list[Table]) -> set[str]:
+    """Tables some carried row points at (a foreign key or a ``{"kind", "id"}`` reference)."""
+    return ({fk.column.table.name for table in tables for fk in table.foreign_keys}
+            | set(REF_KINDS.values()) | {"studies"})
+
+
+def _stream(session, table: Table):
+    """The table's rows in the order they were made, fetched in batches rather than all at once."""
+    order = list(table.primary_key.columns)
+    return session.execute(select(table).order_by(*order).execution_options(yield_per=5000)).mappings()
+
+
+def _ordinal_keys(table: Table):
+    """GUID-shaped keys for rows nothing points at: the table's own prefix and the row's place.
+
+    Hashing each row's content would cost as much as the rest of an export for transcript lines
+    and words; a row nobody refers to needs only a key unique in its table, and order is kept.
+    """
+    prefix = str(uuid.uuid5(_KEYS, table.name))[:24]
+    return (f"{prefix}{number:012x}" for number in range(1, 1 << 48))
 
 
 def collect_records(session) -> StudyRecords:
-    """Every carried row of the study in ``session``, keyed and with ids replaced by keys."""
+    """The keys of every row another row points at (ids replaced by keys inside them), and the media."""
     tables = carried_tables()
-    raw: dict[str, list[dict[str, Any]]] = {}
-    keys: dict[str, dict[Any, str]] = defaultdict(dict)  # table → id → key
+    referenced = _referenced(tables)
+    records = StudyRecords()
+    keys = records.keys
+    # Keys in table order, parents before children, so a child's key can name its parents'.
     for table in tables:
-        order = list(table.primary_key.columns)
-        raw[table.name] = [dict(row) for row in session.execute(select(table).order_by(*order)).mappings()]
-    # Keys first, parents before children, so a child's key can name its parents'.
-    for table in tables:
+        if table.name not in referenced or _id_column(table) is None:
+            continue
         fks, deferred, id_column = _foreign_keys(table), _deferred(table), _id_column(table)
         seen: dict[str, int] = defaultdict(int)
-        for row in raw[table.name]:
+        for row in _stream(session, table):
             if "guid" in table.columns and row.get("guid"):
                 key = row["guid"]
             elif table.name == "studies":
@@ -179,37 +205,53 @@ def collect_records(session) -> StudyRecords:
                 key = str(uuid.uuid5(_KEYS, f"{digest}\x1f{seen[digest]}"))
             if id_column:
                 keys[table.name][row[id_column]] = key
-            row["\x00key"] = key
-    records = StudyRecords()
-    for table in tables:
-        fks, id_column = _foreign_keys(table), _id_column(table)
-        rows = []
-        for row in raw[table.name]:
-            key = row.pop("\x00key")
-            out = {}
-            for column, value in row.items():
-                if column == id_column:
-                    continue
-                if column in fks and value is not None:
-                    target = keys[fks[column]].get(value)
-                    if target is None:
-                        records.unresolved.append(f"{table.name}.{column} = {value}")
-                    value = target
-                elif (table.name, column) in REF_COLUMNS:
-                    value = _refs_out(value, keys, records.unresolved, f"{table.name}.{column}")
-                elif table.name == "studies" and column == "settings":
-                    value = _settings_out(value, keys)
-                out[column] = _plain(value)
-            rows.append((key, out))
-        records.tables[table.name] = rows
-    held = {row["sha256"] for _, row in records.tables.get("recordings", [])
-            if row.get("sha256") and row.get("deleted_at") is None}
-    for _, row in records.tables.get("studies", []):  # rich-text documents an imported file brought
-        sources = ((row.get("settings") or {}).get("refi") or {}).get("sources") or {}
+    held = {sha256 for sha256, deleted in session.execute(select(
+        Base.metadata.tables["recordings"].c.sha256, Base.metadata.tables["recordings"].c.deleted_at))
+        if sha256 and deleted is None}
+    for (settings,) in session.execute(select(Base.metadata.tables["studies"].c.settings)):
+        sources = ((settings or {}).get("refi") or {}).get("sources") or {}  # rich text an imported file brought
         held |= {kept["rich_text"]["sha256"] for kept in sources.values()
                  if isinstance(kept, dict) and (kept.get("rich_text") or {}).get("sha256")}
     records.media = sorted(held)
     return records
+
+
+def _table_lines(session, table: Table, records: StudyRecords, referenced: set[str]):
+    """The table's rows as archive lines, ids replaced by keys; counts them into ``records``."""
+    fks, id_column = _foreign_keys(table), _id_column(table)
+    dated = [c.name for c in table.columns if isinstance(c.type, DateTime | Date)]
+    references = [c.name for c in table.columns if (table.name, c.name) in REF_COLUMNS]
+    own = records.keys[table.name] if table.name in referenced else None
+    ordinal = _ordinal_keys(table)
+    has_guid = "guid" in table.columns
+    count = 0
+    for row in _stream(session, table):
+        out = dict(row)
+        if has_guid and out.get("guid"):
+            key = out["guid"]
+        elif own is not None:
+            key = own[out[id_column]] if id_column else next(ordinal)
+        else:
+            key = next(ordinal)
+        if id_column:
+            del out[id_column]
+        for column, target in fks.items():
+            value = out[column]
+            if value is not None:
+                found = records.keys[target].get(value)
+                if found is None:
+                    records.unresolved.append(f"{table.name}.{column} = {value}")
+                out[column] = found
+        for column in references:
+            out[column] = _refs_out(out[column], records.keys, records.unresolved, f"{table.name}.{column}")
+        if table.name == "studies":
+            out["settings"] = _settings_out(out["settings"], records.keys)
+        for column in dated:
+            if out[column] is not None:
+                out[column] = out[column].isoformat()
+        count += 1
+        yield json.dumps({"key": key, "row": out}, ensure_ascii=False) + "\n"
+    records.counts[table.name] = count
 
 
 def _refs_out(value: Any, keys: dict[str, dict[Any, str]], unresolved: list[str], where: str) -> Any:
@@ -248,8 +290,13 @@ def _media_member(sha256: str) -> str:
     return f"{PREFIX}media/{sha256}"
 
 
-def add_records(standard: bytes, records: StudyRecords, media) -> bytes:
-    """The archive: the standard members of ``standard`` as they are, then ``reverie/``."""
+def add_records(standard: bytes, session, records: StudyRecords, media) -> bytes:
+    """The archive: the standard members of ``standard`` as they are, then ``reverie/``.
+
+    Each table is read from ``session`` and compressed into its member as it is read.
+    """
+    tables = carried_tables()
+    referenced = _referenced(tables)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(standard)) as given, zipfile.ZipFile(out, "w") as archive:
         for info in given.infolist():
@@ -272,13 +319,19 @@ def add_records(standard: bytes, records: StudyRecords, media) -> bytes:
                 held.append(sha256)
             except InvalidInput:  # the record says held, the file is gone: say so in the manifest
                 records.unresolved.append(f"recording {sha256} is missing from the media folder")
-        for name, rows in records.tables.items():
-            lines = "".join(json.dumps({"key": key, "row": row}, ensure_ascii=False) + "\n" for key, row in rows)
-            archive.writestr(entry(_table_member(name)), lines.encode("utf-8"))
+        for table in tables:
+            with archive.open(entry(_table_member(table.name)), "w", force_zip64=True) as handle:
+                batch: list[str] = []
+                for line in _table_lines(session, table, records, referenced):
+                    batch.append(line)
+                    if len(batch) == 2000:
+                        handle.write("".join(batch).encode("utf-8"))
+                        batch.clear()
+                handle.write("".join(batch).encode("utf-8"))
         manifest = {
             "format": FORMAT, "version": FORMAT_VERSION, "reverie": reverie.__version__,
             "project_sha256": hashlib.sha256(qde).hexdigest(),
-            "tables": {name: len(rows) for name, rows in records.tables.items()},
+            "tables": dict(records.counts),
             "media": held, "unresolved": records.unresolved,
         }
         archive.writestr(entry(MANIFEST_MEMBER), json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8"))
