@@ -19,7 +19,7 @@ from starlette.datastructures import URL
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from reverie.services.study.context import OpenStudy
-from reverie.services.study.studies import get_study
+from reverie.services.study.reading import study_title
 
 HERE = Path(__file__).parent
 
@@ -98,9 +98,10 @@ def is_htmx(request: Request) -> bool:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A template rendered with the request and, for a whole page, the study's title (for the header).
 
-    Fragments (templates named ``_*.html``) have no header, so they skip reading the title.
+    Fragments (templates named ``_*.html``) have no header, so they skip reading the title; it is
+    read in plain SQL, so a page that needs no ORM model does not load them for its header.
     """
-    title = "" if template.startswith("_") else get_study(current_study(request)).title
+    title = "" if template.startswith("_") else study_title(current_study(request))
     return templates.TemplateResponse(request, template, {"study_title": title, **context}, status_code=status_code)
 
 

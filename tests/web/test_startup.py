@@ -25,10 +25,12 @@ from reverie.web.routes.index import ROUTES
 from reverie.web.security import LocalAccess
 from tests.web.conftest import PREFIX
 
-# What only other pages need: the overview must not wait for them.
+# What only other pages need: the overview must not wait for them. Opening the study and the
+# overview's reads are plain SQL, so the ORM models (and the audit module built on them) load only
+# with the first page that needs them.
 HEAVY = ("reverie.formats.report_writers", "reverie.formats.refi", "reverie.services.output", "reverie.speech",
          "reverie.privacy", "reverie.services.analysis", "reverie.services.involvement", "docx", "presidio_analyzer",
-         "pydantic.v1")
+         "pydantic.v1", "reverie.store.models", "reverie.store.audit")
 
 # Builds the app on the study in argv[1], opens the one-time link, and says what had been imported when.
 FIRST_PAGE = """

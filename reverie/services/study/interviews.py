@@ -7,8 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
 from reverie.core import vocab
 from reverie.core.errors import Conflict, InvalidInput, NotFound
@@ -19,18 +18,20 @@ from reverie.services.study.participants import (
     find_participant,
     parse_date,
 )
-from reverie.services.study.reading import unknown_interview
+from reverie.services.study.reading import (  # noqa: F401  (the interview list is read in plain SQL, named here too)
+    InterviewSummary,
+    interview_status,
+    list_interviews,
+    unknown_interview,
+)
 from reverie.store.models import (
     EthicsApproval,
     Interview,
     InterviewSchedule,
-    Participant,
     Recording,
     ResearcherProfile,
     ResponseNote,
     ScheduleItem,
-    Transcript,
-    TranscriptVersion,
     utcnow,
 )
 
@@ -261,61 +262,6 @@ def find_recording(study: OpenStudy, code: str, round_no: int) -> Recording | No
         return s.execute(select(Recording).where(Recording.interview_id == interview.id,
                                                  Recording.deleted_at.is_(None))
                          .order_by(Recording.id.desc())).scalars().first()
-
-
-@dataclass(frozen=True)
-class InterviewSummary:
-    code: str
-    round: int
-    purpose: str
-    held_on: date | None
-    duration_min: float | None
-    location_type: str
-    status: str
-    recordings: int
-    transcript_versions: int
-
-
-def interview_status(has_recording: bool, version_status: str | None, analysed: bool) -> str:
-    """One word for where an interview is: planned, recorded, transcribed, locked or analysed."""
-    if analysed:
-        return "analysed"
-    if version_status == "locked":
-        return "locked"
-    if version_status in ("draft", "verified"):
-        return "transcribed"
-    return "recorded" if has_recording else "planned"
-
-
-def list_interviews(study: OpenStudy) -> list[InterviewSummary]:
-    """Every interview, by participant and round, with how far it has come.
-
-    One query, counts and the analysed flag as correlated subqueries: the overview page runs it on
-    every start-up, and a query per interview would grow with the study.
-    """
-    from reverie.store.models import Coding, Extract
-
-    current = aliased(TranscriptVersion)
-    recordings = (select(func.count(Recording.id))
-                  .where(Recording.interview_id == Interview.id, Recording.deleted_at.is_(None))
-                  .scalar_subquery())
-    versions = (select(func.count(TranscriptVersion.id)).where(TranscriptVersion.transcript_id == Transcript.id)
-                .scalar_subquery())
-    analysed = or_(exists().where(Coding.version_id == current.id), exists().where(Extract.version_id == current.id))
-    with study.read() as s:
-        rows = s.execute(
-            select(Participant.code, Interview.round, Interview.purpose, Interview.held_on, Interview.duration_min,
-                   Interview.location_type, recordings, versions, current.status, analysed)
-            .join(Interview, Interview.participant_id == Participant.id)
-            .outerjoin(Transcript, Transcript.interview_id == Interview.id)
-            .outerjoin(current, current.id == Transcript.current_version_id)
-            .where(Participant.study_id == study.study_id)
-            .order_by(Interview.round, Participant.id)
-        ).all()
-    return [InterviewSummary(code, round_no, purpose, held_on, duration_min, location_type,
-                             interview_status(bool(n_recordings), status, bool(is_analysed)), n_recordings, n_versions)
-            for (code, round_no, purpose, held_on, duration_min, location_type, n_recordings, n_versions, status,
-                 is_analysed) in rows]
 
 
 def add_response_note(study: OpenStudy, code: str, round_no: int, text: str, *, timecode_s: float | None = None,

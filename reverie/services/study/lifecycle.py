@@ -82,7 +82,7 @@ def sweep_leftovers(study: OpenStudy) -> dict[str, list]:
 
     Runs at every writable open; a live process's jobs and files are left alone.
     """
-    from reverie.services.system.jobs import sweep_interrupted_jobs
+    from reverie.services.system.job_reading import sweep_interrupted_jobs
 
     parts = [path for name in PART_FOLDERS if (study.root / name).is_dir()
              for path in sweep_parts(study.root / name)]

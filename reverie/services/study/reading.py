@@ -21,10 +21,11 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import Date, text
 from sqlalchemy.exc import DBAPIError
 
 from reverie.core.citation import CitationStyle
@@ -135,6 +136,15 @@ def citation_style(study: ReadableStudy) -> CitationStyle:
         return citation_style_in(db, study.study_id)
 
 
+def study_title(study: ReadableStudy) -> str:
+    """The study's title, for every page's header."""
+    with study.read() as db:
+        row = db.execute(text("SELECT title FROM studies WHERE id = :id"), {"id": study.study_id}).first()
+    if row is None:
+        raise NotFound("the study record is missing")
+    return row[0]
+
+
 def participant_id(db, study_id: int, code: str) -> int:
     """The id of participant ``code``; refused naming the participants the study has."""
     found = db.execute(text("SELECT id FROM participants WHERE study_id = :study AND code = :code"),
@@ -226,3 +236,56 @@ def participant_table(study: ReadableStudy, *, include_withdrawn: bool = False) 
             continue
         rows.append(tuple(str(cell or "") for cell in cells))
     return ParticipantTable(tuple(title for title, _ in TABLE_COLUMNS), tuple(rows))
+
+
+# --- interviews --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InterviewSummary:
+    code: str
+    round: int
+    purpose: str
+    held_on: date | None
+    duration_min: float | None
+    location_type: str
+    status: str
+    recordings: int
+    transcript_versions: int
+
+
+def interview_status(has_recording: bool, version_status: str | None, analysed: bool) -> str:
+    """One word for where an interview is: planned, recorded, transcribed, locked or analysed."""
+    if analysed:
+        return "analysed"
+    if version_status == "locked":
+        return "locked"
+    if version_status in ("draft", "verified"):
+        return "transcribed"
+    return "recorded" if has_recording else "planned"
+
+
+# One query, counts and the analysed flag as correlated subqueries: the overview page runs it on
+# every start-up, and a query per interview would grow with the study. ``held_on`` is typed so
+# that SQLite's text comes back as a date, as PostgreSQL's does.
+INTERVIEWS = text(
+    "SELECT p.code, i.round, i.purpose, i.held_on, i.duration_min, i.location_type, "
+    "(SELECT count(r.id) FROM recordings r WHERE r.interview_id = i.id AND r.deleted_at IS NULL) AS recordings, "
+    "(SELECT count(v.id) FROM transcript_versions v WHERE v.transcript_id = t.id) AS versions, "
+    "cv.status, "
+    "CASE WHEN EXISTS (SELECT 1 FROM codings c WHERE c.version_id = cv.id) "
+    "OR EXISTS (SELECT 1 FROM extracts e WHERE e.version_id = cv.id) THEN 1 ELSE 0 END AS analysed "
+    "FROM participants p JOIN interviews i ON i.participant_id = p.id "
+    "LEFT OUTER JOIN transcripts t ON t.interview_id = i.id "
+    "LEFT OUTER JOIN transcript_versions cv ON cv.id = t.current_version_id "
+    "WHERE p.study_id = :study ORDER BY i.round, p.id"
+).columns(held_on=Date)
+
+
+def list_interviews(study: ReadableStudy) -> list[InterviewSummary]:
+    """Every interview, by participant and round, with how far it has come."""
+    with study.read() as db:
+        rows = db.execute(INTERVIEWS, {"study": study.study_id}).all()
+    return [InterviewSummary(code, round_no, purpose, held_on, duration_min, location_type,
+                             interview_status(bool(n_recordings), status, bool(is_analysed)), n_recordings, n_versions)
+            for (code, round_no, purpose, held_on, duration_min, location_type, n_recordings, n_versions, status,
+                 is_analysed) in rows]

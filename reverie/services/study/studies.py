@@ -7,9 +7,9 @@ import re
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from reverie.core.citation import CitationStyle
@@ -28,11 +28,17 @@ from reverie.services.study.context import (
     read_manifest,
     without_password,
 )
-from reverie.services.study.reading import citation_style  # noqa: F401  (read in plain SQL, named here too)
-from reverie.store import audit, migrate
+from reverie.services.study.reading import citation_style, first_study  # noqa: F401  (plain SQL, named here too)
+from reverie.store import migrate
 from reverie.store.database import immediate_transactions
 from reverie.store.files import private_file, private_folder, sweep_workdirs, write_file
-from reverie.store.models import ResearcherProfile, Study
+
+if TYPE_CHECKING:
+    from reverie.store.audit import ChainCheck
+    from reverie.store.models import Study
+
+# The ORM models and the audit module (built on them) are imported by the functions that write or
+# verify: opening a study reads in plain SQL, so serving the first page does not load them.
 
 _INITIALS = re.compile(r"^[A-Za-z][A-Za-z0-9.\-]{0,19}$")
 
@@ -78,6 +84,9 @@ def init_study(root: Path | str, *, title: str = "", database: str | None = None
                identity: Identity | None = None, creator=None, dbapi_module=None, manifest: Manifest | None = None,
                cipher=None, allow_files: set[str] = frozenset()) -> OpenStudy:
     """Create a study folder (``study.db`` or a server database, ``media/``, ``backups/``) and open it."""
+    from reverie.store import audit
+    from reverie.store.models import ResearcherProfile, Study
+
     root = Path(root)
     identity = _check_identity(identity or default_identity())
     if (root / MANIFEST).exists():
@@ -170,15 +179,16 @@ def open_study(root: Path | str, *, passphrase: str | None = None, migrate_now: 
             migrate.ensure_current(engine, db_path=root / manifest.database if plain_sqlite else None,
                                    backups=root / "backups")
         with engine.connect() as connection:
-            row = connection.execute(select(Study.id, Study.settings).order_by(Study.id)).first()
+            row = first_study(connection)
     except OperationalError as exc:
         engine.dispose()
         raise InvalidInput(f"{root}: cannot open the study database ({exc.orig})") from exc
     if row is None:
         engine.dispose()
         raise InvalidInput(f"{root}: the study database holds no study")
-    identity = (row.settings or {}).get("identity", {})
-    study = OpenStudy(root=root, url=url, engine=engine, study_id=row.id, actor=identity.get("initials", "R"),
+    study_id, settings = row
+    identity = settings.get("identity", {})
+    study = OpenStudy(root=root, url=url, engine=engine, study_id=study_id, actor=identity.get("initials", "R"),
                       media=media_store(root, cipher), manifest=manifest)
     if migrate_now:
         try:
@@ -200,14 +210,16 @@ def _reanchor_audit(study: OpenStudy) -> None:
     writing and verifying fail, naming the missing file): a new key would let anyone who deleted
     the old one re-sign whatever they changed.
     """
-    from reverie.store.models import AuditHead
-
     with study.read() as s:
-        head = s.get(AuditHead, study.study_id)
+        head = s.execute(text("SELECT keyed FROM audit_heads WHERE study_id = :id"), {"id": study.study_id}).first()
+    if head is not None and head[0]:
+        return  # keyed already: the common case, read without the audit module and its models
+    from reverie.store import audit
+
     key_file = study.root / audit.KEY_FILE
     if head is None:  # no event yet (a study record made by hand): the first append signs with this key
         audit.create_key(key_file)
-    elif not head.keyed:
+    else:
         with study._write_lock, immediate_transactions(), study._sessions() as session, session.begin():
             audit.reanchor(session, study.study_id, key_file, actor=study.actor, os_user=study.os_user)
 
@@ -224,6 +236,8 @@ def _recover_media(study: OpenStudy) -> None:
 
 
 def get_study(study: OpenStudy) -> Study:
+    from reverie.store.models import Study
+
     with study.read() as session:
         record = session.get(Study, study.study_id)
         if record is None:
@@ -238,6 +252,8 @@ def update_study(study: OpenStudy, *, why: str = "", **fields: Any) -> Study:
     Besides the columns in ``STUDY_FIELDS`` it takes the facts in ``FACT_FIELDS`` (a blank value
     clears one: not recorded) and ``range_style``, the citation style's line-range style.
     """
+    from reverie.store.models import Study
+
     unknown = set(fields) - {*STUDY_FIELDS, *FACT_FIELDS, "range_style"}
     if unknown:
         raise InvalidInput(f"unknown study field(s): {', '.join(sorted(unknown))}")
@@ -280,17 +296,23 @@ def study_fact_values(study: OpenStudy) -> dict[str, str]:
 
 
 def set_citation_style(study: OpenStudy, style: CitationStyle) -> None:
+    from reverie.store.models import Study
+
     with study.write("study.citation_style", target=f"study:{study.study_id}", payload=asdict(style)) as s:
         s.get(Study, study.study_id).citation_style = asdict(style)
 
 
 def set_line_layout(study: OpenStudy, layout: LineLayout) -> None:
+    from reverie.store.models import Study
+
     with study.write("study.line_layout", target=f"study:{study.study_id}", payload=asdict(layout)) as s:
         s.get(Study, study.study_id).line_layout = asdict(layout)
 
 
 def set_identity(study: OpenStudy, identity: Identity) -> None:
     """Change who is working; later events and codings carry the new initials."""
+    from reverie.store.models import ResearcherProfile, Study
+
     identity = _check_identity(identity)
     with study.write("study.identity", target=f"study:{study.study_id}",
                      payload={"name": identity.name, "initials": identity.initials}) as s:
@@ -306,8 +328,10 @@ def set_identity(study: OpenStudy, identity: Identity) -> None:
     study.actor = identity.initials
 
 
-def verify_audit(study: OpenStudy, anchor: Path | str | None = None) -> audit.ChainCheck:
+def verify_audit(study: OpenStudy, anchor: Path | str | None = None) -> ChainCheck:
     """Check the audit chain under the study's key, and that it still passes through ``anchor``'s head."""
+    from reverie.store import audit
+
     with study.read() as session:
         if anchor is None:
             return audit.verify(session, study.study_id, study.audit_key)

@@ -32,8 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
@@ -41,16 +40,20 @@ from sqlalchemy.orm import Session
 
 from reverie.core.errors import Conflict, InvalidInput, NotFound
 from reverie.services.study.context import OpenStudy
-from reverie.store.files import process_gone
+from reverie.services.system.job_reading import (  # noqa: F401  (read in plain SQL, named here too)
+    HEARTBEAT_S,
+    INTERRUPTED_AFTER_S,
+    JobStatus,
+    interruption,
+    list_jobs,
+    sweep_interrupted_jobs,
+)
 from reverie.store.leftovers import this_host
 from reverie.store.models import Job, JobChunk, utcnow
 
 # Progress ticks from inside a chunk are written at most this often per job.
 PROGRESS_INTERVAL_S = 0.5
 ERROR_CHARS = 2000
-# A running chunk beats this often; a job silent for INTERRUPTED_AFTER_S is taken as interrupted.
-HEARTBEAT_S = 5.0
-INTERRUPTED_AFTER_S = 30.0
 
 Progress = Callable[[float], None]
 # States after which a job never runs again.
@@ -231,31 +234,6 @@ def queue_for(study: OpenStudy) -> JobQueue:
 
 # --- job rows --------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class JobStatus:
-    id: int
-    kind: str
-    state: str
-    progress: float
-    message: str
-    error: str
-    result: dict
-    chunks: int
-    chunks_done: int
-    chunks_failed: int
-    params: dict = field(default_factory=dict)
-
-    @property
-    def cancellable(self) -> bool:
-        """A queued or running job can be cancelled."""
-        return self.state in ("queued", "running")
-
-    @property
-    def retryable(self) -> bool:
-        """A failed job (interrupted included) can be queued again; its finished chunks are kept."""
-        return self.state == "failed"
-
-
 def create_job(study: OpenStudy, kind: str, params: dict | None = None, *, why: str = "") -> Job:
     """Record a queued job; the row is committed when this returns, so a worker can always find it."""
     function_for(kind)
@@ -287,23 +265,6 @@ def job_status(study: OpenStudy, job_id: int) -> JobStatus:
         return JobStatus(job.id, job.kind, job.state, job.progress, job.message, job.error, dict(job.result or {}),
                          sum(counts.values()), counts.get("done", 0), counts.get("failed", 0), dict(job.params or {}))
 
-
-
-def list_jobs(study: OpenStudy, limit: int = 20) -> list[JobStatus]:
-    """The study's latest jobs, newest first, each with its chunk counts."""
-    if limit < 1:
-        raise InvalidInput("list at least one job")
-    with study.read() as s:
-        jobs = s.execute(select(Job).where(Job.study_id == study.study_id).order_by(Job.id.desc())
-                         .limit(limit)).scalars().all()
-        counts: dict[int, dict[str, int]] = {}
-        for job_id, state, n in s.execute(select(JobChunk.job_id, JobChunk.state, func.count())
-                                          .where(JobChunk.job_id.in_([j.id for j in jobs]))
-                                          .group_by(JobChunk.job_id, JobChunk.state)).all():
-            counts.setdefault(job_id, {})[state] = n
-        return [JobStatus(j.id, j.kind, j.state, j.progress, j.message, j.error, dict(j.result or {}),
-                          sum(counts.get(j.id, {}).values()), counts.get(j.id, {}).get("done", 0),
-                          counts.get(j.id, {}).get("failed", 0), dict(j.params or {})) for j in jobs]
 
 
 def chunk_results(study: OpenStudy, job_id: int) -> list[dict]:
@@ -457,35 +418,17 @@ def _heartbeat(study: OpenStudy, job_id: int) -> Iterator[None]:
 
 
 def _interruption(job: Job, now) -> str | None:
-    """Why a queued or running job was interrupted, or None while its owner may still be at work.
-
-    A queued job waits in a queue, not in a process (a Dramatiq broker holds it for hours if the
-    workers are busy), so only a running job is judged by its heartbeat; either kind is
-    interrupted when its owner on this host is gone.
-    """
-    on_this_host = job.owner_pid is not None and job.owner_host == this_host()
-    if on_this_host and job.owner_pid == os.getpid():
-        return None  # this process: its own threads are at work on it
-    if on_this_host and process_gone(job.owner_pid):
-        return f"interrupted: the process running it ({job.owner_pid} on {job.owner_host}) is gone"
-    if job.state == "running" and job.heartbeat_at is not None \
-            and now - job.heartbeat_at > timedelta(seconds=INTERRUPTED_AFTER_S):
-        silent = int((now - job.heartbeat_at).total_seconds())
-        return f"interrupted: no heartbeat from {job.owner_host or 'its worker'} for {silent} s"
-    return None
+    """Why the queued or running ``job`` was interrupted, or None (see :func:`.job_reading.interruption`)."""
+    return interruption(job.state, job.owner_host, job.owner_pid, job.heartbeat_at, now)
 
 
-def sweep_interrupted_jobs(study: OpenStudy) -> list[int]:
-    """Mark failed ("interrupted") the jobs whose owner is gone or silent; returns their ids.
+def mark_interrupted(study: OpenStudy, found: list[tuple[int, str]]) -> list[int]:
+    """Mark failed the jobs :func:`.job_reading.interrupted_jobs` found, each with why; returns their ids.
 
     Their running chunks become failed too, so :func:`retry_failed_chunks` runs them again; the
-    chunks already done keep their results. Each is audited as ``job.interrupted``.
+    chunks already done keep their results. Each is audited as ``job.interrupted``; a job that
+    beat or ended since it was read is left alone.
     """
-    with study.read() as s:
-        now = utcnow()
-        found = [(job.id, why) for job in s.execute(select(Job).where(
-            Job.study_id == study.study_id, Job.state.in_(("queued", "running")))).scalars()
-            if (why := _interruption(job, now)) is not None]
     swept = []
     for job_id, why in found:
         try:

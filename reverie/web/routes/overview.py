@@ -7,9 +7,8 @@ from itertools import groupby
 from fastapi import APIRouter, Request
 
 from reverie.services.study.context import OpenStudy
-from reverie.services.study.interviews import list_interviews
-from reverie.services.study.participants import participant_table
-from reverie.services.system.jobs import JobStatus, list_jobs, sweep_interrupted_jobs
+from reverie.services.study.reading import list_interviews, participant_table
+from reverie.services.system.job_reading import JobStatus, list_jobs, sweep_interrupted_jobs
 from reverie.web.deps import CurrentStudy, render
 
 router = APIRouter(tags=["overview"])
@@ -20,7 +19,8 @@ SHOWN = 20  # jobs in the table
 def recent_jobs(study: OpenStudy) -> list[JobStatus]:
     """The jobs the table shows, newest first: the overview embeds the table the jobs fragment polls.
 
-    It lives here, not with the jobs routes, so the first page does not build those.
+    It lives here, not with the jobs routes, so the first page does not build those; its reads are
+    plain SQL, so the first page does not load the ORM models either.
     """
     sweep_interrupted_jobs(study)
     return list_jobs(study, limit=SHOWN)
