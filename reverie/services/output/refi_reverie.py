@@ -216,29 +216,40 @@ def collect_records(session) -> StudyRecords:
     return records
 
 
+#: One encoder for every archive line: ``json.dumps`` would build a new one per row.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _table_lines(session, table: Table, records: StudyRecords, referenced: set[str]):
-    """The table's rows as archive lines, ids replaced by keys; counts them into ``records``."""
+    """The table's rows as archive lines, ids replaced by keys; counts them into ``records``.
+
+    Rows come as plain tuples and each column's handling is decided once per table, not per row:
+    a large study carries over a million transcript lines.
+    """
+    names = [column.name for column in table.columns]
     fks, id_column = _foreign_keys(table), _id_column(table)
+    foreign = [(column, records.keys[target]) for column, target in fks.items()]
     dated = [c.name for c in table.columns if isinstance(c.type, DateTime | Date)]
     references = [c.name for c in table.columns if (table.name, c.name) in REF_COLUMNS]
-    own = records.keys[table.name] if table.name in referenced else None
+    own = records.keys[table.name] if table.name in referenced and id_column else None
     ordinal = _ordinal_keys(table)
     has_guid = "guid" in table.columns
+    order = list(table.primary_key.columns)
     count = 0
-    for row in _stream(session, table):
-        out = dict(row)
+    for values in session.execute(select(table).order_by(*order).execution_options(yield_per=5000)):
+        out = dict(zip(names, values, strict=True))
         if has_guid and out.get("guid"):
             key = out["guid"]
         elif own is not None:
-            key = own[out[id_column]] if id_column else next(ordinal)
+            key = own[out[id_column]]
         else:
             key = next(ordinal)
         if id_column:
             del out[id_column]
-        for column, target in fks.items():
+        for column, target_keys in foreign:
             value = out[column]
             if value is not None:
-                found = records.keys[target].get(value)
+                found = target_keys.get(value)
                 if found is None:
                     records.unresolved.append(f"{table.name}.{column} = {value}")
                 out[column] = found
@@ -250,7 +261,7 @@ def _table_lines(session, table: Table, records: StudyRecords, referenced: set[s
             if out[column] is not None:
                 out[column] = out[column].isoformat()
         count += 1
-        yield json.dumps({"key": key, "row": out}, ensure_ascii=False) + "\n"
+        yield _ENCODE({"key": key, "row": out}) + "\n"
     records.counts[table.name] = count
 
 
