@@ -191,27 +191,17 @@ class OpenStudy:
         """
         from reverie.store import audit
 
-        current = getattr(self._local, "session", None)
-        if current is not None:
-            yield current
-            current.flush()
-            audit.append(current, self.study_id, key=self.audit_key, actor=actor or self.actor, action=action,
+        with self.quiet_write() as session:
+            yield session
+            session.flush()
+            audit.append(session, self.study_id, key=self.audit_key, actor=actor or self.actor, action=action,
                          target=target, why=why, payload=payload, os_user=self.os_user)
-            return
-        with self._write_lock, immediate_transactions(), self._sessions() as session:
-            self._local.session = session
-            try:
-                with session.begin():
-                    yield session
-                    session.flush()
-                    audit.append(session, self.study_id, key=self.audit_key, actor=actor or self.actor,
-                                 action=action, target=target, why=why, payload=payload, os_user=self.os_user)
-            finally:
-                self._local.session = None
 
     @contextmanager
     def quiet_write(self) -> Iterator[Session]:
         """The one writer (its lock, ``BEGIN IMMEDIATE``) without an audit event; joins an outer write.
+
+        :meth:`write` is this writer closed by an audit event.
 
         For bookkeeping that is not a research decision: job progress, a memo's draft as it is typed.
         Everything that changes the analysis goes through :meth:`write` and its audit event.
