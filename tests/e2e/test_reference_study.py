@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.test_whole_study import add_interview, add_participant, lock_from_reader, nav, rows, upload
 from tests.e2e.test_workbench import SELECT_LINES
+from tests.fixtures.reference_study import EXPECTED_CITATIONS
 
 TITLE = "What NHS mental health professionals value about peer support workers"
 PARTICIPANTS = (  # Table 1: code, gender, profession, setting
@@ -40,15 +41,6 @@ THEMES = (("The 'Little' Things", "subjective experience for practice", ("E1", "
           ("Embodied affect", "emotional impact", ("E3", "E4")),
           ("Challenge", "organisational context", ("E5",)))
 INLINE_QUOTES = (("P1", 987, "really important"), ("P4", 527, "psychology or tablets"))
-EXPECTED_CITATIONS = [
-    "(Extract 1. P1, Occupational Therapist. Lines 978-81)",
-    "(Extract 2. P1, Occupational Therapist. Lines 982-5)",
-    "(Extract 3. P2, Psychologist. Lines 601-4)",
-    "(Extract 4. P2, Psychologist. Lines 216-22)",
-    "(Extract 5. P3, Nurse. Lines 415-9)",
-    "(P1. Line 987)",
-    "(P4. Line 527)",
-]
 # Any citation the report prints, block or inline, in the study's style.
 CITATION = re.compile(r"\((?:Extract \d+\. )?P\d+(?:, [^.()]+)?\. Lines? [\d-]+\)")
 

@@ -22,21 +22,12 @@ from reverie.services.study.studies import verify_audit
 from reverie.services.system.auditing import recent_events
 from reverie.store.models import Extract
 from tests.conftest import open_copy
-from tests.fixtures.reference_study import build_reference_study
+from tests.fixtures.reference_study import EXPECTED_CITATIONS, build_reference_study
 
 # The paper's two short quotations in running text (METHOD.md §11 inline_citations).
 INLINE = [{"participant": "P1", "line": 987, "quote": "really important"},
           {"participant": "P4", "line": 527, "quote": "psychology or tablets"}]
 
-EXPECTED_CITATIONS = [
-    "(Extract 1. P1, Occupational Therapist. Lines 978-81)",
-    "(Extract 2. P1, Occupational Therapist. Lines 982-5)",
-    "(Extract 3. P2, Psychologist. Lines 601-4)",
-    "(Extract 4. P2, Psychologist. Lines 216-22)",
-    "(Extract 5. P3, Nurse. Lines 415-9)",
-    "(P1. Line 987)",
-    "(P4. Line 527)",
-]
 EXPECTED_COREQ_AUTO = {12: 5, 18: "2 per participant (10)", 21: {"R1": "45–80 min", "R2": "25–45 min"},
                        14: "workplace", 19: "audio", 23: "no", 28: "yes", 10: "purposive", 11: "email", 6: "none"}
 
