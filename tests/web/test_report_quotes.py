@@ -67,7 +67,8 @@ def test_refusals_name_the_field_and_keep_what_was_typed(client, study_dir):
             ({"participant": "P1", "line": "three", "quote": "milk"}, "line", "a whole number"),
             ({"participant": "P1", "line": "5", "last_line": "4", "quote": "milk"}, "last_line", "comes before"),
             ({"participant": "P1", "line": "5", "quote": "  "}, "quote", "type the quoted words"),
-            ({"participant": "P9", "line": "5", "quote": "milk"}, "participant", "no participant 'P9'")):
+            ({"participant": "P9", "line": "5", "quote": "milk"}, "participant", "no participant 'P9'"),
+            ({"participant": "P1", "line": "99999", "quote": "milk"}, "line", "no transcript with line 99999")):
         answer = client.post("/report/quotes", data=data, headers=HTMX)
         assert answer.status_code in (404, 422), data
         assert words in slot(answer.text, "inline-quote", field), data

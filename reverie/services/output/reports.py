@@ -124,9 +124,17 @@ def set_inline_quotes(study: OpenStudy, quotes: list[dict[str, Any]], *, why: st
         cleaned.append({"participant": quote["participant"], "line": line, "last_line": last, "quote": quote["quote"]})
     with study.write("report.inline_quotes", target=f"study:{study.study_id}", why=why,
                      payload={"quotes": cleaned}) as s:
-        for quote in cleaned:
-            find_participant(s, study, quote["participant"])
         record = s.get(Study, study.study_id)
+        stored = (record.settings or {}).get("inline_quotes", [])
+        for quote in cleaned:
+            participant = find_participant(s, study, quote["participant"])
+            # A new quotation must cite lines that exist; one already stored keeps its place even if
+            # its lines went since (the report's checks flag it), so removing another still works.
+            if quote not in stored and _line_texts(s, participant.id, quote["line"], quote["last_line"]) is None:
+                lines = f"lines {format_range(quote['line'], quote['last_line'])}" \
+                    if quote["last_line"] > quote["line"] else f"line {quote['line']}"
+                raise InvalidInput(f"{quote['participant']} has no transcript with {lines}: "
+                                   "check the first line against the reader")
         record.settings = {**(record.settings or {}), "inline_quotes": cleaned}
 
 
