@@ -407,17 +407,23 @@ class _Collector:
         stored = self.refi.get("sources", {})
         coding_notes: list[Note] = []
         result = []
+        # Every current version's turns and codings in one query each, not two per transcript.
+        turns_of: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+        for version_id, speaker, start, end in self.s.execute(self._on_current_versions(
+                select(SpeakerTurn.version_id, SpeakerTurn.speaker, SpeakerTurn.start_offset, SpeakerTurn.end_offset),
+                SpeakerTurn.version_id).order_by(SpeakerTurn.version_id, SpeakerTurn.seq)):
+            turns_of[version_id].append((speaker, start, end))
+        codings_of: dict[int, list[Coding]] = defaultdict(list)
+        # In the order they were made, which for an import is the file's order.
+        for coding in self.s.execute(self._on_current_versions(select(Coding), Coding.version_id)
+                                     .order_by(Coding.id)).scalars():
+            codings_of[coding.version_id].append(coding)
         for transcript, version, code in self._transcripts():
             kept = stored.get(str(transcript.id), {})
             source_guid = kept.get("guid") or self.guid("source", transcript.id)
-            turns = self.s.execute(select(SpeakerTurn.speaker, SpeakerTurn.start_offset, SpeakerTurn.end_offset)
-                                   .where(SpeakerTurn.version_id == version.id)
-                                   .order_by(SpeakerTurn.seq)).all()
-            labelled = speaker_text(version.text, [tuple(turn) for turn in turns])
+            labelled = speaker_text(version.text, turns_of[version.id])
             text = labelled.text if labelled else version.text
-            # In the order they were made, which for an import is the file's order.
-            codings = self.s.execute(select(Coding).where(Coding.version_id == version.id)
-                                     .order_by(Coding.id)).scalars().all()
+            codings = codings_of[version.id]
             groups: dict[tuple[str, int, int], list[Coding]] = {}
             whole: list[QdaCoding] = []
             for coding in codings:
@@ -468,6 +474,13 @@ class _Collector:
                 modifying_user=self.users.guid(kept.get("modifying_user")), modified=from_iso(kept.get("modified")),
                 rich_text=b"".join(self.media.read(rich["sha256"])) if rich.get("sha256") else None))
         return result, coding_notes
+
+    def _on_current_versions(self, query, version_id):
+        """``query`` narrowed to rows whose ``version_id`` is the current version of a transcript of the study."""
+        return (query.join(Transcript, Transcript.current_version_id == version_id)
+                .join(Interview, Interview.id == Transcript.interview_id)
+                .join(Participant, Participant.id == Interview.participant_id)
+                .where(Participant.study_id == self.study_id))
 
     def _transcripts(self):
         """(transcript, current version, source name) in participant and round order."""

@@ -7,13 +7,15 @@ other tools leave alone:
 
 - ``reverie/manifest.json``: the format name and version, the Reverie version, the SHA-256 of the
   ``project.qde`` written beside it, the tables with their row counts, and the recordings held;
-- ``reverie/tables/<table>.jsonl``: one line per row, ``{"key": GUID, "row": {column: value}}``,
-  in the order the rows were made. A row's key is its ``guid`` column when it has one, else, for
-  a row that other rows point at, a GUID derived from its content (so the same study gives the
-  same keys in every export), and for the rest (transcript lines, turns, words) a GUID made of
-  the table's prefix and the row's place;
-  integer ids are left out and every foreign key (and every ``{"kind", "id"}`` reference inside
-  a decision or a line map) is written as the key of the row it points at;
+- ``reverie/tables/<table>.jsonl``: JSON lines; the first names the columns, ``["key", column,
+  ...]``, and each further line holds up to 2,000 rows, each an array of its values in that
+  order, in the order the rows were made (version 1 wrote ``{"key": GUID, "row": {column:
+  value}}`` per row; it still imports). A row's key is its ``guid`` column when it has one,
+  else, for a row that other rows point at, a GUID derived from its content (so the same study
+  gives the same keys in every export); rows nothing points at (transcript lines, turns, words)
+  have no key, and their header starts with their first column. Integer ids are left out, and
+  every foreign key (and every ``{"kind", "id"}`` reference inside a decision or a line map) is
+  written as the key of the row it points at;
 - ``reverie/media/<sha256>``: the bytes of each recording still held (REFI-QDA allows media in
   the archive).
 
@@ -56,12 +58,13 @@ from sqlalchemy.exc import IntegrityError
 import reverie
 from reverie.core.errors import InvalidInput
 from reverie.formats.archives import SafeZip
+from reverie.formats.refi.writer import ZIP_LEVEL
 from reverie.store.files import private_workdir
 from reverie.store.models import Base, ResearcherProfile
 
 FORMAT = "reverie-study"
 #: Bumped when a table or column changes meaning; import refuses a newer version it cannot read.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 PREFIX = "reverie/"
 MANIFEST_MEMBER = f"{PREFIX}manifest.json"
 #: What stays with the study folder: the audit log, jobs, and accounts with their memberships.
@@ -166,11 +169,8 @@ def _stream(session, table: Table):
 
 
 def _ordinal_keys(table: Table):
-    """GUID-shaped keys for rows nothing points at: the table's own prefix and the row's place.
-
-    Hashing each row's content would cost as much as the rest of an export for transcript lines
-    and words; a row nobody refers to needs only a key unique in its table, and order is kept.
-    """
+    """GUID-shaped keys for rows with an empty ``guid`` that nothing points at: the table's own
+    prefix and the row's place, unique in the table and in order."""
     prefix = str(uuid.uuid5(_KEYS, table.name))[:24]
     return (f"{prefix}{number:012x}" for number in range(1, 1 << 48))
 
@@ -185,6 +185,11 @@ def collect_records(session) -> StudyRecords:
     for table in tables:
         if table.name not in referenced or _id_column(table) is None:
             continue
+        if "guid" in table.columns:  # keys without reading the rows (codings carry large selectors)
+            pairs = session.execute(select(table.c.id, table.c.guid).order_by(table.c.id)).all()
+            if all(guid for _, guid in pairs):
+                keys[table.name].update(pairs)
+                continue
         fks, deferred, id_column = _foreign_keys(table), _deferred(table), _id_column(table)
         seen: dict[str, int] = defaultdict(int)
         for row in _stream(session, table):
@@ -217,51 +222,71 @@ def collect_records(session) -> StudyRecords:
 
 
 #: One encoder for every archive line: ``json.dumps`` would build a new one per row.
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+#: Rows per line of a table member: one ``encode`` call per row would cost as much as the rows.
+BATCH = 2000
 
 
 def _table_lines(session, table: Table, records: StudyRecords, referenced: set[str]):
-    """The table's rows as archive lines, ids replaced by keys; counts them into ``records``.
+    """The table's member, line by line: its column names, then its rows, ids replaced by keys.
 
-    Rows come as plain tuples and each column's handling is decided once per table, not per row:
-    a large study carries over a million transcript lines.
+    Rows come as plain tuples and are written as arrays in the header's order, :data:`BATCH` to
+    a line, and each column's handling is decided once per table, not per row: a large study
+    carries over a million transcript lines. Counts the rows into ``records``.
     """
     names = [column.name for column in table.columns]
+    at = {name: index for index, name in enumerate(names)}
     fks, id_column = _foreign_keys(table), _id_column(table)
-    foreign = [(column, records.keys[target]) for column, target in fks.items()]
-    dated = [c.name for c in table.columns if isinstance(c.type, DateTime | Date)]
-    references = [c.name for c in table.columns if (table.name, c.name) in REF_COLUMNS]
+    foreign = [(at[column], records.keys[target], column) for column, target in fks.items()]
+    dated = [at[c.name] for c in table.columns if isinstance(c.type, DateTime | Date)]
+    references = [(at[c.name], c.name) for c in table.columns if (table.name, c.name) in REF_COLUMNS]
+    settings = at["settings"] if table.name == "studies" else None
+    id_at = at[id_column] if id_column else None
+    guid_at = at.get("guid")
     own = records.keys[table.name] if table.name in referenced and id_column else None
+    keyed = guid_at is not None or own is not None  # rows nothing points at need no key
     ordinal = _ordinal_keys(table)
-    has_guid = "guid" in table.columns
-    order = list(table.primary_key.columns)
+    yield _ENCODE([*(["key"] if keyed else []), *(name for name in names if name != id_column)]) + "\n"
     count = 0
-    for values in session.execute(select(table).order_by(*order).execution_options(yield_per=5000)):
-        out = dict(zip(names, values, strict=True))
-        if has_guid and out.get("guid"):
-            key = out["guid"]
+    batch: list[list[Any]] = []
+    for row in session.execute(select(table).order_by(*table.primary_key.columns).execution_options(yield_per=5000)):
+        values = list(row)
+        if not keyed:
+            key = None
+        elif guid_at is not None and values[guid_at]:
+            key = values[guid_at]
         elif own is not None:
-            key = own[out[id_column]]
+            key = own[values[id_at]]
         else:
             key = next(ordinal)
-        if id_column:
-            del out[id_column]
-        for column, target_keys in foreign:
-            value = out[column]
+        for index, target_keys, column in foreign:
+            value = values[index]
             if value is not None:
                 found = target_keys.get(value)
                 if found is None:
                     records.unresolved.append(f"{table.name}.{column} = {value}")
-                out[column] = found
-        for column in references:
-            out[column] = _refs_out(out[column], records.keys, records.unresolved, f"{table.name}.{column}")
-        if table.name == "studies":
-            out["settings"] = _settings_out(out["settings"], records.keys)
-        for column in dated:
-            if out[column] is not None:
-                out[column] = out[column].isoformat()
-        count += 1
-        yield _ENCODE({"key": key, "row": out}) + "\n"
+                values[index] = found
+        for index, column in references:
+            values[index] = _refs_out(values[index], records.keys, records.unresolved, f"{table.name}.{column}")
+        if settings is not None:
+            values[settings] = _settings_out(values[settings], records.keys)
+        for index in dated:
+            if values[index] is not None:
+                values[index] = values[index].isoformat()
+        if id_at is not None:
+            del values[id_at]
+        if keyed:
+            values.insert(0, key)
+        batch.append(values)
+        if len(batch) == BATCH:
+            yield _ENCODE(batch) + "\n"
+            count += len(batch)
+            batch = []
+    if batch:
+        yield _ENCODE(batch) + "\n"
+        count += len(batch)
     records.counts[table.name] = count
 
 
@@ -302,22 +327,22 @@ def _media_member(sha256: str) -> str:
 
 
 def add_records(standard: bytes, session, records: StudyRecords, media) -> bytes:
-    """The archive: the standard members of ``standard`` as they are, then ``reverie/``.
+    """The archive: ``standard`` as it is, with ``reverie/`` appended to it.
 
-    Each table is read from ``session`` and compressed into its member as it is read.
+    The standard members are not compressed again. Each table is read from ``session`` and
+    compressed into its member as it is read.
     """
     tables = carried_tables()
     referenced = _referenced(tables)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(standard)) as given, zipfile.ZipFile(out, "w") as archive:
-        for info in given.infolist():
-            archive.writestr(info, given.read(info))
-        stamp = given.infolist()[0].date_time if given.infolist() else (1980, 1, 1, 0, 0, 0)
-        qde = given.read("project.qde")
+    out = io.BytesIO(standard)
+    with zipfile.ZipFile(out, "a") as archive:
+        stamp = archive.infolist()[0].date_time if archive.infolist() else (1980, 1, 1, 0, 0, 0)
+        qde = archive.read("project.qde")
 
         def entry(name: str) -> zipfile.ZipInfo:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
+            info._compresslevel = ZIP_LEVEL  # what ``ZipFile.open(info, "w")`` compresses at
             info.external_attr = 0o644 << 16
             return info
 
@@ -332,13 +357,8 @@ def add_records(standard: bytes, session, records: StudyRecords, media) -> bytes
                 records.unresolved.append(f"recording {sha256} is missing from the media folder")
         for table in tables:
             with archive.open(entry(_table_member(table.name)), "w", force_zip64=True) as handle:
-                batch: list[str] = []
                 for line in _table_lines(session, table, records, referenced):
-                    batch.append(line)
-                    if len(batch) == 2000:
-                        handle.write("".join(batch).encode("utf-8"))
-                        batch.clear()
-                handle.write("".join(batch).encode("utf-8"))
+                    handle.write(line.encode("utf-8"))
         manifest = {
             "format": FORMAT, "version": FORMAT_VERSION, "reverie": reverie.__version__,
             "project_sha256": hashlib.sha256(qde).hexdigest(),
@@ -385,18 +405,44 @@ def read_part(archive: SafeZip, where: str) -> tuple[CarriedPart | None, list[st
         member = archive.find(_table_member(name))
         if member is None:
             raise InvalidInput(f"Cannot import {where}: {_table_member(name)} is missing.")
-        rows = []
-        for number, line in enumerate(archive.read(member).decode("utf-8").splitlines(), 1):
-            try:
-                item = json.loads(line)
-                rows.append((str(item["key"]), dict(item["row"])))
-            except (ValueError, KeyError, TypeError):
-                raise InvalidInput(f"Cannot import {where}: {member} line {number} is not a record.") from None
+        rows = _rows(archive.read(member).decode("utf-8").splitlines(), manifest["version"], where, member)
         if len(rows) != manifest["tables"][name]:
             raise InvalidInput(f"Cannot import {where}: {member} holds {len(rows)} rows, the manifest says "
                                f"{manifest['tables'][name]}.")
         tables[name] = rows
     return CarriedPart(manifest, tables), []
+
+
+def _rows(lines: list[str], version: int, where: str, member: str) -> list[tuple[str, dict[str, Any]]]:
+    """A table member's records as (key, {column: value}); a row written without a key gets its place.
+
+    Version 2 writes a header of column names (``key`` first, unless nothing points at the
+    table's rows), then lines of rows, each row an array in the header's order; version 1 wrote
+    one ``{"key": ..., "row": {...}}`` per line, and archives made then still import.
+    """
+    rows = []
+    columns: list[str] | None = None
+    keyed = False
+    for number, line in enumerate(lines, 1):
+        try:
+            item = json.loads(line)
+            if version < 2:
+                rows.append((str(item["key"]), dict(item["row"])))
+            elif columns is None:
+                if not (isinstance(item, list) and item and all(isinstance(column, str) for column in item)):
+                    raise ValueError
+                keyed = item[0] == "key"
+                columns = item[1:] if keyed else item
+            else:
+                for row in item:
+                    if not isinstance(row, list) or len(row) != len(columns) + keyed:
+                        raise ValueError
+                    key = str(row[0]) if keyed else f"#{len(rows) + 1}"
+                    rows.append((key, dict(zip(columns, row[1:] if keyed else row, strict=True))))
+        except (ValueError, KeyError, TypeError):
+            what = "a header of column names" if version >= 2 and number == 1 else "a line of records"
+            raise InvalidInput(f"Cannot import {where}: {member} line {number} is not {what}.") from None
+    return rows
 
 
 def restore_records(session, study, part: CarriedPart, archive: SafeZip, where: str) -> dict[str, int]:

@@ -93,8 +93,13 @@ def reverie_part(archive: Path) -> dict[str, Any]:
         part: dict[str, Any] = {"manifest": json.loads(z.read(MANIFEST_MEMBER)), "tables": {}, "media": {}}
         for name in z.namelist():
             if name.startswith("reverie/tables/"):
-                records = [json.loads(line) for line in z.read(name).decode("utf-8").splitlines()]
-                part["tables"][name] = {record["key"]: record["row"] for record in records}
+                header, *lines = [json.loads(line) for line in z.read(name).decode("utf-8").splitlines()]
+                records = [record for line in lines for record in line]
+                if header[0] != "key":  # rows nothing points at: keyed by their place
+                    header = ["key", *header]
+                    records = [[f"#{number}", *record] for number, record in enumerate(records, 1)]
+                part["tables"][name] = {record[0]: dict(zip(header[1:], record[1:], strict=True))
+                                        for record in records}
                 assert len(part["tables"][name]) == len(records), f"{name}: two records share a key"
             elif name.startswith("reverie/media/"):
                 part["media"][name] = hashlib.sha256(z.read(name)).hexdigest()
@@ -256,14 +261,35 @@ def rewritten(archive: Path, target: Path, member: str, change) -> Path:
     return target
 
 
+def with_row(change):
+    """A table member rewrite: its first row passed through ``change(columns, row) → row``."""
+    def rewrite(data: bytes) -> bytes:
+        header, first, *rest = data.decode("utf-8").splitlines(keepends=True)
+        rows = json.loads(first)
+        rows[0] = change(json.loads(header), rows[0])
+        return "".join([header, json.dumps(rows) + "\n", *rest]).encode()
+    return rewrite
+
+
+def with_value(column: str, change):
+    """A table member rewrite: ``column`` of its first row passed through ``change``."""
+    def changed(columns: list[str], row: list) -> list:
+        at = columns.index(column)
+        return [change(value) if number == at else value for number, value in enumerate(row)]
+    return with_row(changed)
+
+
 @pytest.mark.parametrize("member,change,message", [
-    ("reverie/tables/interviews.jsonl", lambda data: data.replace(b'"round": 1', b'"round": "one"', 1),
-     "has round 'one', not a whole number"),
-    ("reverie/tables/extracts.jsonl", lambda data: data.replace(b'"participant_id": "', b'"participant_id": "x', 1),
+    ("reverie/tables/interviews.jsonl", with_value("round", lambda _: "one"), "has round 'one', not a whole number"),
+    ("reverie/tables/extracts.jsonl", with_value("participant_id", lambda key: "x" + key),
      "extracts.participant_id points at a participants row the archive does not hold"),
+    ("reverie/tables/codes.jsonl", lambda data: b'{"columns": 3}\n' + data.split(b"\n", 1)[1],
+     "codes.jsonl line 1 is not a header of column names"),
+    ("reverie/tables/codes.jsonl", with_row(lambda _, row: [*row, "one too many"]),
+     "codes.jsonl line 2 is not a line of records"),
     ("reverie/manifest.json", lambda data: json.dumps({**json.loads(data), "media": ["../../etc"]}).encode(),
      "not a SHA-256"),
-    ("reverie/tables/codes.jsonl", lambda data: data + data.splitlines(keepends=True)[0],
+    ("reverie/tables/codes.jsonl", lambda data: data + json.dumps(json.loads(data.splitlines()[1])[:1]).encode(),
      "holds 15 rows, the manifest says 14"),
 ])
 def test_broken_records_refuse_the_import_and_leave_nothing(demo, tmp_path: Path, member, change, message) -> None:
@@ -272,3 +298,33 @@ def test_broken_records_refuse_the_import_and_leave_nothing(demo, tmp_path: Path
     with pytest.raises(InvalidInput, match=re.escape(message)):
         import_qdpx(broken, tmp_path / "imported", identity=SOMEONE_ELSE)
     assert not (tmp_path / "imported").exists()
+
+
+def as_version_1(data: bytes) -> bytes:
+    """A version 2 table member as version 1 wrote it: ``{"key": ..., "row": {...}}`` per line."""
+    header, *lines = [json.loads(line) for line in data.decode("utf-8").splitlines()]
+    rows = [row for line in lines for row in line]
+    if header[0] != "key":  # version 1 keyed every row
+        header = ["key", *header]
+        rows = [[f"row-{number}", *row] for number, row in enumerate(rows, 1)]
+    return "".join(json.dumps({"key": row[0], "row": dict(zip(header[1:], row[1:], strict=True))}) + "\n"
+                   for row in rows).encode("utf-8")
+
+
+def test_an_archive_in_format_version_1_still_imports_whole(demo, tmp_path: Path) -> None:
+    export_qdpx(demo, tmp_path / "ours.qdpx")
+    with zipfile.ZipFile(tmp_path / "ours.qdpx") as given, zipfile.ZipFile(tmp_path / "v1.qdpx", "w") as out:
+        for info in given.infolist():
+            data = given.read(info)
+            if info.filename.startswith("reverie/tables/"):
+                data = as_version_1(data)
+            elif info.filename == MANIFEST_MEMBER:
+                data = json.dumps({**json.loads(data), "version": 1}).encode()
+            out.writestr(info, data)
+    old = import_qdpx(tmp_path / "v1.qdpx", tmp_path / "from-v1", identity=SOMEONE_ELSE)
+    new = import_qdpx(tmp_path / "ours.qdpx", tmp_path / "from-v2", identity=SOMEONE_ELSE)
+    try:
+        assert_same_tables(study_tables(old.study), study_tables(new.study))
+    finally:
+        old.study.close()
+        new.study.close()
