@@ -62,4 +62,6 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+        # On the driver's connection: through ``exec_driver_sql`` the BEGIN cost a short read
+        # (a code-frequency table) a tenth of its time.
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
