@@ -82,14 +82,21 @@ class SpeakerResolver:
         self._code_pattern = re.compile(labels.participant_code_pattern, re.IGNORECASE)
         self._warned: set[str] = set()
         self._voices = {_key(name): code.strip() for name, code in (voice_map or {}).items()}
+        self._codes: dict[str, str | None] = {}
 
     def code_for(self, label: str) -> str | None:
-        """The study code for a label, or None when the label is not one this study knows."""
+        """The study code for a label, or None when the label is not one this study knows.
+
+        Remembered per label as written: a file repeats a handful of labels on every turn, and
+        a label's warning is given once anyway.
+        """
+        if label in self._codes:
+            return self._codes[label]
         mapped = self._voices.get(_key(label))
-        if mapped is not None:
-            # The researcher may map a name to an alias ("Interviewer") as well as to a code.
-            return self._label_code(mapped) or mapped
-        return self._label_code(label)
+        # The researcher may map a name to an alias ("Interviewer") as well as to a code.
+        code = self._label_code(label) if mapped is None else self._label_code(mapped) or mapped
+        self._codes[label] = code
+        return code
 
     def _label_code(self, label: str) -> str | None:
         key = _key(label)
