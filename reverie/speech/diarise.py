@@ -134,6 +134,13 @@ class Ge2eDiariser:
         return np.stack([known[frame] for frame in frames]) if frames else np.empty((0, ge2e.HIDDEN), np.float32)
 
     def _window_centres(self, regions: list[SpeechRegion]) -> tuple[np.ndarray, np.ndarray]:
+        """Window centres one hop apart, counted back from each region's end.
+
+        Why from the end: recognition may move a region's start back (a soft onset the VAD
+        missed) after :meth:`embed_ahead` ran; windows placed from the end keep their places
+        and only the new ones at the start are embedded again. A region under a hop long gets
+        one window at its middle.
+        """
         import numpy as np
 
         hop = self.window_hop
@@ -142,10 +149,12 @@ class Ge2eDiariser:
             hop = min(1.0, max(0.5, speech / MIN_WINDOWS))
         centres, owners = [], []
         for index, region in enumerate(regions):
-            length = region.end - region.start
-            count = max(1, int(np.ceil(length / hop)))
-            centres.extend(region.start + (np.arange(count) + 0.5) * length / count)
-            owners.extend([index] * count)
+            count = int(round((region.end - region.start) / hop))
+            if count <= 1:
+                centres.append((region.start + region.end) / 2)
+            else:  # the first centre stays within the region: (count - 0.5) hops <= its length
+                centres.extend(region.end - (np.arange(count)[::-1] + 0.5) * hop)
+            owners.extend([index] * max(count, 1))
         return np.asarray(centres), np.asarray(owners)
 
     def diarise(self, samples: np.ndarray, regions: list[SpeechRegion],
