@@ -5,8 +5,8 @@ Rows (see :func:`run`):
   two-speaker diarisation, storing, prosody) against a bare faster-whisper process on the same
   recording and model (``WhisperModel(dir, device="cpu", compute_type="int8", cpu_threads=2)
   .transcribe(audio, language="en", word_timestamps=True, vad_filter=True)``, model load
-  included on both sides): medians of 5 alternating runs; goal <= 1.25x, and the words of the
-  two within 1 % WER;
+  included on both sides): medians of 5 alternating runs (7 in the full bench); goal <= 1.25x,
+  and the words of the two within 1 % WER;
 - recognition alone (``reverie.speech.recognise.transcribe``, one speaker, model loaded) against
   the bare call: reported, not a goal, since it is not what a user runs;
 - peak memory (ru_maxrss) of each path in a fresh subprocess, model load included; goal <= 1.15x;
