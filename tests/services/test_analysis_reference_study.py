@@ -14,14 +14,10 @@ from reverie.services.study.participants import participant_table
 from reverie.services.transcripts.versions import show_lines
 from reverie.store.models import Extract, Response
 from tests.conftest import open_copy, reference_study
+from tests.fixtures.reference_study import EXPECTED_CITATIONS
 
-EXPECTED_CITATIONS = [
-    "(Extract 1. P1, Occupational Therapist. Lines 978-81)",
-    "(Extract 2. P1, Occupational Therapist. Lines 982-5)",
-    "(Extract 3. P2, Psychologist. Lines 601-4)",
-    "(Extract 4. P2, Psychologist. Lines 216-22)",
-    "(Extract 5. P3, Nurse. Lines 415-9)",
-]
+# The five extracts' citations; the two running-text quotations follow them in the report.
+EXTRACT_CITATIONS = EXPECTED_CITATIONS[:5]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +57,7 @@ def test_five_final_extracts_in_three_themes(reference):
 
 def test_report_numbering_gives_the_paper_numbers(reference):
     numbered = report_numbering(reference)
-    assert [n.citation for n in numbered] == EXPECTED_CITATIONS
+    assert [n.citation for n in numbered] == EXTRACT_CITATIONS
     assert [n.handle for n in numbered] == ["E1", "E2", "E4", "E3", "E5"]
 
 
