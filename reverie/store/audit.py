@@ -21,6 +21,7 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,45 +116,66 @@ def participant_of(target: str, payload: dict) -> str:
 
 def append(session: Session, study_id: int, *, key: bytes, actor: str, action: str, target: str = "",
            why: str = "", payload: dict | None = None, os_user: str = "") -> AuditEvent:
-    """Append one event inside the caller's transaction, locking the chain head first.
+    """Append one event inside the caller's transaction, locking the chain head first."""
+    (event,) = append_many(session, study_id, key=key, actor=actor, os_user=os_user,
+                           events=[(action, target, why, payload)])
+    return event
 
-    The event and the head's new link are written by two plain statements rather than the ORM's
-    unit of work: a folder import appends an event per transcript, and a flush of each one (an
-    INSERT and an UPDATE through the unit of work, plus a fresh SELECT of the head) cost more than
-    storing a short transcript's lines. The event returned is detached: its row is already written.
+
+def append_many(session: Session, study_id: int, *, key: bytes, actor: str, os_user: str = "",
+                events: Sequence[tuple[str, str, str, dict | None]]) -> list[AuditEvent]:
+    """Append events ``(action, target, why, payload)`` in order inside the caller's transaction.
+
+    The events and the head's new link are written by plain statements, all the events in one,
+    rather than the ORM's unit of work: a folder import appends an event per transcript, and a
+    flush of each one (an INSERT and an UPDATE through the unit of work, plus a fresh SELECT of the
+    head) cost more than storing a short transcript's lines. The events returned are detached:
+    their rows are already written.
     """
     head = _locked_head(session, study_id)
     if not head.keyed:
         raise InvalidInput("the audit chain was made before audit keys; open the study with `reverie` "
                            "once to re-anchor it under its key")
-    payload = payload or {}
-    words = {k: v for k, v in payload.items() if k in WORD_FIELDS and v not in (None, "", [], {})}
-    public = {k: v for k, v in payload.items() if k not in words}
-    words_text = canonical_json(words) if words else ""
-    event = AuditEvent(study_id=study_id, seq=head.seq + 1, at=datetime.now(UTC).isoformat(timespec="microseconds"),
-                       actor=actor, os_user=os_user, action=action, target=target, why=why,
-                       payload=canonical_json(public), prev_hash=head.hash, hash="")
-    event.payload_digest = digest(event.payload)
-    event.words_digest = digest(words_text) if words else ""
-    event.hash = link(key, head.hash, event)
+    made, quoted = [], []
+    seq, prev = head.seq, head.hash
+    for action, target, why, payload in events:
+        payload = payload or {}
+        words = {k: v for k, v in payload.items() if k in WORD_FIELDS and v not in (None, "", [], {})}
+        public = {k: v for k, v in payload.items() if k not in words}
+        words_text = canonical_json(words) if words else ""
+        seq += 1
+        event = AuditEvent(study_id=study_id, seq=seq, at=datetime.now(UTC).isoformat(timespec="microseconds"),
+                           actor=actor, os_user=os_user, action=action, target=target, why=why,
+                           payload=canonical_json(public), prev_hash=prev, hash="")
+        event.payload_digest = digest(event.payload)
+        event.words_digest = digest(words_text) if words else ""
+        event.hash = prev = link(key, prev, event)
+        made.append(event)
+        quoted.append((words_text, participant_of(target, payload)) if words else None)
+    if not made:
+        return []
     connection = session.connection()
-    event.id = connection.execute(_INSERT_EVENT, {column: getattr(event, column) for column in _EVENT_COLUMNS}
-                                  ).inserted_primary_key[0]
-    if words:
-        connection.execute(_INSERT_WORDS, {"event_id": event.id, "study_id": study_id, "text": words_text,
-                                           "participant": participant_of(target, payload), "erased_at": None})
-    connection.execute(_MOVE_HEAD, {"head_study": study_id, "seq": event.seq, "hash": event.hash})
+    ids = connection.execute(_INSERT_EVENT, [{column: getattr(event, column) for column in _EVENT_COLUMNS}
+                                             for event in made]).scalars().all()
+    for event, event_id in zip(made, ids):
+        event.id = event_id
+    words_rows = [{"event_id": event.id, "study_id": study_id, "text": words[0], "participant": words[1],
+                   "erased_at": None} for event, words in zip(made, quoted) if words]
+    if words_rows:
+        connection.execute(_INSERT_WORDS, words_rows)
+    connection.execute(_MOVE_HEAD, {"head_study": study_id, "seq": seq, "hash": prev})
     # The head object now says what its row says, without being flushed again.
-    set_committed_value(head, "seq", event.seq)
-    set_committed_value(head, "hash", event.hash)
-    make_transient_to_detached(event)
-    return event
+    set_committed_value(head, "seq", seq)
+    set_committed_value(head, "hash", prev)
+    for event in made:
+        make_transient_to_detached(event)
+    return made
 
 
 _EVENT_COLUMNS = ("study_id", "seq", "at", "actor", "os_user", "action", "target", "why", "payload", "prev_hash",
                   "hash", "payload_digest", "words_digest")
 # Built once: making a statement is a good part of the cost of running it.
-_INSERT_EVENT = insert(AuditEvent.__table__)
+_INSERT_EVENT = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id, sort_by_parameter_order=True)
 _INSERT_WORDS = insert(AuditWords.__table__)
 _MOVE_HEAD = update(AuditHead.__table__).where(AuditHead.__table__.c.study_id == bindparam("head_study"))
 _LOCKED_HEAD = "reverie.audit.locked_head"

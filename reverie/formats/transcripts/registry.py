@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from reverie import plugins
 from reverie.core.errors import InvalidInput
@@ -39,7 +39,6 @@ class ImportOptions:
         return SpeakerResolver(source, self.speaker_labels, self.participant_code, self.voice_map)
 
 
-@runtime_checkable
 class TranscriptImporter(Protocol):
     """Reads one kind of transcript file."""
 
@@ -55,12 +54,17 @@ class TranscriptImporter(Protocol):
         ...
 
 
+# What an importer must have. Checked by name rather than with a runtime-checkable Protocol, whose
+# isinstance walks the class hierarchy on every call: a folder import asks for the importers once a file.
+_MEMBERS = ("name", "suffixes", "recognises", "read")
+
+
 def registered_importers() -> tuple[TranscriptImporter, ...]:
     """Every importer the plugins offer, the one consulted first (a plugin's before a built-in) first."""
     importers = []
     for offered in plugins.call("register_transcript_importers"):
         for importer in offered or ():
-            if not isinstance(importer, TranscriptImporter):
+            if not all(hasattr(importer, member) for member in _MEMBERS):
                 raise plugins.PluginError(f"{importer!r} is offered as a transcript importer but lacks "
                                           "name, suffixes, recognises() or read()")
             importers.append(importer)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,6 +224,16 @@ class OpenStudy:
         audit trail, through the one write path."""
         with self.write(action, target=target, why=why, payload=payload, actor=actor):
             pass
+
+    def record_many(self, events: Sequence[tuple[str, str, dict[str, Any]]], *, why: str = "") -> None:
+        """Record events ``(action, target, payload)`` of one write together: a folder import's
+        transcripts, each its own event, appended in one statement instead of one write each."""
+        from reverie.store import audit
+
+        with self.quiet_write() as session:
+            session.flush()
+            audit.append_many(session, self.study_id, key=self.audit_key, actor=self.actor, os_user=self.os_user,
+                              events=[(action, target, why, payload) for action, target, payload in events])
 
     def close(self) -> None:
         self.engine.dispose()

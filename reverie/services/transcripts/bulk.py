@@ -5,7 +5,9 @@ interview. Reading all of them before storing any means a bad file (empty, binar
 is reported by name while nothing is stored yet. Storing them in batched transactions (each
 transcript still its own audit event, joined into the batch's transaction) removes the fixed cost
 of one transaction and one study read per file, which dominates in the small studies (5-50
-interviews) most researchers have.
+interviews) most researchers have. A batch is laid out just before it is stored, on the same
+thread: laying out the next batch on another thread while this one was stored made imports slower,
+because SQLite lets go of the GIL for every row it writes and then waits to get it back.
 
 Which interview a file belongs to comes from a map (``file,participant,round`` in a CSV) or from
 its name: ``P1.txt`` is P1's first interview, ``P1_2.docx``, ``P1-r2.vtt`` and ``P1 round 2.srt``
@@ -17,8 +19,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from reverie.services.transcripts.versions import ImportResult, plan_version, st
 from reverie.store.models import ConsentRecord, Interview, Participant, Transcript, TranscriptVersion
 
 TRANSCRIPT_SUFFIXES = (".txt", ".docx", ".vtt", ".srt", ".html", ".htm")
-BATCH = 50
+BATCH = 50  # transcripts a transaction
 _NAME = re.compile(r"^(?P<code>[A-Za-z]+[0-9]+[A-Za-z0-9]*?)(?:[ _-]+(?:r|round)?[ _-]*(?P<round>[0-9]{1,2}))?$",
                    re.IGNORECASE)
 
@@ -211,7 +211,8 @@ def _import_folder(study: OpenStudy, folder: Path, *, mapping: Path | str | None
         checked.append((item, new.laid_out() if new.layout.mode == "imported" else new))
     imported: list[tuple[FolderFile, ImportResult]] = []
     created = [f"{code} round {round_no}" for code, round_no in new_interviews]
-    for start, chunk in _laid_out_ahead(checked, batch):
+    for start in range(0, len(checked), batch):
+        chunk = [(item, new.laid_out()) for item, new in checked[start:start + batch]]
         with study.write("transcript.import_batch", target=f"folder:{folder.name}", why=why,
                          payload={"files": [item.path.name for item, _ in chunk],
                                   "created": created if start == 0 else []}) as s:
@@ -221,27 +222,9 @@ def _import_folder(study: OpenStudy, folder: Path, *, mapping: Path | str | None
                 for code, round_no in new_interviews:
                     add_interview(study, code, round_no)
             results = write_versions(s, study, [new for _, new in chunk], replace=replace)
-            for (item, new), result in zip(chunk, results):
-                # The batch's rows went in together; each transcript is still its own event in its transaction.
-                study.record(new.action, target=new.target, why=why,
-                             payload={**new.payload(), "version": result.version_number})
-                imported.append((item, result))
+            # The batch's rows went in together; each transcript is still its own event in its transaction.
+            study.record_many([(new.action, new.target, {**new.payload(), "version": result.version_number})
+                               for (_, new), result in zip(chunk, results)], why=why)
+            imported.extend((item, result) for (item, _), result in zip(chunk, results))
     return FolderImport(tuple(imported), tuple(created))
 
-
-def _laid_out_ahead(checked: list, batch: int) -> Iterator[tuple[int, list]]:
-    """(start, batch laid out) in order, each next batch laid out on a thread while the caller stores this one.
-
-    Why: laying out lines is Python and storing them is mostly SQLite, which lets go of the
-    GIL while it writes, so on two cores the two overlap instead of taking turns.
-    """
-    def lay_out(start: int) -> list:
-        return [(item, new.laid_out()) for item, new in checked[start:start + batch]]
-
-    starts = range(0, len(checked), batch)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reverie-layout") as pool:
-        pending = pool.submit(lay_out, starts[0]) if starts else None
-        for index, start in enumerate(starts):
-            chunk = pending.result()
-            pending = pool.submit(lay_out, starts[index + 1]) if index + 1 < len(starts) else None
-            yield start, chunk

@@ -302,38 +302,60 @@ def _write_rows(session, versions: list[tuple[int, str, list[TurnSpan], list[Lin
     20,000-line transcript, or a batch of fifty, is one C-level loop per table. On SQLite the
     lines are then indexed for search in one statement: a per-row FTS5 trigger made importing
     about 2× slower.
+
+    Typed transcripts have no times, so their rows leave the time columns out rather than bind
+    ``None`` to them, and on SQLite a line's first-of-turn flag is bound as an int: the sqlite3
+    module binds exact ints, floats and strings directly but sends ``None`` and ``bool`` through
+    its adapter lookup, which made inserting 4,000 lines take twice as long.
     """
     words = [_word_rows(version_id, text, spans, parsed) if parsed else []
              for version_id, text, spans, _lines, parsed in versions]
+    timed = [(version, rows) for version, rows in zip(versions, words) if rows]
+    typed = [version for version, rows in zip(versions, words) if not rows]
+    flag = int if session.get_bind().dialect.name == "sqlite" else bool
+
+    def has_times(parsed: ParsedTranscript | None) -> bool:
+        return parsed is not None and any(turn.start is not None or turn.end is not None for turn in parsed.turns)
 
     def turn_rows():
         for version_id, _text, spans, _lines, parsed in versions:
-            times = [(t.start, t.end) for t in parsed.turns] if parsed else [(None, None)] * len(spans)
-            for span in spans:
-                yield (version_id, span.index, span.speaker, span.start, span.end, *times[span.index])
+            if not has_times(parsed):
+                for span in spans:
+                    yield (version_id, span.index, span.speaker, span.start, span.end)
 
-    def line_rows():
-        for (version_id, text, spans, lines, _parsed), timed in zip(versions, words):
+    def timed_turn_rows():
+        for version_id, _text, spans, _lines, parsed in versions:
+            if has_times(parsed):
+                for span in spans:
+                    turn = parsed.turns[span.index]
+                    yield (version_id, span.index, span.speaker, span.start, span.end, turn.start, turn.end)
+
+    def timed_line_rows():
+        for (version_id, text, spans, lines, _parsed), rows in timed:
             speakers = [span.speaker for span in spans]
-            if timed:
-                for line, (start, end) in zip(lines, _line_times(lines, timed)):
-                    yield (version_id, line.number, line.start, line.end, line.turn_index, line.first_of_turn,
-                           speakers[line.turn_index], text[line.start:line.end], start, end)
-            else:  # typed transcripts have no times: the common case, without a pair per line to unpack
-                for line in lines:
-                    yield (version_id, line.number, line.start, line.end, line.turn_index, line.first_of_turn,
-                           speakers[line.turn_index], text[line.start:line.end], None, None)
+            for line, (start, end) in zip(lines, _line_times(lines, rows)):
+                yield (version_id, line.number, line.start, line.end, line.turn_index, flag(line.first_of_turn),
+                       speakers[line.turn_index], text[line.start:line.end], start, end)
 
-    _insert_many(session, SpeakerTurn.__table__,
-                 ("version_id", "seq", "speaker", "start_offset", "end_offset", "time_start", "time_end"), turn_rows())
-    if any(words):
+    def typed_line_rows():
+        for version_id, text, spans, lines, _parsed in typed:
+            speakers = [span.speaker for span in spans]
+            for line in lines:
+                yield (version_id, line.number, line.start, line.end, line.turn_index, flag(line.first_of_turn),
+                       speakers[line.turn_index], text[line.start:line.end])
+
+    turn_columns = ("version_id", "seq", "speaker", "start_offset", "end_offset")
+    line_columns = ("version_id", "number", "start_offset", "end_offset", "turn_seq", "first_of_turn", "speaker",
+                    "text")
+    _insert_many(session, SpeakerTurn.__table__, turn_columns, turn_rows())
+    _insert_many(session, SpeakerTurn.__table__, (*turn_columns, "time_start", "time_end"), timed_turn_rows())
+    if timed:
         _insert_many(session, Word.__table__, ("version_id", "seq", "start_offset", "end_offset", "time_start",
                                                "time_end", "probability"),
                      ((w["version_id"], w["seq"], w["start_offset"], w["end_offset"], w["time_start"], w["time_end"],
-                       w["probability"]) for timed in words for w in timed))
-    _insert_many(session, TranscriptLine.__table__,
-                 ("version_id", "number", "start_offset", "end_offset", "turn_seq", "first_of_turn", "speaker",
-                  "text", "time_start", "time_end"), line_rows())
+                       w["probability"]) for _version, rows in timed for w in rows))
+        _insert_many(session, TranscriptLine.__table__, (*line_columns, "time_start", "time_end"), timed_line_rows())
+    _insert_many(session, TranscriptLine.__table__, line_columns, typed_line_rows())
     if session.get_bind().dialect.name == "sqlite" and any(lines for _v, _t, _s, lines, _p in versions):
         session.connection().execute(_INDEX_LINES, {"versions": [version_id for version_id, *_ in versions]})
 
