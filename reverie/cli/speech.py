@@ -48,10 +48,16 @@ def transcribe_command(
 ):
     """Transcribe an interview's recording on this machine; blocks until the draft is stored."""
     import gc
+    from concurrent.futures import wait
 
-    from reverie.services.transcripts.warmup import load_model_ahead
+    from reverie.services.transcripts.warmup import transcribe_ahead
 
-    load_model_ahead(model, device=device)  # first: it loads while the storage is imported
+    # First: the model loads and the recording is decoded; the storage is imported once recognition runs.
+    ahead = transcribe_ahead(directory, participant, round_no, model=model, language=language, verbatim=verbatim,
+                             device=device, batch_size=batch_size, speakers=speakers, prosody=not no_prosody,
+                             replace=replace)
+    if ahead is not None:
+        wait([ahead])
     # Start-up only makes objects that live as long as the process (modules, mapped classes):
     # collecting meanwhile finds nothing and cost a few tenths of a second; frozen afterwards,
     # later collections no longer walk them.

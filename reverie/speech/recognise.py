@@ -253,6 +253,17 @@ class Prepared:
     plan: ChunkPlan
     diariser: Diariser | None = None  # set by diarise_ahead; build_result uses it when given none
     ahead: dict[str, Future] = field(default_factory=dict)  # work run beside recognition, by name
+    # Set by recognise_ahead: the chunks being recognised before a job asks, by chunk, and with what.
+    recognised: dict[Chunk, AheadChunk] = field(default_factory=dict)
+    recognised_with: tuple[str, RecognitionOptions] | None = None
+
+
+@dataclass
+class AheadChunk:
+    """A chunk :func:`recognise_ahead` is recognising: its result to come, and how far it has got."""
+
+    result: Future = field(default_factory=Future)
+    reached: float = 0.0  # seconds into the recording
 
 
 def run_beside(prepared: Prepared, name: str, work: Callable[[], object]) -> Future:
@@ -278,6 +289,53 @@ def run_beside(prepared: Prepared, name: str, work: Callable[[], object]) -> Fut
 
     threading.Thread(target=run, name=f"reverie-{name}-ahead", daemon=True).start()
     return future
+
+
+def recognise_ahead(prepared: Prepared, model: str | Path | None, options: RecognitionOptions, *,
+                    announced: Callable[[], None] | None = None) -> None:
+    """Recognise every chunk of ``prepared`` in order, on this thread, before any job asks for one.
+
+    Why: ``reverie transcribe`` spends its first second importing the study's storage and
+    opening the study, none of which recognition needs; started from the recording's file, the
+    words are coming while that happens. A job then takes each chunk's result from
+    :func:`recognised_ahead` instead of recognising it again. The chunks are announced before
+    the first is recognised (then ``announced`` is called), so a job never starts a second
+    recognition of one of them.
+    """
+    prepared.recognised = {chunk: AheadChunk() for chunk in prepared.plan.chunks}
+    prepared.recognised_with = (str(resolve_model(model)), options)
+    if announced is not None:
+        announced()
+    for chunk in prepared.plan.chunks:
+        slot = prepared.recognised[chunk]
+        try:
+            recogniser = Recogniser(model, options)
+            result = recognise_chunk(recogniser, prepared.audio.samples, chunk,
+                                     lambda at, _total, slot=slot: setattr(slot, "reached", at), chunk.end)
+        except BaseException as error:  # the job asking for this chunk raises it, as it would have
+            slot.result.set_exception(error)
+        else:
+            slot.result.set_result(result)
+
+
+def recognised_ahead(prepared: Prepared, model: str | Path | None, options: RecognitionOptions, chunk: Chunk,
+                     progress: Progress | None = None) -> ChunkResult | None:
+    """The chunk's result from :func:`recognise_ahead` with this model and these options (waited
+    for, reporting ``progress`` meanwhile), or None when it is not being recognised ahead."""
+    from concurrent.futures import TimeoutError as Pending
+
+    slot = prepared.recognised.get(chunk)
+    if slot is None or prepared.recognised_with != (str(resolve_model(model)), options):
+        return None
+    while True:
+        try:
+            return slot.result.result(timeout=PROGRESS_WAIT_S)
+        except Pending:
+            if progress is not None:
+                progress(slot.reached, chunk.end)
+
+
+PROGRESS_WAIT_S = 0.25  # how often a job waiting for a chunk recognised ahead reports its progress
 
 
 def _diarises(decoded: audio_io.Audio, speakers: int | None, split_channels: bool | None) -> bool:

@@ -30,16 +30,6 @@ PROGRESS_S = 0.25  # how often `reverie transcribe` reads the job's progress whi
 _prosody_wanted: set[str] = set()
 
 
-def _prosody_ahead(prepared: Prepared) -> None:
-    """Run prosody's first pitch pass beside recognition: it needs the samples, not the transcript."""
-    from reverie.speech.prosody import first_pass
-    from reverie.speech.recognise import run_beside
-
-    audio = prepared.audio
-    samples = audio.samples if audio.samples.ndim == 1 else audio.samples.mean(axis=0)
-    run_beside(prepared, "prosody", lambda: first_pass(samples, audio.sample_rate))
-
-
 def _first_pass(sha256: str):
     """The first pitch pass run beside this recording's transcription, or None."""
     with _prepared_lock:
@@ -80,11 +70,12 @@ def start_transcription(study: OpenStudy, code: str, round_no: int, *, model: st
 
 def _prepare(study: OpenStudy, params: dict) -> Prepared:
     from reverie.core.errors import InvalidInput
+    from reverie.services.transcripts.warmup import prepared_ahead
     from reverie.speech.recognise import prepare
 
     key = (params["sha256"], float(params["chunk_seconds"]))
     with _prepared_lock:
-        cached = _prepared.get(key)
+        cached = prepared_ahead(*key) or _prepared.get(key)  # a head start taken since, first
         if cached is None:
             with study.media.plain_file(params["sha256"]) as audio:
                 try:
@@ -97,6 +88,7 @@ def _prepare(study: OpenStudy, params: dict) -> Prepared:
                         f"{name} ({params['code']} round {params['round']}) cannot be transcribed: {reason} "
                         f"Detach it with `reverie interviews detach <study> {params['code']} --round "
                         f"{params['round']} --why ...` and attach a good copy.") from None
+        if _prepared.get(key) is not cached:
             _prepared.clear()
             _prepared[key] = cached
         return cached
@@ -114,25 +106,32 @@ class TranscribeJob:
     """Recognise a recording a few minutes at a time with the local Whisper model."""
 
     def plan(self, study: OpenStudy, params: dict) -> list[jobs.ChunkSpan]:
+        from reverie.services.transcripts.warmup import prosody_ahead
         from reverie.speech.recognise import diarise_ahead
 
         prepared = _prepare(study, params)
         if prepared.diariser is None:  # voices are embedded beside recognition, ready for assemble
             diarise_ahead(prepared, params.get("speakers", 2))
         if params["sha256"] in _prosody_wanted and "prosody" not in prepared.ahead:
-            _prosody_ahead(prepared)
+            prosody_ahead(prepared)
         return [jobs.ChunkSpan(c.start, c.end) for c in prepared.plan.chunks]
 
     def run_chunk(self, study: OpenStudy, params: dict, seq: int, span: jobs.ChunkSpan,
                   progress: jobs.Progress) -> dict:
         from reverie.speech.chunks import Chunk
-        from reverie.speech.recognise import Recogniser, recognise_chunk
+        from reverie.speech.recognise import Recogniser, recognise_chunk, recognised_ahead
 
         prepared = _prepare(study, params)
-        recogniser = Recogniser(params.get("model"), _options(params))
+        chunk, options = Chunk(seq, span.start, span.end), _options(params)
         length = max(span.end - span.start, 1e-9)
-        result = recognise_chunk(recogniser, prepared.audio.samples, Chunk(seq, span.start, span.end),
-                                 lambda at, _total: progress((at - span.start) / length), span.end)
+
+        def report(at: float, _total: float) -> None:
+            progress((at - span.start) / length)
+
+        result = recognised_ahead(prepared, params.get("model"), options, chunk, report)
+        if result is None:
+            result = recognise_chunk(Recogniser(params.get("model"), options), prepared.audio.samples, chunk,
+                                     report, span.end)
         return result.to_dict()
 
     def assemble(self, study: OpenStudy, params: dict, results: list[dict]) -> SpeechResult:
