@@ -35,8 +35,11 @@ def is_goal(result: dict) -> bool:
     return result["goal"] not in NOT_GOALS
 
 
-def row(name: str, value: float, baseline: float | None, goal: str, met: bool, note: str = "", unit: str = "s") -> dict:
-    ratio = value / baseline if baseline else None
+def row(name: str, value: float, baseline: float | None, goal: str, met: bool, note: str = "", unit: str = "s",
+        ratio: float | None = None) -> dict:
+    """A goal's figures; ``ratio`` is value/baseline unless given (as :func:`paired_ratio`)."""
+    if ratio is None:
+        ratio = value / baseline if baseline else None
     return {"name": name, "value": value, "baseline": baseline, "ratio": ratio, "goal": goal,
             "met": met if goal not in NOT_GOALS else None, "note": note, "unit": unit}
 
@@ -61,3 +64,13 @@ def search_goal(quick: bool) -> tuple[str, Callable[[float, float], bool]]:
     if quick:
         return "≤ 2× raw or ≤ 20 ms", lambda ours, raw: ours <= max(2 * raw, SMALL_STUDY_FLOOR_S)
     return "≤ 2× raw", lambda ours, raw: ours <= 2 * raw
+
+
+def paired_ratio(ours: list[float], baseline: list[float]) -> float:
+    """The median of each alternating pair's ours/baseline.
+
+    Why pairs: on a shared machine the speed drifts over seconds, and a run of ours and the
+    baseline run next to it see the same drift, while the medians of the two lists can come
+    from different moments.
+    """
+    return statistics.median(o / b for o, b in zip(ours, baseline, strict=True))
