@@ -312,23 +312,22 @@ def _write_rows(session, versions: list[tuple[int, str, list[TurnSpan], list[Lin
              for version_id, text, spans, _lines, parsed in versions]
     timed = [(version, rows) for version, rows in zip(versions, words) if rows]
     typed = [version for version, rows in zip(versions, words) if not rows]
-    flag = int if session.get_bind().dialect.name == "sqlite" else bool
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    flag = int if sqlite else bool
+    # Turn times come from the importer (a caption file has them without words), so apart from words.
+    turns_timed = [parsed is not None and any(turn.start is not None or turn.end is not None for turn in parsed.turns)
+                   for *_rest, parsed in versions]
 
-    def has_times(parsed: ParsedTranscript | None) -> bool:
-        return parsed is not None and any(turn.start is not None or turn.end is not None for turn in parsed.turns)
-
-    def turn_rows():
-        for version_id, _text, spans, _lines, parsed in versions:
-            if not has_times(parsed):
-                for span in spans:
-                    yield (version_id, span.index, span.speaker, span.start, span.end)
-
-    def timed_turn_rows():
-        for version_id, _text, spans, _lines, parsed in versions:
-            if has_times(parsed):
-                for span in spans:
+    def turn_rows(with_times: bool):
+        for (version_id, _text, spans, _lines, parsed), timed_turns in zip(versions, turns_timed):
+            if timed_turns != with_times:
+                continue
+            for span in spans:
+                if with_times:
                     turn = parsed.turns[span.index]
                     yield (version_id, span.index, span.speaker, span.start, span.end, turn.start, turn.end)
+                else:
+                    yield (version_id, span.index, span.speaker, span.start, span.end)
 
     def timed_line_rows():
         for (version_id, text, spans, lines, _parsed), rows in timed:
@@ -347,8 +346,8 @@ def _write_rows(session, versions: list[tuple[int, str, list[TurnSpan], list[Lin
     turn_columns = ("version_id", "seq", "speaker", "start_offset", "end_offset")
     line_columns = ("version_id", "number", "start_offset", "end_offset", "turn_seq", "first_of_turn", "speaker",
                     "text")
-    _insert_many(session, SpeakerTurn.__table__, turn_columns, turn_rows())
-    _insert_many(session, SpeakerTurn.__table__, (*turn_columns, "time_start", "time_end"), timed_turn_rows())
+    _insert_many(session, SpeakerTurn.__table__, turn_columns, turn_rows(False))
+    _insert_many(session, SpeakerTurn.__table__, (*turn_columns, "time_start", "time_end"), turn_rows(True))
     if timed:
         _insert_many(session, Word.__table__, ("version_id", "seq", "start_offset", "end_offset", "time_start",
                                                "time_end", "probability"),
@@ -356,7 +355,7 @@ def _write_rows(session, versions: list[tuple[int, str, list[TurnSpan], list[Lin
                        w["probability"]) for _version, rows in timed for w in rows))
         _insert_many(session, TranscriptLine.__table__, (*line_columns, "time_start", "time_end"), timed_line_rows())
     _insert_many(session, TranscriptLine.__table__, line_columns, typed_line_rows())
-    if session.get_bind().dialect.name == "sqlite" and any(lines for _v, _t, _s, lines, _p in versions):
+    if sqlite and any(lines for _v, _t, _s, lines, _p in versions):
         session.connection().execute(_INDEX_LINES, {"versions": [version_id for version_id, *_ in versions]})
 
 
